@@ -1,1 +1,133 @@
-int main() { return 0; }
+// dprouter command line: --config FILE [--check] [--log-level LEVEL] [-- EXTRA-EAL-ARGS...]
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "dprouter/config.hpp"
+#include "dprouter/log.hpp"
+#include "dprouter/router.hpp"
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadConfig = 2;
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+void on_signal(int sig) {
+    if (sig == SIGHUP)
+        g_reload.store(true);
+    else
+        g_stop.store(true);
+}
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+}
+
+struct Options {
+    std::string config;
+    bool check = false;
+    std::string log_level = "info";
+    std::vector<std::string> extra_eal;
+};
+
+// Returns an exit code to leave with, or -1 to carry on.
+int parse_command_line(int argc, char** argv, Options& opt) {
+    po::options_description visible("Usage: dprouter --config FILE [--check] [--log-level LEVEL] [-- EAL-ARGS...]");
+    visible.add_options()
+        ("help,h", "show this help")
+        ("config,c", po::value<std::string>(&opt.config), "YAML configuration file")
+        ("check", po::bool_switch(&opt.check), "validate the configuration and exit (0 valid, 2 invalid)")
+        ("log-level", po::value<std::string>(&opt.log_level),
+         "emergency|alert|critical|error|warning|notice|info|debug (default info)");
+    po::options_description hidden;
+    hidden.add_options()("eal", po::value<std::vector<std::string>>(&opt.extra_eal));
+    po::options_description all;
+    all.add(visible).add(hidden);
+    po::positional_options_description positional;
+    positional.add("eal", -1);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::cout << visible << "\nEAL arguments come from dpdk.eal_args in FILE, then those after '--'.\n";
+            return kExitOk;
+        }
+    } catch (const po::error& e) {
+        std::cerr << "dprouter: " << e.what() << "\n" << visible;
+        return kExitFailure;
+    }
+    if (opt.config.empty()) {
+        std::cerr << "dprouter: --config FILE is required\n" << visible;
+        return kExitFailure;
+    }
+    return -1;
+}
+
+int run_router(const dprouter::Config& cfg, const Options& opt) {
+    std::vector<std::string> args{"dprouter"};
+    args.insert(args.end(), cfg.dpdk.eal_args.begin(), cfg.dpdk.eal_args.end());
+    args.insert(args.end(), opt.extra_eal.begin(), opt.extra_eal.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0) {
+        std::fprintf(stderr, "dprouter: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+        return kExitFailure;
+    }
+    install_signal_handlers();
+    int rc = kExitOk;
+    try {
+        dprouter::Router router(cfg);
+        router.run(g_stop, g_reload);
+        router.print_counters(stdout);
+        std::fflush(stdout);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "dprouter: %s\n", e.what());
+        rc = kExitFailure;
+    }
+    rte_eal_cleanup();
+    return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    if (int rc = parse_command_line(argc, argv, opt); rc >= 0) return rc;
+    const auto level = dprouter::parse_log_level(opt.log_level);
+    if (!level) {
+        std::fprintf(stderr, "dprouter: unknown log level '%s'\n", opt.log_level.c_str());
+        return kExitFailure;
+    }
+    dprouter::set_log_level(*level);
+
+    const dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
+    for (const auto& e : result.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    if (!result.ok()) return kExitBadConfig;
+    if (opt.check) {
+        std::printf("%s: configuration is valid\n", opt.config.c_str());
+        return kExitOk;
+    }
+    return run_router(result.config, opt);
+}

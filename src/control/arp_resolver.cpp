@@ -1,1 +1,240 @@
-// placeholder: filled in by the change that owns this file
+#include "dprouter/arp_resolver.hpp"
+
+#include <cstring>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+
+namespace dprouter {
+
+ArpResolver::~ArpResolver() {
+    for (auto& [k, e] : entries_)
+        for (rte_mbuf* m : e.held) rte_pktmbuf_free(m);
+}
+
+void ArpResolver::publish(const Entry& e) {
+    const PackedNeighbor p = PackedNeighbor::make(e.mac, e.state);
+    table_.set(e.addr_be, e.port, p);
+    if (tables_ == nullptr) return;
+    for (uint32_t i = 0; i < tables_->n_nexthops; ++i) {
+        NextHop& nh = tables_->nexthops[i];
+        if (nh.action == NextHopAction::forward && nh.gateway_be == e.addr_be && nh.port == e.port)
+            nh.l2.store(p.word, std::memory_order_release);
+    }
+}
+
+void ArpResolver::unpublish(const Entry& e) {
+    table_.remove(e.addr_be, e.port);
+    if (tables_ == nullptr) return;
+    for (uint32_t i = 0; i < tables_->n_nexthops; ++i) {
+        NextHop& nh = tables_->nexthops[i];
+        if (nh.action == NextHopAction::forward && nh.gateway_be == e.addr_be && nh.port == e.port)
+            nh.l2.store(0, std::memory_order_release);
+    }
+}
+
+void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms) {
+    tables_ = tables;
+    // Entries that were static but are no longer, or whose address left every connected subnet, go.
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        Entry& e = it->second;
+        bool still_static = false;
+        for (const auto& s : statics) still_static |= (s.addr_be == e.addr_be && s.port == e.port);
+        if ((e.is_static && !still_static) || !tables->on_link(e.port, e.addr_be)) {
+            drop_held(e, stats_.failed_dropped);
+            unpublish(e);
+            it = entries_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const auto& s : statics) {
+        Entry& e = entries_[key(s.addr_be, s.port)];
+        e.addr_be = s.addr_be;
+        e.port = s.port;
+        e.is_static = true;
+        std::vector<rte_mbuf*> ignored;  // nothing is held for a fresh static entry
+        make_reachable(e, s.mac, now_ms, ignored);
+        for (rte_mbuf* m : ignored) rte_pktmbuf_free(m);
+    }
+    for (auto& [k, e] : entries_) publish(e);
+}
+
+void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
+    const uint32_t target = held_next_hop(m);
+    const uint16_t port = m->port;
+    auto [it, fresh] = entries_.try_emplace(key(target, port));
+    Entry& e = it->second;
+    if (fresh) {
+        e.addr_be = target;
+        e.port = port;
+        e.state = NeighborState::incomplete;
+        e.probes = 1;
+        e.next_ms = now_ms + kArpRetryMs;
+        publish(e);  // workers now see "incomplete" and keep queueing here
+        send_request(e, false, out);
+    }
+    switch (e.state) {
+    case NeighborState::reachable: {
+        // Resolved while the packet was in the ring.
+        e.held.push_back(m);
+        ++held_total_;
+        release(e, out);
+        return;
+    }
+    case NeighborState::failed:
+        ++stats_.failed_dropped;
+        rte_pktmbuf_free(m);
+        return;
+    case NeighborState::incomplete:
+        break;
+    }
+    if (e.held.size() >= kHoldPerNextHop || held_total_ >= kHoldTotal) {
+        ++stats_.hold_dropped;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    e.held.push_back(m);
+    ++held_total_;
+}
+
+void ArpResolver::on_learn(const LearnMessage& msg, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
+    auto it = entries_.find(key(msg.sender_be, msg.port));
+    if (it == entries_.end()) {
+        // A reply or a request addressed to us (the worker only sends those): worth an entry, since
+        // the sender is about to talk to us (RFC 826's merge rule, as Linux applies it).
+        it = entries_.try_emplace(key(msg.sender_be, msg.port)).first;
+        it->second.addr_be = msg.sender_be;
+        it->second.port = msg.port;
+    }
+    Entry& e = it->second;
+    if (e.is_static) return;  // configured entries win over the wire
+    make_reachable(e, msg.mac, now_ms, out);
+}
+
+void ArpResolver::make_reachable(Entry& e, const rte_ether_addr& mac, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
+    const bool changed = e.state != NeighborState::reachable || !rte_is_same_ether_addr(&e.mac, &mac);
+    if (e.state != NeighborState::reachable) ++stats_.resolved;
+    e.mac = mac;
+    e.state = NeighborState::reachable;
+    e.probes = 0;
+    e.next_ms = now_ms + kNeighborReachableMs;
+    if (changed) publish(e);
+    release(e, out);
+}
+
+void ArpResolver::release(Entry& e, std::vector<rte_mbuf*>& out) {
+    if (tables_ == nullptr) return;
+    const rte_ether_addr& src = tables_->ifaces[e.port].mac;
+    for (rte_mbuf* m : e.held) {
+        auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+        eth->dst_addr = e.mac;
+        eth->src_addr = src;
+        m->port = e.port;
+        out.push_back(m);
+        ++stats_.released;
+    }
+    held_total_ -= e.held.size();
+    e.held.clear();
+}
+
+void ArpResolver::drop_held(Entry& e, uint64_t& counter) {
+    for (rte_mbuf* m : e.held) rte_pktmbuf_free(m);
+    counter += e.held.size();
+    held_total_ -= e.held.size();
+    e.held.clear();
+}
+
+void ArpResolver::on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        Entry& e = it->second;
+        if (e.is_static || now_ms < e.next_ms) {
+            ++it;
+            continue;
+        }
+        bool erase = false;
+        switch (e.state) {
+        case NeighborState::incomplete:
+            if (e.probes < kArpRetries) {
+                ++e.probes;
+                e.next_ms = now_ms + kArpRetryMs;
+                send_request(e, false, out);
+            } else {
+                ++stats_.failed;
+                drop_held(e, stats_.failed_dropped);
+                e.state = NeighborState::failed;
+                e.next_ms = now_ms + kNeighborFailedMs;
+                publish(e);
+            }
+            break;
+        case NeighborState::failed:
+            erase = true;  // forget it: the next packet starts a fresh resolution
+            break;
+        case NeighborState::reachable:
+            // Confirmation is due: probe the known MAC by unicast, keep forwarding meanwhile.
+            if (e.probes < kArpRetries) {
+                ++e.probes;
+                e.next_ms = now_ms + kArpRetryMs;
+                send_request(e, true, out);
+            } else {
+                ++stats_.expired;
+                erase = true;
+            }
+            break;
+        }
+        if (erase) {
+            unpublish(e);
+            it = entries_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void ArpResolver::send_request(const Entry& e, bool unicast, std::vector<rte_mbuf*>& out) {
+    if (tables_ == nullptr) return;
+    const InterfaceEntry& ifc = tables_->ifaces[e.port];
+    // Sender address: ours on the subnet of the target.
+    uint32_t sender = 0;
+    for (unsigned i = 0; i < ifc.n_addrs; ++i)
+        if ((e.addr_be & ifc.mask_be[i]) == (ifc.addr_be[i] & ifc.mask_be[i])) {
+            sender = ifc.addr_be[i];
+            break;
+        }
+    if (sender == 0 && ifc.n_addrs > 0) sender = ifc.addr_be[0];
+
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) return;
+    // 60 bytes: the minimum Ethernet frame without FCS; the tail is zero padding.
+    constexpr uint16_t kFrameLen = RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN;
+    auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kFrameLen));
+    std::memset(data, 0, kFrameLen);
+    auto* eth = reinterpret_cast<rte_ether_hdr*>(data);
+    auto* arp = reinterpret_cast<rte_arp_hdr*>(eth + 1);
+    if (unicast)
+        eth->dst_addr = e.mac;
+    else
+        std::memset(&eth->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+    eth->src_addr = ifc.mac;
+    eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+    arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+    arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+    arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+    arp->arp_plen = 4;
+    arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+    arp->arp_data.arp_sha = ifc.mac;
+    arp->arp_data.arp_sip = sender;
+    arp->arp_data.arp_tip = e.addr_be;  // tha stays zero
+    m->port = e.port;
+    out.push_back(m);
+    ++stats_.requests_sent;
+}
+
+std::vector<NeighborInfo> ArpResolver::snapshot() const {
+    std::vector<NeighborInfo> v;
+    v.reserve(entries_.size());
+    for (const auto& [k, e] : entries_) v.push_back({e.addr_be, e.port, e.mac, e.state, e.is_static, e.held.size()});
+    return v;
+}
+
+}  // namespace dprouter

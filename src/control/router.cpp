@@ -1,1 +1,328 @@
-// placeholder: filled in by the change that owns this file
+#include "dprouter/router.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "dprouter/log.hpp"
+#include "dprouter/ports.hpp"
+
+namespace dprouter {
+namespace {
+
+constexpr unsigned kHoldRingSize = 2048;
+constexpr unsigned kLearnRingSize = 1024;
+constexpr unsigned kInjectRingSize = 4096;
+constexpr uint64_t kTimerPeriodMs = 50;
+constexpr uint64_t kTelemetryPeriodMs = 200;
+
+uint64_t now_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+rte_ring* make_ring(const std::string& name, unsigned size, unsigned esize) {
+    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, size, static_cast<int>(rte_socket_id()),
+                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (r == nullptr) throw std::runtime_error("cannot create ring " + name + ": " + rte_strerror(rte_errno));
+    return r;
+}
+
+void free_ring_mbufs(rte_ring* r) {
+    if (r == nullptr) return;
+    void* m;
+    while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+}
+
+// The only settings a reload cannot change without restarting: EAL, workers and the port list.
+std::string restart_only_change(const Config& a, const Config& b) {
+    if (a.dpdk.eal_args != b.dpdk.eal_args) return "dpdk.eal_args";
+    if (a.dpdk.workers != b.dpdk.workers) return "dpdk.workers";
+    if (a.interfaces.size() != b.interfaces.size()) return "the number of interfaces";
+    for (size_t i = 0; i < a.interfaces.size(); ++i) {
+        if (a.interfaces[i].name != b.interfaces[i].name) return "interface names or their order";
+        if (a.interfaces[i].device != b.interfaces[i].device) return "interfaces[" + std::to_string(i) + "].device";
+        if (a.interfaces[i].has_mac != b.interfaces[i].has_mac || a.interfaces[i].mac != b.interfaces[i].mac)
+            return "interfaces[" + std::to_string(i) + "].mac";
+    }
+    return {};
+}
+
+}  // namespace
+
+Router::Router(Config cfg) : cfg_(std::move(cfg)) {
+    try {
+        setup();
+    } catch (...) {
+        teardown();
+        throw;
+    }
+}
+
+Router::~Router() { teardown(); }
+
+void Router::setup() {
+    workers_ = cfg_.dpdk.workers;
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (worker_lcores_.size() < workers_) worker_lcores_.push_back(lcore);
+    }
+    if (worker_lcores_.size() < workers_)
+        throw std::runtime_error("dpdk.workers is " + std::to_string(workers_) + " but EAL has only " +
+                                 std::to_string(worker_lcores_.size()) +
+                                 " worker lcores; give EAL more cores (e.g. -l 0-" + std::to_string(workers_) + ")");
+    if (workers_ > kMaxWorkers) throw std::runtime_error("at most " + std::to_string(kMaxWorkers) + " workers");
+
+    // One mbuf size for everything: large enough for the biggest MTU in a single segment.
+    unsigned max_mtu = 1500;
+    for (const auto& ic : cfg_.interfaces) max_mtu = std::max(max_mtu, ic.mtu);
+    const unsigned frame = max_mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8;  // + a VLAN tag's worth
+    const uint16_t data_room = static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame, 2048));
+    const unsigned n_ports = static_cast<unsigned>(cfg_.interfaces.size());
+    const unsigned n_mbufs = std::max<unsigned>(
+        16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + 2 * kInjectRingSize);
+    pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
+    if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
+
+    for (const auto& ic : cfg_.interfaces) {
+        const uint16_t port = probe_port(ic.device);
+        if (port >= kMaxPorts)
+            throw std::runtime_error("interface '" + ic.name + "': port id " + std::to_string(port) + " beyond " +
+                                     std::to_string(kMaxPorts - 1));
+        if (std::find(port_of_.begin(), port_of_.end(), port) != port_of_.end())
+            throw std::runtime_error("interface '" + ic.name + "': device is already used by another interface");
+        port_of_.push_back(port);
+        port_mac_.push_back(setup_port(port, ic, workers_, pool_));
+        started_ports_.push_back(port);
+        char mac[RTE_ETHER_ADDR_FMT_SIZE];
+        rte_ether_format_addr(mac, sizeof mac, &port_mac_.back());
+        DPR_LOG(INFO, "interface %s: port %u, %s, mtu %u\n", ic.name.c_str(), port, mac, ic.mtu);
+    }
+
+    const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers_);
+    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("dpr_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
+    if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers_) != 0) throw std::runtime_error("cannot set up RCU");
+    neighbors_ = std::make_unique<NeighborTable>("dpr_neigh", kNeighborCapacity, qsbr_);
+    resolver_ = std::make_unique<ArpResolver>(*neighbors_, pool_);
+
+    counters_ = static_cast<WorkerCounters*>(rte_zmalloc("dpr_counters", sizeof(WorkerCounters) * workers_, RTE_CACHE_LINE_SIZE));
+    if (counters_ == nullptr) throw std::runtime_error("out of memory for counters");
+    for (unsigned w = 0; w < workers_; ++w) new (&counters_[w]) WorkerCounters();
+
+    for (unsigned w = 0; w < workers_; ++w) {
+        void* mem = rte_zmalloc_socket("dpr_worker", sizeof(WorkerContext), RTE_CACHE_LINE_SIZE,
+                                       static_cast<int>(rte_lcore_to_socket_id(worker_lcores_[w])));
+        if (mem == nullptr) throw std::runtime_error("out of memory for worker state");
+        auto* ctx = new (mem) WorkerContext();
+        contexts_.push_back(ctx);
+        ctx->worker_id = w;
+        ctx->counters = &counters_[w];
+        ctx->neighbors = neighbors_.get();
+        const std::string suffix = std::to_string(w);
+        ctx->hold_ring = make_ring("dpr_hold" + suffix, kHoldRingSize, sizeof(void*));
+        ctx->learn_ring = make_ring("dpr_learn" + suffix, kLearnRingSize, sizeof(LearnMessage));
+        ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
+    }
+
+    Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_);
+    resolver_->attach(t, statics_for(cfg_), now_ms());
+    tables_.store(t, std::memory_order_release);
+
+    telemetry_.counters = counters_;
+    telemetry_.workers = workers_;
+    for (size_t i = 0; i < cfg_.interfaces.size(); ++i) telemetry_.ports.emplace_back(cfg_.interfaces[i].name, port_of_[i]);
+    telemetry_register(&telemetry_);
+}
+
+std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
+    std::vector<ArpResolver::Static> v;
+    for (const auto& n : cfg.neighbors)
+        for (size_t i = 0; i < cfg.interfaces.size(); ++i)
+            if (cfg.interfaces[i].name == n.interface) {
+                ArpResolver::Static s{rte_cpu_to_be_32(n.address), port_of_[i], {}};
+                std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
+                v.push_back(s);
+            }
+    return v;
+}
+
+void Router::run(const std::atomic<bool>& stop, std::atomic<bool>& reload_requested) {
+    setups_.resize(workers_);
+    const Tables* t = tables_.load();
+    for (unsigned w = 0; w < workers_; ++w) {
+        WorkerSetup& s = setups_[w];
+        s.ctx = contexts_[w];
+        s.queue = static_cast<uint16_t>(w);
+        for (uint16_t p : port_of_) s.ports[s.n_ports++] = p;
+        s.tables = &tables_;
+        s.qsbr = qsbr_;
+        s.stop = &workers_stop_;
+        if (rte_eal_remote_launch(worker_main, &s, worker_lcores_[w]) != 0)
+            throw std::runtime_error("cannot launch worker on lcore " + std::to_string(worker_lcores_[w]));
+    }
+    DPR_LOG(INFO, "forwarding: %zu interfaces, %u workers, %u routes and addresses\n", port_of_.size(), workers_,
+            t->n_nexthops);
+
+    while (!stop.load(std::memory_order_relaxed)) {
+        bool busy = false;
+        control_iteration(now_ms(), busy);
+        if (reload_requested.exchange(false)) reload();
+        // Idle: sleep rather than spin, the control lcore is shared with the OS.
+        if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    workers_stop_.store(true);
+    rte_eal_mp_wait_lcore();
+    refresh_telemetry();
+}
+
+void Router::control_iteration(uint64_t now, bool& busy) {
+    std::vector<rte_mbuf*> out;
+    for (WorkerContext* ctx : contexts_) {
+        void* held[kRxBurst];
+        unsigned n = rte_ring_sc_dequeue_burst(ctx->hold_ring, held, kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) resolver_->on_held(static_cast<rte_mbuf*>(held[i]), now, out);
+        busy |= n != 0;
+        LearnMessage msgs[kRxBurst];
+        n = rte_ring_sc_dequeue_burst_elem(ctx->learn_ring, msgs, sizeof(LearnMessage), kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) resolver_->on_learn(msgs[i], now, out);
+        busy |= n != 0;
+    }
+    if (now >= next_timer_ms_) {
+        resolver_->on_timer(now, out);
+        next_timer_ms_ = now + kTimerPeriodMs;
+        reclaim(false);
+    }
+    if (now >= next_telemetry_ms_) {
+        refresh_telemetry();
+        next_telemetry_ms_ = now + kTelemetryPeriodMs;
+    }
+    inject(out);
+}
+
+void Router::inject(std::vector<rte_mbuf*>& frames) {
+    if (frames.empty()) return;
+    // Worker 0 transmits on the control thread's behalf: it owns a TX queue on every port.
+    const unsigned n = rte_ring_sp_enqueue_burst(contexts_[0]->inject_ring, reinterpret_cast<void**>(frames.data()),
+                                                 static_cast<unsigned>(frames.size()), nullptr);
+    if (n < frames.size()) {
+        control_ring_overflow_ += frames.size() - n;
+        rte_pktmbuf_free_bulk(frames.data() + n, static_cast<unsigned>(frames.size() - n));
+    }
+    frames.clear();
+}
+
+void Router::publish(Tables* fresh) {
+    Tables* old = tables_.exchange(fresh, std::memory_order_acq_rel);
+    // Readers that loaded `old` are done with it once each has passed a quiescent state after now.
+    pending_.push_back({old, rte_rcu_qsbr_start(qsbr_)});
+}
+
+void Router::reclaim(bool wait) {
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        if (rte_rcu_qsbr_check(qsbr_, it->token, wait) == 1) {
+            free_tables(it->tables);
+            it = pending_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void Router::reload() {
+    DPR_LOG(INFO, "SIGHUP: reloading %s\n", cfg_.file.c_str());
+    ConfigResult r = load_config_file(cfg_.file);
+    if (!r.ok()) {
+        for (const auto& e : r.errors) DPR_LOG(ERR, "%s\n", e.to_string().c_str());
+        DPR_LOG(ERR, "reload rejected; the running configuration is unchanged\n");
+        return;
+    }
+    if (const std::string what = restart_only_change(cfg_, r.config); !what.empty()) {
+        DPR_LOG(ERR, "reload rejected: changing %s needs a restart; the running configuration is unchanged\n",
+                what.c_str());
+        return;
+    }
+    Tables* fresh = nullptr;
+    try {
+        fresh = build_tables(r.config, port_of_.data(), port_mac_.data(), ++generation_);
+    } catch (const std::exception& e) {
+        DPR_LOG(ERR, "reload rejected: %s; the running configuration is unchanged\n", e.what());
+        return;
+    }
+    for (size_t i = 0; i < r.config.interfaces.size(); ++i)
+        if (r.config.interfaces[i].mtu != cfg_.interfaces[i].mtu) apply_port_mtu(port_of_[i], r.config.interfaces[i].mtu);
+    resolver_->attach(fresh, statics_for(r.config), now_ms());
+    publish(fresh);
+    cfg_ = std::move(r.config);
+    DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses)\n",
+            static_cast<unsigned long>(generation_), fresh->n_nexthops);
+}
+
+void Router::refresh_telemetry() {
+    if (!resolver_) return;
+    std::lock_guard lock(telemetry_.mutex);
+    telemetry_.resolver = resolver_->stats();
+    telemetry_.neighbors = resolver_->snapshot();
+}
+
+void Router::teardown() {
+    telemetry_detach();
+    for (uint16_t p : started_ports_) stop_port(p);
+    started_ports_.clear();
+    for (WorkerContext* ctx : contexts_) {
+        free_ring_mbufs(ctx->hold_ring);
+        free_ring_mbufs(ctx->inject_ring);
+        for (uint16_t p = 0; p < kMaxPorts; ++p) rte_pktmbuf_free_bulk(ctx->out.pkts[p], ctx->out.count[p]);
+        rte_ring_free(ctx->hold_ring);
+        rte_ring_free(ctx->learn_ring);
+        rte_ring_free(ctx->inject_ring);
+        ctx->~WorkerContext();
+        rte_free(ctx);
+    }
+    contexts_.clear();
+    resolver_.reset();
+    for (auto& p : pending_) free_tables(p.tables);
+    pending_.clear();
+    free_tables(tables_.exchange(nullptr));
+    neighbors_.reset();
+    rte_free(counters_);
+    counters_ = nullptr;
+    rte_free(qsbr_);
+    qsbr_ = nullptr;
+    rte_mempool_free(pool_);
+    pool_ = nullptr;
+}
+
+void Router::print_counters(std::FILE* out) const {
+    if (counters_ == nullptr) return;
+    const WorkerCounters sum = sum_counters(counters_, workers_);
+    std::fprintf(out, "dprouter counters:\n");
+    for (size_t i = 0; i < cfg_.interfaces.size(); ++i) {
+        const PortCounters& pc = sum.ports[port_of_[i]];
+        std::fprintf(out, "  interface %-12s rx %lu tx %lu tx_dropped %lu\n", cfg_.interfaces[i].name.c_str(),
+                     static_cast<unsigned long>(pc.rx), static_cast<unsigned long>(pc.tx),
+                     static_cast<unsigned long>(pc.tx_dropped));
+    }
+    for (size_t i = 0; i < kEventNames.size(); ++i)
+        std::fprintf(out, "  %-30s %lu\n", std::string(kEventNames[i]).c_str(), static_cast<unsigned long>(sum.events[i]));
+    for (size_t i = 0; i < kDropNames.size(); ++i)
+        if (sum.drops[i] != 0)
+            std::fprintf(out, "  drop %-25s %lu\n", std::string(kDropNames[i]).c_str(), static_cast<unsigned long>(sum.drops[i]));
+    const ResolverStats& rs = resolver_->stats();
+    std::fprintf(out, "  arp requests_sent %lu resolved %lu failed %lu released %lu hold_dropped %lu failed_dropped %lu\n",
+                 static_cast<unsigned long>(rs.requests_sent), static_cast<unsigned long>(rs.resolved),
+                 static_cast<unsigned long>(rs.failed), static_cast<unsigned long>(rs.released),
+                 static_cast<unsigned long>(rs.hold_dropped), static_cast<unsigned long>(rs.failed_dropped));
+    if (control_ring_overflow_ != 0)
+        std::fprintf(out, "  control inject overflow %lu\n", static_cast<unsigned long>(control_ring_overflow_));
+}
+
+}  // namespace dprouter

@@ -1,1 +1,103 @@
-// placeholder: filled in by the change that owns this file
+#include "dprouter/telemetry.hpp"
+
+#include <rte_telemetry.h>
+
+namespace dprouter {
+namespace {
+
+TelemetrySource* g_source = nullptr;
+
+rte_tel_data* new_dict() {
+    rte_tel_data* d = rte_tel_data_alloc();
+    if (d != nullptr) rte_tel_data_start_dict(d);
+    return d;
+}
+
+int stats_cmd(const char*, const char*, rte_tel_data* out) {
+    if (g_source == nullptr) return -1;
+    const WorkerCounters sum = sum_counters(g_source->counters, g_source->workers);
+    rte_tel_data_start_dict(out);
+
+    rte_tel_data* ports = new_dict();
+    for (const auto& [name, port] : g_source->ports) {
+        rte_tel_data* p = new_dict();
+        rte_tel_data_add_dict_u64(p, "port_id", port);
+        rte_tel_data_add_dict_u64(p, "rx", sum.ports[port].rx);
+        rte_tel_data_add_dict_u64(p, "tx", sum.ports[port].tx);
+        rte_tel_data_add_dict_u64(p, "tx_dropped", sum.ports[port].tx_dropped);
+        rte_tel_data_add_dict_container(ports, name.c_str(), p, 0);
+    }
+    rte_tel_data_add_dict_container(out, "ports", ports, 0);
+
+    rte_tel_data* events = new_dict();
+    for (size_t i = 0; i < kEventNames.size(); ++i)
+        rte_tel_data_add_dict_u64(events, std::string(kEventNames[i]).c_str(), sum.events[i]);
+    rte_tel_data_add_dict_container(out, "events", events, 0);
+
+    rte_tel_data* drops = new_dict();
+    for (size_t i = 0; i < kDropNames.size(); ++i)
+        rte_tel_data_add_dict_u64(drops, std::string(kDropNames[i]).c_str(), sum.drops[i]);
+    rte_tel_data_add_dict_container(out, "drops", drops, 0);
+
+    ResolverStats rs;
+    {
+        std::lock_guard lock(g_source->mutex);
+        rs = g_source->resolver;
+    }
+    rte_tel_data* arp = new_dict();
+    rte_tel_data_add_dict_u64(arp, "requests_sent", rs.requests_sent);
+    rte_tel_data_add_dict_u64(arp, "resolved", rs.resolved);
+    rte_tel_data_add_dict_u64(arp, "failed", rs.failed);
+    rte_tel_data_add_dict_u64(arp, "released", rs.released);
+    rte_tel_data_add_dict_u64(arp, "hold_dropped", rs.hold_dropped);
+    rte_tel_data_add_dict_u64(arp, "failed_dropped", rs.failed_dropped);
+    rte_tel_data_add_dict_u64(arp, "expired", rs.expired);
+    rte_tel_data_add_dict_container(out, "arp", arp, 0);
+    return 0;
+}
+
+const char* state_name(NeighborState s) {
+    switch (s) {
+    case NeighborState::incomplete: return "incomplete";
+    case NeighborState::reachable: return "reachable";
+    case NeighborState::failed: return "failed";
+    }
+    return "?";
+}
+
+int neighbors_cmd(const char*, const char*, rte_tel_data* out) {
+    if (g_source == nullptr) return -1;
+    std::vector<NeighborInfo> list;
+    {
+        std::lock_guard lock(g_source->mutex);
+        list = g_source->neighbors;
+    }
+    rte_tel_data_start_dict(out);
+    size_t shown = 0;
+    for (const auto& n : list) {
+        if (++shown > RTE_TEL_MAX_DICT_ENTRIES) break;
+        char mac[RTE_ETHER_ADDR_FMT_SIZE];
+        rte_ether_format_addr(mac, sizeof mac, &n.mac);
+        std::string iface = std::to_string(n.port);
+        for (const auto& [name, port] : g_source->ports)
+            if (port == n.port) iface = name;
+        const std::string value = std::string(mac) + " " + state_name(n.state) + (n.is_static ? " static" : "") +
+                                  " dev " + iface + " held " + std::to_string(n.held);
+        const std::string key = format_ipv4(rte_be_to_cpu_32(n.addr_be));
+        rte_tel_data_add_dict_string(out, key.c_str(), value.c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+void telemetry_detach() { g_source = nullptr; }
+
+void telemetry_register(TelemetrySource* source) {
+    g_source = source;
+    rte_telemetry_register_cmd("/dprouter/stats", stats_cmd,
+                               "Router counters: per port, per drop reason, per event, ARP. No parameters.");
+    rte_telemetry_register_cmd("/dprouter/neighbors", neighbors_cmd, "Neighbour table. No parameters.");
+}
+
+}  // namespace dprouter

@@ -1,1 +1,100 @@
-// placeholder: filled in by the change that owns this file
+#include "dprouter/ports.hpp"
+
+#include <stdexcept>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "dprouter/log.hpp"
+
+namespace dprouter {
+namespace {
+
+constexpr uint16_t kRxDesc = 1024;
+constexpr uint16_t kTxDesc = 1024;
+
+std::runtime_error port_error(uint16_t port, const std::string& what, int rc) {
+    return std::runtime_error("port " + std::to_string(port) + ": " + what + ": " + rte_strerror(-rc));
+}
+
+// The ethdev name of a devargs string is what precedes the first comma ("net_af_packet0,iface=x").
+std::string device_name(const std::string& device) { return device.substr(0, device.find(',')); }
+
+}  // namespace
+
+uint16_t probe_port(const std::string& device) {
+    const std::string name = device_name(device);
+    uint16_t port = 0;
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &port) == 0) return port;  // probed by EAL (PCI, -a/--vdev)
+    const int rc = rte_dev_probe(device.c_str());
+    if (rc < 0 && rc != -EEXIST)
+        throw std::runtime_error("device '" + device + "': probe failed: " + rte_strerror(-rc));
+    if (rte_eth_dev_get_port_by_name(name.c_str(), &port) != 0)
+        throw std::runtime_error("device '" + device + "': no ethdev port named '" + name + "' after probe");
+    return port;
+}
+
+rte_ether_addr setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, rte_mempool* pool) {
+    rte_eth_dev_info info{};
+    int rc = rte_eth_dev_info_get(port, &info);
+    if (rc != 0) throw port_error(port, "cannot read device info", rc);
+    if (info.max_rx_queues < queues || info.max_tx_queues < queues)
+        throw std::runtime_error("interface '" + ic.name + "': device supports " + std::to_string(info.max_rx_queues) +
+                                 " RX / " + std::to_string(info.max_tx_queues) + " TX queues but " +
+                                 std::to_string(queues) +
+                                 " workers need one each (for af_packet add qpairs=N to the device)");
+
+    rte_eth_conf conf{};
+    if (queues > 1) {
+        // Spread flows across workers by IP addresses and ports where the device can.
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+        if (conf.rx_adv_conf.rss_conf.rss_hf == 0) conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+    }
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+    rc = rte_eth_dev_configure(port, static_cast<uint16_t>(queues), static_cast<uint16_t>(queues), &conf);
+    if (rc != 0) throw port_error(port, "configure", rc);
+
+    uint16_t rxd = kRxDesc, txd = kTxDesc;
+    rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+    if (rc != 0) throw port_error(port, "adjust descriptors", rc);
+    const int socket = rte_eth_dev_socket_id(port);
+    for (unsigned q = 0; q < queues; ++q) {
+        rc = rte_eth_rx_queue_setup(port, static_cast<uint16_t>(q), rxd, socket, nullptr, pool);
+        if (rc != 0) throw port_error(port, "RX queue setup", rc);
+        rc = rte_eth_tx_queue_setup(port, static_cast<uint16_t>(q), txd, socket, nullptr);
+        if (rc != 0) throw port_error(port, "TX queue setup", rc);
+    }
+    if (!apply_port_mtu(port, ic.mtu))
+        DPR_LOG(NOTICE, "interface '%s': device keeps its own MTU; IP MTU %u is enforced in software\n",
+                ic.name.c_str(), ic.mtu);
+
+    rte_ether_addr mac{};
+    if (ic.has_mac) {
+        std::copy(ic.mac.bytes.begin(), ic.mac.bytes.end(), mac.addr_bytes);
+        if (rte_eth_dev_default_mac_addr_set(port, &mac) != 0)
+            DPR_LOG(NOTICE, "interface '%s': device refused MAC %s; using it in software (port is promiscuous)\n",
+                    ic.name.c_str(), format_mac(ic.mac).c_str());
+    } else {
+        rc = rte_eth_macaddr_get(port, &mac);
+        if (rc != 0) throw port_error(port, "read MAC", rc);
+    }
+    rc = rte_eth_dev_start(port);
+    if (rc != 0) throw port_error(port, "start", rc);
+    // The MAC filter is applied in software, so the device must hand us every frame.
+    rc = rte_eth_promiscuous_enable(port);
+    if (rc != 0 && rc != -ENOTSUP) DPR_LOG(NOTICE, "interface '%s': promiscuous mode: %s\n", ic.name.c_str(), rte_strerror(-rc));
+    return mac;
+}
+
+bool apply_port_mtu(uint16_t port, unsigned mtu) {
+    return rte_eth_dev_set_mtu(port, static_cast<uint16_t>(mtu)) == 0;
+}
+
+void stop_port(uint16_t port) {
+    rte_eth_dev_stop(port);
+    rte_eth_dev_close(port);
+}
+
+}  // namespace dprouter

@@ -1,1 +1,52 @@
-// placeholder: filled in by the change that owns this file
+#include "dprouter/worker.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+namespace dprouter {
+
+void worker_flush(WorkerContext& ctx, uint16_t queue) {
+    for (uint16_t port = 0; port < kMaxPorts; ++port) {
+        uint16_t n = ctx.out.count[port];
+        if (n == 0) continue;
+        rte_mbuf** pkts = ctx.out.pkts[port];
+        uint16_t sent = 0;
+        while (sent < n) {
+            const uint16_t s = rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
+            if (s == 0) break;  // queue full: do not spin, drop the rest
+            sent = static_cast<uint16_t>(sent + s);
+        }
+        PortCounters& pc = ctx.counters->ports[port];
+        pc.tx += sent;
+        if (sent < n) {
+            pc.tx_dropped += n - sent;
+            rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+        }
+        ctx.out.count[port] = 0;
+    }
+}
+
+int worker_main(void* arg) {
+    auto& w = *static_cast<WorkerSetup*>(arg);
+    WorkerContext& ctx = *w.ctx;
+    rte_rcu_qsbr_thread_register(w.qsbr, ctx.worker_id);
+    rte_rcu_qsbr_thread_online(w.qsbr, ctx.worker_id);
+    rte_mbuf* pkts[kRxBurst];
+    while (!w.stop->load(std::memory_order_relaxed)) {
+        // The tables pointer stays valid until this worker next reports quiescent.
+        const Tables* t = w.tables->load(std::memory_order_acquire);
+        for (uint16_t i = 0; i < w.n_ports; ++i) {
+            const uint16_t port = w.ports[i];
+            const uint16_t n = rte_eth_rx_burst(port, w.queue, pkts, kRxBurst);
+            if (n != 0) pipeline_run(ctx, *t, pkts, n, port);
+        }
+        pipeline_take_injected(ctx);
+        worker_flush(ctx, w.queue);
+        rte_rcu_qsbr_quiescent(w.qsbr, ctx.worker_id);
+    }
+    rte_rcu_qsbr_thread_offline(w.qsbr, ctx.worker_id);
+    rte_rcu_qsbr_thread_unregister(w.qsbr, ctx.worker_id);
+    return 0;
+}
+
+}  // namespace dprouter

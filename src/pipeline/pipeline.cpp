@@ -1,1 +1,100 @@
-// placeholder: filled in by the change that owns this file
+// Composes the stages. Kept in one translation unit with the stages inline so the compiler sees the
+// whole per-packet path; each stage lives in its own header under src/pipeline/.
+#include "dprouter/pipeline.hpp"
+
+#include <rte_prefetch.h>
+
+#include "stage_arp.hpp"
+#include "stage_forward.hpp"
+#include "stage_ipv4_input.hpp"
+#include "stage_local.hpp"
+
+namespace dprouter {
+namespace {
+
+using namespace stage;
+
+constexpr unsigned kPrefetchAhead = 4;
+
+void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth, bool link_broadcast) {
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+    if (!ipv4_validate(ctx, m, ip)) return;
+
+    const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
+    const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+    if (martian_source(src)) [[unlikely]] {
+        drop(ctx, m, Drop::martian_source);
+        return;
+    }
+    if (martian_destination(dst)) [[unlikely]] {
+        drop(ctx, m, Drop::martian_destination);
+        return;
+    }
+    if (dst >= 0xe0000000u) [[unlikely]] {  // 224/4 multicast or 255.255.255.255
+        drop(ctx, m, dst == 0xffffffffu ? Drop::ip_broadcast_not_forwarded : Drop::multicast_not_forwarded);
+        return;
+    }
+    const NextHop* nh = route_lookup(t, dst);
+    if (nh == nullptr) [[unlikely]] {
+        drop(ctx, m, Drop::no_route);
+        return;
+    }
+    if (nh->action == NextHopAction::local) {
+        local_deliver(ctx, t, m, ip);
+        return;
+    }
+    if (apply_route_action(ctx, m, *nh)) return;
+    // RFC 1812 5.3.4: a datagram that arrived in a link-layer broadcast is never forwarded.
+    if (link_broadcast) [[unlikely]] {
+        drop(ctx, m, Drop::link_broadcast_not_forwarded);
+        return;
+    }
+    forward_transit(ctx, t, m, eth, ip, *nh);
+}
+
+void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_port) {
+    if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN) [[unlikely]] {
+        drop(ctx, m, Drop::eth_runt);
+        return;
+    }
+    auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+    const InterfaceEntry& ifc = t.ifaces[rx_port];
+    const bool link_broadcast = rte_is_multicast_ether_addr(&eth->dst_addr);  // includes broadcast
+    // Ports are promiscuous (af_packet always is), so the MAC filter is ours to apply.
+    if (!link_broadcast && !rte_is_same_ether_addr(&eth->dst_addr, &ifc.mac)) [[unlikely]] {
+        drop(ctx, m, Drop::eth_foreign_unicast);
+        return;
+    }
+    switch (eth->ether_type) {
+    case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+        ipv4_input(ctx, t, m, eth, link_broadcast);
+        return;
+    case RTE_BE16(RTE_ETHER_TYPE_ARP):
+        arp_input(ctx, t, m, eth, rx_port);
+        return;
+    default:
+        drop(ctx, m, Drop::eth_unsupported_type);
+        return;
+    }
+}
+
+}  // namespace
+
+void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
+    ctx.counters->ports[rx_port].rx += n;
+    const uint16_t lead = n < kPrefetchAhead ? n : kPrefetchAhead;
+    for (uint16_t i = 0; i < lead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+        process_one(ctx, t, pkts[i], rx_port);
+    }
+}
+
+void pipeline_take_injected(WorkerContext& ctx) {
+    rte_mbuf* pkts[kRxBurst];
+    const unsigned n = rte_ring_sc_dequeue_burst(ctx.inject_ring, reinterpret_cast<void**>(pkts), kRxBurst, nullptr);
+    for (unsigned i = 0; i < n; ++i) emit(ctx, pkts[i]->port, pkts[i]);
+    if (n) ctx.counters->event(Event::injected, n);
+}
+
+}  // namespace dprouter

@@ -1,0 +1,42 @@
+// Internet checksum helpers (RFC 1071) and incremental update (RFC 1624).
+#pragma once
+
+#include <cstdint>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+namespace dprouter {
+
+// Folds a 32-bit one's-complement accumulator to 16 bits.
+constexpr uint16_t csum_fold(uint32_t sum) {
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+// RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), all values in network order as stored in the packet.
+// Unlike the older RFC 1141 form this never turns a valid checksum into 0xFFFF/-0 wrongly.
+inline uint16_t csum_update16(uint16_t hc_be, uint16_t old_be, uint16_t new_be) {
+    const uint32_t sum = static_cast<uint16_t>(~rte_be_to_cpu_16(hc_be)) +
+                         static_cast<uint16_t>(~rte_be_to_cpu_16(old_be)) +
+                         rte_be_to_cpu_16(new_be);
+    return rte_cpu_to_be_16(static_cast<uint16_t>(~csum_fold(sum)));
+}
+
+// Same for a 32-bit field (an address), as two 16-bit words.
+inline uint16_t csum_update32(uint16_t hc_be, uint32_t old_be, uint32_t new_be) {
+    hc_be = csum_update16(hc_be, static_cast<uint16_t>(old_be), static_cast<uint16_t>(new_be));
+    return csum_update16(hc_be, static_cast<uint16_t>(old_be >> 16), static_cast<uint16_t>(new_be >> 16));
+}
+
+// TTL decrement on an IPv4 header: the TTL/protocol word drops by 0x0100.
+inline void ipv4_decrement_ttl(rte_ipv4_hdr* ip) {
+    const uint16_t old_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8));
+    --ip->time_to_live;
+    const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8));
+    // The protocol byte is unchanged, so it cancels out and need not be part of the words.
+    ip->hdr_checksum = csum_update16(ip->hdr_checksum, old_word, new_word);
+}
+
+}  // namespace dprouter

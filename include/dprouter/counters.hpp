@@ -1,0 +1,100 @@
+// Per-worker counters. Each worker writes only its own block (no atomics, no sharing of cache
+// lines); the control and telemetry threads read them with relaxed loads and sum on demand.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include <rte_common.h>
+
+#include "dprouter/limits.hpp"
+
+namespace dprouter {
+
+// Every reason a packet leaves the pipeline without being sent, named after the rule it enforces.
+#define DPR_DROP_REASONS(X)                                                                  \
+    X(eth_runt)                      /* frame shorter than an Ethernet header */            \
+    X(eth_foreign_unicast)           /* unicast frame for another MAC (promiscuous ports) */ \
+    X(eth_unsupported_type)          /* neither IPv4 nor ARP */                              \
+    X(arp_malformed)                 /* not Ethernet/IPv4 ARP, or truncated */               \
+    X(arp_not_for_us)                /* request or reply about an address we do not own */   \
+    X(ipv4_runt)                     /* RFC 1812 5.2.2: fewer than 20 bytes */               \
+    X(ipv4_bad_version)              /* RFC 1812 5.2.2: version != 4 */                      \
+    X(ipv4_bad_ihl)                  /* RFC 1812 5.2.2: IHL < 5 or beyond the frame */       \
+    X(ipv4_bad_checksum)             /* RFC 1812 5.2.2: header checksum */                   \
+    X(ipv4_bad_total_length)         /* RFC 1812 5.2.2: total length < IHL*4 or > frame */   \
+    X(martian_source)                /* RFC 1812 5.3.7: source not a unique unicast host */  \
+    X(martian_destination)           /* RFC 1812 5.3.7: 0/8, 127/8, 240/4 destinations */    \
+    X(link_broadcast_not_forwarded)  /* RFC 1812 5.3.4: came in a broadcast/multicast frame */ \
+    X(ip_broadcast_not_forwarded)    /* limited and directed broadcasts (RFC 2644) */        \
+    X(multicast_not_forwarded)       /* no multicast routing */                              \
+    X(no_route)                      /* LPM miss */                                          \
+    X(route_blackhole)               /* blackhole route */                                   \
+    X(route_unreachable)             /* unreachable route */                                 \
+    X(route_prohibit)                /* prohibit route */                                    \
+    X(ttl_expired)                   /* RFC 1812 5.3.1: transit TTL <= 1 */                  \
+    X(mtu_exceeded)                  /* larger than the egress MTU */                        \
+    X(neighbor_failed)               /* next hop did not answer ARP */                       \
+    X(hold_queue_full)               /* too many packets waiting for one/all next hops */    \
+    X(control_ring_full)             /* the control thread is not keeping up */              \
+    X(local_icmp_bad_checksum)       /* ICMP to us with a bad checksum */                    \
+    X(local_unhandled)               /* to us, but not something we answer yet */            \
+    X(tx_full)                       /* the TX queue refused the packet */
+
+enum class Drop : uint16_t {
+#define DPR_ENUM(name) name,
+    DPR_DROP_REASONS(DPR_ENUM)
+#undef DPR_ENUM
+        count
+};
+
+inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> kDropNames = {
+#define DPR_NAME(name) #name,
+    DPR_DROP_REASONS(DPR_NAME)
+#undef DPR_NAME
+};
+
+// Things that happened to packets that were not dropped.
+#define DPR_EVENTS(X)        \
+    X(forwarded)             \
+    X(local_delivered)       \
+    X(echo_replies)          \
+    X(arp_requests_answered) \
+    X(held_for_arp)          \
+    X(injected)
+
+enum class Event : uint16_t {
+#define DPR_ENUM(name) name,
+    DPR_EVENTS(DPR_ENUM)
+#undef DPR_ENUM
+        count
+};
+
+inline constexpr std::array<std::string_view, static_cast<size_t>(Event::count)> kEventNames = {
+#define DPR_NAME(name) #name,
+    DPR_EVENTS(DPR_NAME)
+#undef DPR_NAME
+};
+
+struct PortCounters {
+    uint64_t rx = 0;
+    uint64_t tx = 0;
+    uint64_t tx_dropped = 0;
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
+    std::array<uint64_t, static_cast<size_t>(Drop::count)> drops{};
+    std::array<uint64_t, static_cast<size_t>(Event::count)> events{};
+    std::array<PortCounters, kMaxPorts> ports{};
+
+    void drop(Drop d) { ++drops[static_cast<size_t>(d)]; }
+    void event(Event e, uint64_t n = 1) { events[static_cast<size_t>(e)] += n; }
+    uint64_t dropped(Drop d) const { return drops[static_cast<size_t>(d)]; }
+    uint64_t counted(Event e) const { return events[static_cast<size_t>(e)]; }
+};
+
+// Sum of all workers, read with relaxed loads while the workers run.
+WorkerCounters sum_counters(const WorkerCounters* per_worker, unsigned workers);
+
+}  // namespace dprouter

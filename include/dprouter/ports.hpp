@@ -1,0 +1,27 @@
+// Bringing up the DPDK ports named in the configuration.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "dprouter/config.hpp"
+
+namespace dprouter {
+
+// Probes `device` (vdev devargs or PCI address) if EAL has not already, and returns its port id.
+// Throws std::runtime_error with the reason.
+uint16_t probe_port(const std::string& device);
+
+// Configures `queues` RX and TX queue pairs (RSS across them when there are several), the MTU,
+// promiscuous mode and, if given, the MAC; then starts the port. Returns the MAC the router uses.
+rte_ether_addr setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, rte_mempool* pool);
+
+// Applies an MTU change at run time where the PMD allows it; returns false if it refused.
+bool apply_port_mtu(uint16_t port, unsigned mtu);
+
+void stop_port(uint16_t port);
+
+}  // namespace dprouter

@@ -1,0 +1,78 @@
+// The router as the control thread runs it: owns the ports, the workers, the tables and the
+// neighbour resolver; publishes new tables on reload and reclaims old ones after an RCU grace period.
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dprouter/arp_resolver.hpp"
+#include "dprouter/config.hpp"
+#include "dprouter/neighbor_table.hpp"
+#include "dprouter/pipeline.hpp"
+#include "dprouter/telemetry.hpp"
+#include "dprouter/worker.hpp"
+
+namespace dprouter {
+
+class Router {
+public:
+    // EAL must be initialised. Brings up ports and tables; throws std::runtime_error on failure,
+    // having released whatever it had set up.
+    explicit Router(Config cfg);
+    ~Router();
+    Router(const Router&) = delete;
+    Router& operator=(const Router&) = delete;
+
+    // Launches the workers and runs the control loop until `stop` is set. A set `reload` flag makes
+    // it re-read the configuration file (and clears the flag).
+    void run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
+
+    void print_counters(std::FILE* out) const;
+
+private:
+    struct PendingFree {
+        Tables* tables;
+        uint64_t token;
+    };
+
+    void setup();
+    void teardown();
+    std::vector<ArpResolver::Static> statics_for(const Config& cfg) const;
+    void control_iteration(uint64_t now_ms, bool& busy);
+    void inject(std::vector<rte_mbuf*>& frames);
+    void publish(Tables* fresh);
+    void reclaim(bool wait);
+    void reload();
+    void refresh_telemetry();
+
+    Config cfg_;
+    unsigned workers_ = 0;
+    std::vector<unsigned> worker_lcores_;
+    rte_mempool* pool_ = nullptr;
+    std::vector<uint16_t> port_of_;         // config interface index -> port id
+    std::vector<rte_ether_addr> port_mac_;  // config interface index -> MAC in use
+    std::vector<uint16_t> started_ports_;
+    rte_rcu_qsbr* qsbr_ = nullptr;
+    std::unique_ptr<NeighborTable> neighbors_;
+    std::unique_ptr<ArpResolver> resolver_;
+    WorkerCounters* counters_ = nullptr;
+    std::vector<WorkerContext*> contexts_;
+    std::vector<WorkerSetup> setups_;
+    std::atomic<Tables*> tables_{nullptr};
+    uint64_t generation_ = 0;
+    std::vector<PendingFree> pending_;
+    std::atomic<bool> workers_stop_{false};
+    TelemetrySource telemetry_;
+    uint64_t control_ring_overflow_ = 0;
+    uint64_t next_timer_ms_ = 0;
+    uint64_t next_telemetry_ms_ = 0;
+};
+
+}  // namespace dprouter

@@ -1,0 +1,94 @@
+// The forwarding tables the workers read. The control thread builds a whole new Tables object for
+// every configuration change, publishes it with one atomic pointer store, and frees the old one only
+// after every worker has reported a quiescent state (rte_rcu_qsbr). Workers never lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rte_ether.h>
+#include <rte_lpm.h>
+
+#include "dprouter/config.hpp"
+#include "dprouter/limits.hpp"
+
+namespace dprouter {
+
+// A resolved link-layer address packed into one word so that it can be read and written atomically:
+// bytes 0..5 the MAC as it goes on the wire, byte 7 the state.
+enum class NeighborState : uint8_t { incomplete = 0, reachable = 1, failed = 2 };
+
+struct PackedNeighbor {
+    uint64_t word = 0;
+
+    static PackedNeighbor make(const rte_ether_addr& mac, NeighborState state) {
+        PackedNeighbor p;
+        for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) p.word |= uint64_t{mac.addr_bytes[i]} << (8 * i);
+        p.word |= uint64_t{static_cast<uint8_t>(state)} << 56;
+        return p;
+    }
+    NeighborState state() const { return static_cast<NeighborState>(word >> 56); }
+    void copy_mac(rte_ether_addr* out) const {
+        for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) out->addr_bytes[i] = static_cast<uint8_t>(word >> (8 * i));
+    }
+};
+
+enum class NextHopAction : uint8_t {
+    forward,      // out of `port`, to `gateway` (or to the destination itself when gateway is 0)
+    local,        // one of our addresses: deliver to the router
+    broadcast,    // the directed broadcast of a connected subnet: never forwarded
+    blackhole,    // drop silently
+    unreachable,  // drop; ICMP 3/1
+    prohibit,     // drop; ICMP 3/13
+};
+
+struct alignas(RTE_CACHE_LINE_SIZE / 2) NextHop {
+    NextHopAction action = NextHopAction::forward;
+    uint16_t port = 0;
+    uint32_t gateway_be = 0;  // 0: connected, resolve the destination itself
+    // For gateways: the gateway's link-layer address, kept current by the control thread so that the
+    // hot path needs no neighbour-table lookup for routed traffic.
+    std::atomic<uint64_t> l2{0};
+};
+
+struct InterfaceEntry {
+    bool in_use = false;
+    bool icmp_redirects = true;
+    uint16_t mtu = 1500;
+    rte_ether_addr mac{};
+    uint8_t n_addrs = 0;
+    uint32_t addr_be[kMaxAddrsPerInterface]{};  // our addresses on this interface
+    uint32_t mask_be[kMaxAddrsPerInterface]{};
+};
+
+struct Tables {
+    uint64_t generation = 0;
+    rte_lpm* lpm = nullptr;        // destination -> index into nexthops
+    NextHop* nexthops = nullptr;   // rte_zmalloc'd array
+    uint32_t n_nexthops = 0;
+    uint16_t n_ports = 0;
+    InterfaceEntry ifaces[kMaxPorts];
+    IcmpConfig icmp;
+
+    // Is `addr_be` one of our addresses on interface `port`?
+    bool owns_on(uint16_t port, uint32_t addr_be) const {
+        const InterfaceEntry& e = ifaces[port];
+        for (unsigned i = 0; i < e.n_addrs; ++i)
+            if (e.addr_be[i] == addr_be) return true;
+        return false;
+    }
+    // Is `addr_be` on one of the subnets of interface `port`?
+    bool on_link(uint16_t port, uint32_t addr_be) const {
+        const InterfaceEntry& e = ifaces[port];
+        for (unsigned i = 0; i < e.n_addrs; ++i)
+            if ((addr_be & e.mask_be[i]) == (e.addr_be[i] & e.mask_be[i])) return true;
+        return false;
+    }
+};
+
+// Builds a Tables object from a validated config. `port_of` and `port_mac` give, for each config
+// interface (by index), its DPDK port id and the MAC it uses. Throws std::runtime_error on failure.
+Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation);
+void free_tables(Tables* t);
+
+}  // namespace dprouter

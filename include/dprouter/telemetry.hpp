@@ -1,0 +1,32 @@
+// Live counters through DPDK telemetry (dpdk-telemetry.py):
+//   /dprouter/stats      per-port rx/tx, every drop reason, every event, ARP resolver figures
+//   /dprouter/neighbors  the neighbour table as the control thread sees it
+// Telemetry callbacks run on DPDK's telemetry thread. Worker counters are read with relaxed loads;
+// everything else is a copy the control thread refreshes under a mutex (control path only).
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dprouter/arp_resolver.hpp"
+#include "dprouter/counters.hpp"
+
+namespace dprouter {
+
+struct TelemetrySource {
+    const WorkerCounters* counters = nullptr;
+    unsigned workers = 0;
+    std::vector<std::pair<std::string, uint16_t>> ports;  // interface name, port id
+
+    std::mutex mutex;  // guards the two copies below
+    ResolverStats resolver;
+    std::vector<NeighborInfo> neighbors;
+};
+
+// Registers the commands; `source` must outlive the EAL.
+void telemetry_register(TelemetrySource* source);
+// Makes the commands answer with an error from now on (the source is going away).
+void telemetry_detach();
+
+}  // namespace dprouter

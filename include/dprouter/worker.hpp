@@ -1,0 +1,29 @@
+// The poll-mode loop of one worker lcore.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rte_rcu_qsbr.h>
+
+#include "dprouter/pipeline.hpp"
+
+namespace dprouter {
+
+struct WorkerSetup {
+    WorkerContext* ctx = nullptr;
+    uint16_t queue = 0;                       // RX and TX queue index on every port
+    uint16_t n_ports = 0;
+    uint16_t ports[kMaxPorts]{};
+    const std::atomic<Tables*>* tables = nullptr;
+    rte_rcu_qsbr* qsbr = nullptr;
+    const std::atomic<bool>* stop = nullptr;
+};
+
+// rte_eal_remote_launch entry point; `arg` is a WorkerSetup*.
+int worker_main(void* arg);
+
+// Sends everything queued in ctx.out on `queue`; what the device refuses is freed and counted.
+void worker_flush(WorkerContext& ctx, uint16_t queue);
+
+}  // namespace dprouter

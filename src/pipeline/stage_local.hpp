@@ -1,0 +1,66 @@
+// Datagrams addressed to one of the router's own addresses.
+#pragma once
+
+#include <cstring>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "stage_forward.hpp"
+
+namespace dprouter::stage {
+
+// Turns an echo request into the reply in the same mbuf: addresses swapped (so the source is the
+// address that was pinged), identifier, sequence and data unchanged. IP options are not echoed:
+// they are removed, as the reply is a new datagram of ours.
+inline void echo_reply(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip, uint32_t ihl) {
+    const uint32_t icmp_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+    auto* icmp = reinterpret_cast<rte_icmp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+    if (rte_raw_cksum(icmp, icmp_len) != 0xffff) {
+        drop(ctx, m, Drop::local_icmp_bad_checksum);
+        return;
+    }
+    icmp->icmp_cksum = csum_update16(icmp->icmp_cksum, rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+                                     rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8));
+    icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+
+    if (ihl > sizeof(rte_ipv4_hdr)) {
+        // Slide the Ethernet header and the fixed IP header over the options.
+        const uint32_t opt_len = ihl - sizeof(rte_ipv4_hdr);
+        auto* start = rte_pktmbuf_mtod(m, uint8_t*);
+        std::memmove(start + opt_len, start, RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr));
+        rte_pktmbuf_adj(m, static_cast<uint16_t>(opt_len));
+        ip = reinterpret_cast<rte_ipv4_hdr*>(rte_pktmbuf_mtod(m, uint8_t*) + RTE_ETHER_HDR_LEN);
+    }
+    const uint32_t requester = ip->src_addr;
+    ip->src_addr = ip->dst_addr;
+    ip->dst_addr = requester;
+    ip->version_ihl = RTE_IPV4_VHL_DEF;
+    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_ipv4_hdr) + icmp_len));
+    ip->fragment_offset = 0;
+    ip->time_to_live = kIcmpTtl;
+    ip->hdr_checksum = 0;
+    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    ctx.counters->event(Event::echo_replies);
+    send_originated(ctx, t, m);
+}
+
+inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip) {
+    ctx.counters->event(Event::local_delivered);
+    const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
+    const uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
+    // Fragments addressed to the router are not reassembled: nothing we answer needs more than one.
+    const bool fragment = (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+    if (!fragment && ip->next_proto_id == IPPROTO_ICMP &&
+        rte_be_to_cpu_16(ip->total_length) >= ihl + sizeof(rte_icmp_hdr) &&
+        rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m)) {
+        auto* icmp = reinterpret_cast<rte_icmp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+        if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0) {
+            echo_reply(ctx, t, m, ip, ihl);
+            return;
+        }
+    }
+    drop(ctx, m, Drop::local_unhandled);
+}
+
+}  // namespace dprouter::stage

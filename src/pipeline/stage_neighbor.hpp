@@ -1,0 +1,46 @@
+// Last stage of every packet that leaves through a next hop: find the link-layer address, rewrite
+// the Ethernet header and queue the frame, or hand the packet to the control thread to wait for ARP.
+#pragma once
+
+#include "stage_common.hpp"
+
+namespace dprouter::stage {
+
+inline void hold_for_resolution(WorkerContext& ctx, rte_mbuf* m, uint32_t target_be, uint16_t port) {
+    m->hash.usr = target_be;
+    m->port = port;
+    if (rte_ring_sp_enqueue(ctx.hold_ring, m) != 0) [[unlikely]] {
+        drop(ctx, m, Drop::control_ring_full);
+        return;
+    }
+    ctx.counters->event(Event::held_for_arp);
+}
+
+// `dst_be` is the packet's IP destination, used when the next hop is on-link.
+inline void send_to_next_hop(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
+                             const NextHop& nh, uint32_t dst_be) {
+    PackedNeighbor l2;
+    uint32_t target_be;
+    if (nh.gateway_be != 0) {
+        target_be = nh.gateway_be;
+        l2.word = nh.l2.load(std::memory_order_acquire);
+    } else {
+        target_be = dst_be;
+        if (!ctx.neighbors->lookup(target_be, nh.port, &l2)) l2.word = 0;  // unknown: incomplete
+    }
+    switch (l2.state()) {
+    case NeighborState::reachable:
+        l2.copy_mac(&eth->dst_addr);
+        rte_ether_addr_copy(&t.ifaces[nh.port].mac, &eth->src_addr);
+        emit(ctx, nh.port, m);
+        return;
+    case NeighborState::failed:
+        drop(ctx, m, Drop::neighbor_failed);
+        return;
+    case NeighborState::incomplete:
+        break;
+    }
+    hold_for_resolution(ctx, m, target_be, nh.port);
+}
+
+}  // namespace dprouter::stage

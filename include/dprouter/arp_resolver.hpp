@@ -4,7 +4,8 @@
 // Packets that a worker could not send (next hop unknown) arrive here and wait, at most
 // kHoldPerNextHop per next hop and kHoldTotal in all, while ARP requests go out kArpRetries times
 // kArpRetryMs apart. An answer releases them; silence marks the next hop failed for
-// kNeighborFailedMs, during which workers drop at once instead of queueing. Learned entries are
+// kNeighborFailedMs, during which workers refuse at once (host unreachable) instead of queueing;
+// the held transit packets go back to a worker to be answered the same way. Learned entries are
 // re-probed after kNeighborReachableMs and removed when the probes go unanswered. Static entries
 // are reachable from the start and never age.
 #pragma once
@@ -88,6 +89,7 @@ private:
     void send_request(const Entry& e, bool unicast, std::vector<rte_mbuf*>& out);
     void release(Entry& e, std::vector<rte_mbuf*>& out);
     void drop_held(Entry& e, uint64_t& counter);
+    void refuse(rte_mbuf* m, std::vector<rte_mbuf*>& out);
 
     NeighborTable& table_;
     rte_mempool* pool_;

@@ -39,4 +39,13 @@ inline void ipv4_decrement_ttl(rte_ipv4_hdr* ip) {
     ip->hdr_checksum = csum_update16(ip->hdr_checksum, old_word, new_word);
 }
 
+// Undoes ipv4_decrement_ttl, so that an error about a packet we had started to forward quotes the
+// header as it arrived.
+inline void ipv4_increment_ttl(rte_ipv4_hdr* ip) {
+    const uint16_t old_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8));
+    ++ip->time_to_live;
+    const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8));
+    ip->hdr_checksum = csum_update16(ip->hdr_checksum, old_word, new_word);
+}
+
 }  // namespace dprouter

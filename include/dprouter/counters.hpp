@@ -8,6 +8,7 @@
 
 #include <rte_common.h>
 
+#include "dprouter/icmp.hpp"
 #include "dprouter/limits.hpp"
 
 namespace dprouter {
@@ -24,6 +25,8 @@ namespace dprouter {
     X(ipv4_bad_ihl)                  /* RFC 1812 5.2.2: IHL < 5 or beyond the frame */       \
     X(ipv4_bad_checksum)             /* RFC 1812 5.2.2: header checksum */                   \
     X(ipv4_bad_total_length)         /* RFC 1812 5.2.2: total length < IHL*4 or > frame */   \
+    X(ipv4_bad_options)              /* RFC 1812 5.2.5: malformed option (param problem) */  \
+    X(source_route_rejected)         /* LSRR/SSRR: not honoured, like Linux's default */     \
     X(martian_source)                /* RFC 1812 5.3.7: source not a unique unicast host */  \
     X(martian_destination)           /* RFC 1812 5.3.7: 0/8, 127/8, 240/4 destinations */    \
     X(link_broadcast_not_forwarded)  /* RFC 1812 5.3.4: came in a broadcast/multicast frame */ \
@@ -39,7 +42,10 @@ namespace dprouter {
     X(hold_queue_full)               /* too many packets waiting for one/all next hops */    \
     X(control_ring_full)             /* the control thread is not keeping up */              \
     X(local_icmp_bad_checksum)       /* ICMP to us with a bad checksum */                    \
-    X(local_unhandled)               /* to us, but not something we answer yet */            \
+    X(local_unhandled)               /* to us, nothing to answer (e.g. echo replies) */      \
+    X(local_udp_closed_port)         /* UDP to us: port unreachable sent (if allowed) */     \
+    X(local_tcp_closed_port)         /* TCP to us: RST sent (if allowed) */                  \
+    X(local_unknown_protocol)        /* protocol unreachable sent (if allowed) */            \
     X(tx_full)                       /* the TX queue refused the packet */
 
 enum class Drop : uint16_t {
@@ -87,10 +93,20 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
     std::array<uint64_t, static_cast<size_t>(Drop::count)> drops{};
     std::array<uint64_t, static_cast<size_t>(Event::count)> events{};
     std::array<PortCounters, kMaxPorts> ports{};
+    std::array<uint64_t, static_cast<size_t>(IcmpKind::count)> icmp_sent{};
+    std::array<uint64_t, static_cast<size_t>(IcmpKind::count)> icmp_suppressed{};  // by kind
+    std::array<uint64_t, static_cast<size_t>(IcmpSuppress::count)> icmp_suppressed_why{};
 
     void drop(Drop d) { ++drops[static_cast<size_t>(d)]; }
     void event(Event e, uint64_t n = 1) { events[static_cast<size_t>(e)] += n; }
+    void icmp_sent_one(IcmpKind k) { ++icmp_sent[static_cast<size_t>(k)]; }
+    void icmp_suppressed_one(IcmpKind k, IcmpSuppress why) {
+        ++icmp_suppressed[static_cast<size_t>(k)];
+        ++icmp_suppressed_why[static_cast<size_t>(why)];
+    }
     uint64_t dropped(Drop d) const { return drops[static_cast<size_t>(d)]; }
+    uint64_t sent(IcmpKind k) const { return icmp_sent[static_cast<size_t>(k)]; }
+    uint64_t suppressed(IcmpSuppress why) const { return icmp_suppressed_why[static_cast<size_t>(why)]; }
     uint64_t counted(Event e) const { return events[static_cast<size_t>(e)]; }
 };
 

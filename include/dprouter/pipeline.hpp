@@ -10,6 +10,7 @@
 #include <rte_ring.h>
 
 #include "dprouter/counters.hpp"
+#include "dprouter/icmp.hpp"
 #include "dprouter/limits.hpp"
 #include "dprouter/neighbor_table.hpp"
 #include "dprouter/tables.hpp"
@@ -37,8 +38,19 @@ struct TxBatch {
 };
 
 // Metadata carried by a packet handed to the control thread to wait for ARP: the address to resolve
-// lives in hash.usr and the egress port in port.
+// in hash.usr, the egress port in port, and in hash.fdir.hi whether the packet is transit traffic
+// (whose sender is owed a host unreachable if resolution fails) rather than one of our own.
+inline void set_held_meta(rte_mbuf* m, uint32_t target_be, uint16_t port, bool transit) {
+    m->hash.usr = target_be;
+    m->port = port;
+    m->hash.fdir.hi = transit ? 1u : 0u;
+}
 inline uint32_t held_next_hop(const rte_mbuf* m) { return m->hash.usr; }
+inline bool held_is_transit(const rte_mbuf* m) { return m->hash.fdir.hi == 1u; }
+
+// A frame in the inject ring whose port is this is not to be sent: it is a transit packet whose next
+// hop failed to resolve, and the worker answers it with ICMP host unreachable.
+inline constexpr uint16_t kInjectHostUnreachable = 0xffff;
 
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     unsigned worker_id = 0;
@@ -47,6 +59,12 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     rte_ring* hold_ring = nullptr;    // worker -> control: packets waiting for a next hop (SP/SC)
     rte_ring* learn_ring = nullptr;   // worker -> control: LearnMessage elements (SP/SC)
     rte_ring* inject_ring = nullptr;  // control -> worker: complete frames, m->port = egress (SP/SC)
+    rte_mempool* pool = nullptr;      // for packets the worker originates (ICMP errors, TCP RST)
+    unsigned n_workers = 1;           // rate limits are split evenly across workers
+    uint64_t tsc_hz = 0;
+    uint64_t fake_tsc = 0;            // tests: when non-zero, the clock the rate limiter reads
+    uint16_t next_ip_id = 0;          // IP ID of originated datagrams
+    IcmpLimiter limiter;
     TxBatch out;
 };
 
@@ -54,7 +72,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
 // the rings, or freed with a drop counted.
 void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port);
 
-// Moves frames the control thread wants sent into ctx.out.
-void pipeline_take_injected(WorkerContext& ctx);
+// Moves frames the control thread wants sent into ctx.out, and answers the transit packets it gave
+// up on (next hop unresolved) with host unreachable.
+void pipeline_take_injected(WorkerContext& ctx, const Tables& t);
 
 }  // namespace dprouter

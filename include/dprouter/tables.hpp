@@ -10,6 +10,7 @@
 #include <rte_lpm.h>
 
 #include "dprouter/config.hpp"
+#include "dprouter/icmp.hpp"
 #include "dprouter/limits.hpp"
 
 namespace dprouter {
@@ -68,7 +69,7 @@ struct Tables {
     uint32_t n_nexthops = 0;
     uint16_t n_ports = 0;
     InterfaceEntry ifaces[kMaxPorts];
-    IcmpConfig icmp;
+    IcmpLimits icmp_limits;  // router-wide; each worker applies its share
 
     // Is `addr_be` one of our addresses on interface `port`?
     bool owns_on(uint16_t port, uint32_t addr_be) const {
@@ -76,6 +77,14 @@ struct Tables {
         for (unsigned i = 0; i < e.n_addrs; ++i)
             if (e.addr_be[i] == addr_be) return true;
         return false;
+    }
+    // Our address on interface `port` to use when talking to `peer_be`: the one whose subnet holds the
+    // peer, else the first (RFC 1812 4.3.2.4: an address of the interface the message leaves by).
+    uint32_t source_for(uint16_t port, uint32_t peer_be) const {
+        const InterfaceEntry& e = ifaces[port];
+        for (unsigned i = 0; i < e.n_addrs; ++i)
+            if ((peer_be & e.mask_be[i]) == (e.addr_be[i] & e.mask_be[i])) return e.addr_be[i];
+        return e.n_addrs ? e.addr_be[0] : 0;
     }
     // Is `addr_be` on one of the subnets of interface `port`?
     bool on_link(uint16_t port, uint32_t addr_be) const {

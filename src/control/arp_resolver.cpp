@@ -84,7 +84,7 @@ void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
     }
     case NeighborState::failed:
         ++stats_.failed_dropped;
-        rte_pktmbuf_free(m);
+        refuse(m, out);
         return;
     case NeighborState::incomplete:
         break;
@@ -145,6 +145,17 @@ void ArpResolver::drop_held(Entry& e, uint64_t& counter) {
     e.held.clear();
 }
 
+void ArpResolver::refuse(rte_mbuf* m, std::vector<rte_mbuf*>& out) {
+    // Transit packets go back to a worker, which owes their senders a host unreachable; our own
+    // packets (echo replies, errors) just go.
+    if (held_is_transit(m)) {
+        m->port = kInjectHostUnreachable;
+        out.push_back(m);
+    } else {
+        rte_pktmbuf_free(m);
+    }
+}
+
 void ArpResolver::on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out) {
     for (auto it = entries_.begin(); it != entries_.end();) {
         Entry& e = it->second;
@@ -161,7 +172,10 @@ void ArpResolver::on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out) {
                 send_request(e, false, out);
             } else {
                 ++stats_.failed;
-                drop_held(e, stats_.failed_dropped);
+                stats_.failed_dropped += e.held.size();
+                for (rte_mbuf* m : e.held) refuse(m, out);
+                held_total_ -= e.held.size();
+                e.held.clear();
                 e.state = NeighborState::failed;
                 e.next_ms = now_ms + kNeighborFailedMs;
                 publish(e);
@@ -194,15 +208,7 @@ void ArpResolver::on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out) {
 void ArpResolver::send_request(const Entry& e, bool unicast, std::vector<rte_mbuf*>& out) {
     if (tables_ == nullptr) return;
     const InterfaceEntry& ifc = tables_->ifaces[e.port];
-    // Sender address: ours on the subnet of the target.
-    uint32_t sender = 0;
-    for (unsigned i = 0; i < ifc.n_addrs; ++i)
-        if ((e.addr_be & ifc.mask_be[i]) == (ifc.addr_be[i] & ifc.mask_be[i])) {
-            sender = ifc.addr_be[i];
-            break;
-        }
-    if (sender == 0 && ifc.n_addrs > 0) sender = ifc.addr_be[0];
-
+    const uint32_t sender = tables_->source_for(e.port, e.addr_be);  // ours on the target's subnet
     rte_mbuf* m = rte_pktmbuf_alloc(pool_);
     if (m == nullptr) return;
     // 60 bytes: the minimum Ethernet frame without FCS; the tail is zero padding.

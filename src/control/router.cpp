@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -127,6 +128,9 @@ void Router::setup() {
         ctx->worker_id = w;
         ctx->counters = &counters_[w];
         ctx->neighbors = neighbors_.get();
+        ctx->pool = pool_;
+        ctx->n_workers = workers_;
+        ctx->tsc_hz = rte_get_tsc_hz();
         const std::string suffix = std::to_string(w);
         ctx->hold_ring = make_ring("dpr_hold" + suffix, kHoldRingSize, sizeof(void*));
         ctx->learn_ring = make_ring("dpr_learn" + suffix, kLearnRingSize, sizeof(LearnMessage));
@@ -316,6 +320,14 @@ void Router::print_counters(std::FILE* out) const {
     for (size_t i = 0; i < kDropNames.size(); ++i)
         if (sum.drops[i] != 0)
             std::fprintf(out, "  drop %-25s %lu\n", std::string(kDropNames[i]).c_str(), static_cast<unsigned long>(sum.drops[i]));
+    for (size_t i = 0; i < kIcmpKinds.size(); ++i)
+        if (sum.icmp_sent[i] != 0 || sum.icmp_suppressed[i] != 0)
+            std::fprintf(out, "  icmp %-25s sent %lu suppressed %lu\n", std::string(kIcmpKinds[i].name).c_str(),
+                         static_cast<unsigned long>(sum.icmp_sent[i]), static_cast<unsigned long>(sum.icmp_suppressed[i]));
+    for (size_t i = 0; i < kIcmpSuppressNames.size(); ++i)
+        if (sum.icmp_suppressed_why[i] != 0)
+            std::fprintf(out, "  icmp suppressed: %-20s %lu\n", std::string(kIcmpSuppressNames[i]).c_str(),
+                         static_cast<unsigned long>(sum.icmp_suppressed_why[i]));
     const ResolverStats& rs = resolver_->stats();
     std::fprintf(out, "  arp requests_sent %lu resolved %lu failed %lu released %lu hold_dropped %lu failed_dropped %lu\n",
                  static_cast<unsigned long>(rs.requests_sent), static_cast<unsigned long>(rs.resolved),

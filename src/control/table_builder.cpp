@@ -72,6 +72,14 @@ std::vector<PlannedRoute> plan_routes(const Config& cfg, const uint16_t* port_of
     return plan;
 }
 
+BucketLimits bucket_limits(const TokenBucketConfig& b) {
+    return {static_cast<uint64_t>(b.rate * 1000.0 + 0.5), static_cast<uint64_t>(b.burst * 1000.0 + 0.5)};
+}
+
+IcmpLimits icmp_limits(const IcmpRateLimitConfig& rl) {
+    return {bucket_limits(rl.global), bucket_limits(rl.per_destination), bucket_limits(rl.frag_needed)};
+}
+
 }  // namespace
 
 Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation) {
@@ -81,7 +89,7 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
     if (mem == nullptr) throw std::runtime_error("out of memory for forwarding tables");
     auto* t = new (mem) Tables();
     t->generation = generation;
-    t->icmp = cfg.icmp;
+    t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
 
     t->nexthops = static_cast<NextHop*>(rte_zmalloc("dpr_nexthops", sizeof(NextHop) * plan.size() + 1, RTE_CACHE_LINE_SIZE));
     if (t->nexthops == nullptr) {

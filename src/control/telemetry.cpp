@@ -39,6 +39,20 @@ int stats_cmd(const char*, const char*, rte_tel_data* out) {
         rte_tel_data_add_dict_u64(drops, std::string(kDropNames[i]).c_str(), sum.drops[i]);
     rte_tel_data_add_dict_container(out, "drops", drops, 0);
 
+    rte_tel_data* sent = new_dict();
+    rte_tel_data* suppressed = new_dict();
+    for (size_t i = 0; i < kIcmpKinds.size(); ++i) {
+        const std::string name(kIcmpKinds[i].name);
+        rte_tel_data_add_dict_u64(sent, name.c_str(), sum.icmp_sent[i]);
+        rte_tel_data_add_dict_u64(suppressed, name.c_str(), sum.icmp_suppressed[i]);
+    }
+    rte_tel_data* why = new_dict();
+    for (size_t i = 0; i < kIcmpSuppressNames.size(); ++i)
+        rte_tel_data_add_dict_u64(why, std::string(kIcmpSuppressNames[i]).c_str(), sum.icmp_suppressed_why[i]);
+    rte_tel_data_add_dict_container(out, "icmp_sent", sent, 0);
+    rte_tel_data_add_dict_container(out, "icmp_suppressed", suppressed, 0);
+    rte_tel_data_add_dict_container(out, "icmp_suppressed_reason", why, 0);
+
     ResolverStats rs;
     {
         std::lock_guard lock(g_source->mutex);

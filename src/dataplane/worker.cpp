@@ -40,7 +40,7 @@ int worker_main(void* arg) {
             const uint16_t n = rte_eth_rx_burst(port, w.queue, pkts, kRxBurst);
             if (n != 0) pipeline_run(ctx, *t, pkts, n, port);
         }
-        pipeline_take_injected(ctx);
+        pipeline_take_injected(ctx, *t);
         worker_flush(ctx, w.queue);
         rte_rcu_qsbr_quiescent(w.qsbr, ctx.worker_id);
     }

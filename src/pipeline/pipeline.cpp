@@ -7,6 +7,7 @@
 #include "stage_arp.hpp"
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
+#include "stage_ipv4_options.hpp"
 #include "stage_local.hpp"
 
 namespace dprouter {
@@ -16,9 +17,32 @@ using namespace stage;
 
 constexpr unsigned kPrefetchAhead = 4;
 
-void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth, bool link_broadcast) {
+// Options are rare; their check stays out of line of the common path.
+[[gnu::noinline]] bool options_acceptable(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const rte_ipv4_hdr* ip,
+                                          uint32_t ihl, bool link_broadcast) {
+    uint32_t bad = 0;
+    switch (check_options(ip, ihl, &bad)) {
+    case OptionsVerdict::ok:
+        return true;
+    case OptionsVerdict::malformed:
+        // The pointer goes in the first octet of the second word.
+        icmp_send_error(ctx, t, m, {IcmpKind::param_problem, rte_cpu_to_be_32(bad << 24), 0, link_broadcast});
+        drop(ctx, m, Drop::ipv4_bad_options);
+        return false;
+    case OptionsVerdict::source_routed:
+        drop(ctx, m, Drop::source_route_rejected);
+        return false;
+    }
+    return false;
+}
+
+void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth, bool link_broadcast,
+                uint16_t rx_port) {
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
     if (!ipv4_validate(ctx, m, ip)) return;
+    if (ip->version_ihl != RTE_IPV4_VHL_DEF) [[unlikely]] {
+        if (!options_acceptable(ctx, t, m, ip, (ip->version_ihl & 0x0f) * 4u, link_broadcast)) return;
+    }
 
     const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
     const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
@@ -36,20 +60,21 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
     }
     const NextHop* nh = route_lookup(t, dst);
     if (nh == nullptr) [[unlikely]] {
+        icmp_send_error(ctx, t, m, {IcmpKind::net_unreachable, 0, 0, link_broadcast});
         drop(ctx, m, Drop::no_route);
         return;
     }
     if (nh->action == NextHopAction::local) {
-        local_deliver(ctx, t, m, ip);
+        local_deliver(ctx, t, m, ip, link_broadcast);
         return;
     }
-    if (apply_route_action(ctx, m, *nh)) return;
+    if (apply_route_action(ctx, t, m, *nh, link_broadcast)) return;
     // RFC 1812 5.3.4: a datagram that arrived in a link-layer broadcast is never forwarded.
     if (link_broadcast) [[unlikely]] {
         drop(ctx, m, Drop::link_broadcast_not_forwarded);
         return;
     }
-    forward_transit(ctx, t, m, eth, ip, *nh);
+    forward_transit(ctx, t, m, eth, ip, *nh, rx_port);
 }
 
 void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_port) {
@@ -67,7 +92,7 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
     }
     switch (eth->ether_type) {
     case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-        ipv4_input(ctx, t, m, eth, link_broadcast);
+        ipv4_input(ctx, t, m, eth, link_broadcast, rx_port);
         return;
     case RTE_BE16(RTE_ETHER_TYPE_ARP):
         arp_input(ctx, t, m, eth, rx_port);
@@ -90,10 +115,17 @@ void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t
     }
 }
 
-void pipeline_take_injected(WorkerContext& ctx) {
+void pipeline_take_injected(WorkerContext& ctx, const Tables& t) {
     rte_mbuf* pkts[kRxBurst];
     const unsigned n = rte_ring_sc_dequeue_burst(ctx.inject_ring, reinterpret_cast<void**>(pkts), kRxBurst, nullptr);
-    for (unsigned i = 0; i < n; ++i) emit(ctx, pkts[i]->port, pkts[i]);
+    for (unsigned i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        if (m->port == kInjectHostUnreachable) {
+            refuse_unresolved(ctx, t, m);
+            continue;
+        }
+        emit(ctx, m->port, m);
+    }
     if (n) ctx.counters->event(Event::injected, n);
 }
 

@@ -1,5 +1,6 @@
-// Route lookup and the transit checks that follow it: route actions, TTL (RFC 1812 5.3.1), egress
-// MTU, then TTL decrement with an incremental checksum update (RFC 1624).
+// Route lookup and the transit checks that follow it: route actions, TTL (RFC 1812 5.3.1),
+// redirects (5.2.7.2), egress MTU and DF (RFC 1191), then TTL decrement with an incremental
+// checksum update (RFC 1624).
 #pragma once
 
 #include <rte_ip.h>
@@ -10,15 +11,16 @@
 
 namespace dprouter::stage {
 
-// Looks up the destination; returns nullptr (and counts no_route) on a miss.
+// Looks up the destination (host order); nullptr on a miss.
 inline const NextHop* route_lookup(const Tables& t, uint32_t dst_host) {
     uint32_t idx;
     if (rte_lpm_lookup(t.lpm, dst_host, &idx) != 0) return nullptr;
     return &t.nexthops[idx];
 }
 
-// Drops for routes that do not forward. Returns true when the packet was consumed.
-inline bool apply_route_action(WorkerContext& ctx, rte_mbuf* m, const NextHop& nh) {
+// Refuses datagrams whose route does not forward, with the error each route type owes the sender.
+// Returns true when the packet was consumed.
+inline bool apply_route_action(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const NextHop& nh, bool link_broadcast) {
     switch (nh.action) {
     case NextHopAction::forward:
     case NextHopAction::local:
@@ -30,47 +32,62 @@ inline bool apply_route_action(WorkerContext& ctx, rte_mbuf* m, const NextHop& n
         drop(ctx, m, Drop::route_blackhole);
         return true;
     case NextHopAction::unreachable:
+        icmp_send_error(ctx, t, m, {IcmpKind::host_unreachable, 0, 0, link_broadcast});
         drop(ctx, m, Drop::route_unreachable);
         return true;
     case NextHopAction::prohibit:
+        icmp_send_error(ctx, t, m, {IcmpKind::admin_prohibited, 0, 0, link_broadcast});
         drop(ctx, m, Drop::route_prohibit);
         return true;
     }
     return false;
 }
 
+// RFC 1812 5.2.7.2: a host redirect when the datagram leaves by the interface it came in on and its
+// source is on that interface's subnet (so the sender could have used the next hop directly).
+// Source-routed datagrams never get here (they are refused at input). Never a network redirect.
+inline void maybe_redirect(WorkerContext& ctx, const Tables& t, const rte_mbuf* m, const rte_ipv4_hdr* ip,
+                           const NextHop& nh, uint16_t rx_port) {
+    if (nh.port != rx_port || !t.ifaces[rx_port].icmp_redirects || !t.on_link(rx_port, ip->src_addr)) return;
+    const uint32_t gateway_be = nh.gateway_be != 0 ? nh.gateway_be : ip->dst_addr;
+    if (gateway_be == ip->src_addr) return;  // the sender is the better next hop itself: nothing to say
+    icmp_send_error(ctx, t, m, {IcmpKind::redirect_host, gateway_be});
+}
+
 // A transit datagram whose route says forward.
 inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
-                            rte_ipv4_hdr* ip, const NextHop& nh) {
-    if (ip->time_to_live <= 1) {
+                            rte_ipv4_hdr* ip, const NextHop& nh, uint16_t rx_port) {
+    if (ip->time_to_live <= 1) [[unlikely]] {
+        icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
         drop(ctx, m, Drop::ttl_expired);
         return;
     }
-    if (rte_be_to_cpu_16(ip->total_length) > t.ifaces[nh.port].mtu) {
+    const uint16_t mtu = t.ifaces[nh.port].mtu;
+    if (rte_be_to_cpu_16(ip->total_length) > mtu) [[unlikely]] {
+        if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
+            // RFC 1191: the next-hop MTU in the low 16 bits of the second word.
+            icmp_send_error(ctx, t, m, {IcmpKind::frag_needed, rte_cpu_to_be_32(mtu)});
+        }
         drop(ctx, m, Drop::mtu_exceeded);
         return;
     }
+    if (nh.port == rx_port) [[unlikely]] maybe_redirect(ctx, t, m, ip, nh, rx_port);
     ipv4_decrement_ttl(ip);
     ctx.counters->event(Event::forwarded);
-    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr);
+    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, true);
 }
 
-// A datagram the router itself originates (echo reply, later ICMP errors): routed like any other,
-// without TTL decrement.
+// A datagram the router itself originates (echo reply): routed like any other, without TTL
+// decrement, and never the cause of an error.
 inline void send_originated(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
     auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
     const NextHop* nh = route_lookup(t, rte_be_to_cpu_32(ip->dst_addr));
-    if (nh == nullptr) {
+    if (nh == nullptr || nh->action != NextHopAction::forward) {
         drop(ctx, m, Drop::no_route);
         return;
     }
-    if (apply_route_action(ctx, m, *nh)) return;
-    if (nh->action != NextHopAction::forward) {  // to ourselves: nothing to send
-        drop(ctx, m, Drop::local_unhandled);
-        return;
-    }
-    send_to_next_hop(ctx, t, m, eth, *nh, ip->dst_addr);
+    send_to_next_hop(ctx, t, m, eth, *nh, ip->dst_addr, false);
 }
 
 }  // namespace dprouter::stage

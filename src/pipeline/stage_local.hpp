@@ -45,22 +45,44 @@ inline void echo_reply(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv
     send_originated(ctx, t, m);
 }
 
-inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip) {
+// Answers what the router can answer; for the rest tells the sender the truth (RFC 1122 3.2.2.1,
+// RFC 1812 4.3.3): UDP gets port unreachable (we listen on no port; this is how traceroute ends at
+// the router), TCP gets a reset, unknown protocols get protocol unreachable. Errors about datagrams
+// to us come from the address that was addressed, as Linux does.
+inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip, bool link_broadcast) {
     ctx.counters->event(Event::local_delivered);
     const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
     const uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
     // Fragments addressed to the router are not reassembled: nothing we answer needs more than one.
-    const bool fragment = (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
-    if (!fragment && ip->next_proto_id == IPPROTO_ICMP &&
-        rte_be_to_cpu_16(ip->total_length) >= ihl + sizeof(rte_icmp_hdr) &&
-        rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m)) {
-        auto* icmp = reinterpret_cast<rte_icmp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
-        if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0) {
-            echo_reply(ctx, t, m, ip, ihl);
-            return;
-        }
+    if ((frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0) {
+        drop(ctx, m, Drop::local_unhandled);
+        return;
     }
-    drop(ctx, m, Drop::local_unhandled);
+    switch (ip->next_proto_id) {
+    case IPPROTO_ICMP:
+        if (rte_be_to_cpu_16(ip->total_length) >= ihl + sizeof(rte_icmp_hdr) &&
+            rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m)) {
+            auto* icmp = reinterpret_cast<rte_icmp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+            if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0) {
+                echo_reply(ctx, t, m, ip, ihl);
+                return;
+            }
+        }
+        drop(ctx, m, Drop::local_unhandled);  // replies and errors addressed to us: nothing to do
+        return;
+    case IPPROTO_UDP:
+        icmp_send_error(ctx, t, m, {IcmpKind::port_unreachable, 0, ip->dst_addr, link_broadcast});
+        drop(ctx, m, Drop::local_udp_closed_port);
+        return;
+    case IPPROTO_TCP:
+        if (!link_broadcast) tcp_send_reset(ctx, t, m);
+        drop(ctx, m, Drop::local_tcp_closed_port);
+        return;
+    default:
+        icmp_send_error(ctx, t, m, {IcmpKind::protocol_unreachable, 0, ip->dst_addr, link_broadcast});
+        drop(ctx, m, Drop::local_unknown_protocol);
+        return;
+    }
 }
 
 }  // namespace dprouter::stage

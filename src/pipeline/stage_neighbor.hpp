@@ -2,13 +2,14 @@
 // the Ethernet header and queue the frame, or hand the packet to the control thread to wait for ARP.
 #pragma once
 
+#include "dprouter/checksum.hpp"
+#include "icmp/icmp_error.hpp"
 #include "stage_common.hpp"
 
 namespace dprouter::stage {
 
-inline void hold_for_resolution(WorkerContext& ctx, rte_mbuf* m, uint32_t target_be, uint16_t port) {
-    m->hash.usr = target_be;
-    m->port = port;
+inline void hold_for_resolution(WorkerContext& ctx, rte_mbuf* m, uint32_t target_be, uint16_t port, bool transit) {
+    set_held_meta(m, target_be, port, transit);
     if (rte_ring_sp_enqueue(ctx.hold_ring, m) != 0) [[unlikely]] {
         drop(ctx, m, Drop::control_ring_full);
         return;
@@ -16,9 +17,19 @@ inline void hold_for_resolution(WorkerContext& ctx, rte_mbuf* m, uint32_t target
     ctx.counters->event(Event::held_for_arp);
 }
 
-// `dst_be` is the packet's IP destination, used when the next hop is on-link.
+// A transit packet (TTL already decremented) whose next hop does not answer: the sender gets a
+// host unreachable quoting the header as it arrived.
+inline void refuse_unresolved(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(rte_pktmbuf_mtod(m, uint8_t*) + RTE_ETHER_HDR_LEN);
+    ipv4_increment_ttl(ip);
+    icmp_send_error(ctx, t, m, {IcmpKind::host_unreachable});
+    drop(ctx, m, Drop::neighbor_failed);
+}
+
+// `dst_be` is the packet's IP destination, used when the next hop is on-link. `transit` is false for
+// packets the router originates, which never cause an error of their own.
 inline void send_to_next_hop(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
-                             const NextHop& nh, uint32_t dst_be) {
+                             const NextHop& nh, uint32_t dst_be, bool transit) {
     PackedNeighbor l2;
     uint32_t target_be;
     if (nh.gateway_be != 0) {
@@ -35,12 +46,15 @@ inline void send_to_next_hop(WorkerContext& ctx, const Tables& t, rte_mbuf* m, r
         emit(ctx, nh.port, m);
         return;
     case NeighborState::failed:
-        drop(ctx, m, Drop::neighbor_failed);
+        if (transit)
+            refuse_unresolved(ctx, t, m);
+        else
+            drop(ctx, m, Drop::neighbor_failed);
         return;
     case NeighborState::incomplete:
         break;
     }
-    hold_for_resolution(ctx, m, target_be, nh.port);
+    hold_for_resolution(ctx, m, target_be, nh.port, transit);
 }
 
 }  // namespace dprouter::stage

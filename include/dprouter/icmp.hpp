@@ -1,0 +1,134 @@
+// ICMP errors the router originates: kinds, suppression reasons, and the per-worker rate limiter.
+// The limiter is a token bucket in integer arithmetic driven by the TSC, so the hot path needs no
+// floating point, no clock syscall and no shared writes: every worker has its own buckets and its
+// share (1/workers) of the configured rates.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include <rte_common.h>
+
+namespace dprouter {
+
+#define DPR_ICMP_KINDS(X)                                     \
+    X(net_unreachable, 3, 0)      /* no route */               \
+    X(host_unreachable, 3, 1)     /* ARP failed, unreachable route */ \
+    X(protocol_unreachable, 3, 2) /* to us, unknown protocol */ \
+    X(port_unreachable, 3, 3)     /* to us, UDP */             \
+    X(frag_needed, 3, 4)          /* DF set, larger than MTU */ \
+    X(admin_prohibited, 3, 13)    /* prohibit route */         \
+    X(redirect_host, 5, 1)        /* better first hop on the same link */ \
+    X(time_exceeded, 11, 0)       /* transit TTL <= 1 */       \
+    X(param_problem, 12, 0)       /* malformed IP options */   \
+    X(tcp_reset, 0, 0)            /* not ICMP: TCP RST for TCP to the router */
+
+enum class IcmpKind : uint8_t {
+#define DPR_ENUM(name, type, code) name,
+    DPR_ICMP_KINDS(DPR_ENUM)
+#undef DPR_ENUM
+        count
+};
+
+struct IcmpKindInfo {
+    std::string_view name;
+    uint8_t type;
+    uint8_t code;
+};
+
+inline constexpr std::array<IcmpKindInfo, static_cast<size_t>(IcmpKind::count)> kIcmpKinds = {{
+#define DPR_INFO(name, type, code) {#name, type, code},
+    DPR_ICMP_KINDS(DPR_INFO)
+#undef DPR_INFO
+}};
+
+// Why an error was not sent (RFC 1812 4.3.2.7 and 4.3.2.8).
+#define DPR_ICMP_SUPPRESS(X)                                                   \
+    X(offender_icmp_error)  /* never an error about an ICMP error */          \
+    X(offender_fragment)    /* only about the first fragment */               \
+    X(offender_broadcast)   /* to an IP or link-layer broadcast/multicast */  \
+    X(offender_bad_source)  /* source not a unique unicast host */            \
+    X(rate_global)          /* router-wide budget spent */                    \
+    X(rate_destination)     /* budget for this destination spent */          \
+    X(rate_frag_needed)     /* frag-needed budget spent */                    \
+    X(no_route_back)        /* no route to the offender's source */           \
+    X(no_mbuf)              /* mbuf pool empty */
+
+enum class IcmpSuppress : uint8_t {
+#define DPR_ENUM(name) name,
+    DPR_ICMP_SUPPRESS(DPR_ENUM)
+#undef DPR_ENUM
+        count
+};
+
+inline constexpr std::array<std::string_view, static_cast<size_t>(IcmpSuppress::count)> kIcmpSuppressNames = {
+#define DPR_NAME(name) #name,
+    DPR_ICMP_SUPPRESS(DPR_NAME)
+#undef DPR_NAME
+};
+
+// Rates in thousandths of a token per second, depths in thousandths of a token, for the whole
+// router; each worker takes its share.
+struct BucketLimits {
+    uint64_t rate_milli = 0;
+    uint64_t burst_milli = 0;
+};
+
+struct IcmpLimits {
+    BucketLimits global;
+    BucketLimits per_destination;
+    BucketLimits frag_needed;
+};
+
+// One token bucket. `level` counts thousandths of a token multiplied by the TSC frequency, so that a
+// refill is elapsed_cycles * rate_milli with no division.
+struct TokenBucket {
+    uint64_t level = 0;
+    uint64_t last_tsc = 0;
+    bool primed = false;
+
+    // Refills for the time since the last call, then takes one token if there is one.
+    bool take(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
+        if (lim.rate_milli == 0 && lim.burst_milli == 0) return false;
+        const uint64_t cap = lim.burst_milli * tsc_hz;
+        if (!primed) {
+            level = cap;  // a new bucket starts full
+            primed = true;
+        } else if (now_tsc > last_tsc && lim.rate_milli != 0) {
+            uint64_t elapsed = now_tsc - last_tsc;
+            const uint64_t fill_time = cap / lim.rate_milli + 1;  // long enough to fill from empty
+            if (elapsed > fill_time) elapsed = fill_time;
+            level += elapsed * lim.rate_milli;
+            if (level > cap) level = cap;
+        }
+        last_tsc = now_tsc;
+        const uint64_t one = 1000 * tsc_hz;
+        if (level < one) return false;
+        level -= one;
+        return true;
+    }
+};
+
+// The per-worker limiter: a global bucket, a frag-needed bucket, and a direct-mapped table of
+// per-destination buckets (a colliding destination takes the slot over with a full bucket).
+struct alignas(RTE_CACHE_LINE_SIZE) IcmpLimiter {
+    static constexpr unsigned kDestSlots = 1024;
+    struct DestSlot {
+        uint32_t dst_be = 0;
+        TokenBucket bucket;
+    };
+    TokenBucket global;
+    TokenBucket frag_needed;
+    DestSlot dest[kDestSlots];
+};
+
+// A worker's share of the router-wide limits.
+inline BucketLimits share(BucketLimits lim, unsigned workers) {
+    if (workers <= 1) return lim;
+    BucketLimits s{lim.rate_milli / workers, lim.burst_milli / workers};
+    if (s.burst_milli < 1000 && lim.burst_milli >= 1000) s.burst_milli = 1000;  // at least one token each
+    return s;
+}
+
+}  // namespace dprouter

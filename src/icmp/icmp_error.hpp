@@ -1,0 +1,42 @@
+// The one component every stage uses to answer a datagram with an ICMP error (or, for TCP to the
+// router, a RST): suppression rules (RFC 1812 4.3.2.7), rate limits (4.3.2.8), the quote (4.3.2.3),
+// the envelope (4.3.2.5), the source address (4.3.2.4), then routing like any packet we originate.
+// Off the fast path: called only for datagrams that are being refused anyway.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dprouter/icmp.hpp"
+#include "dprouter/pipeline.hpp"
+
+namespace dprouter {
+
+inline constexpr uint32_t kIcmpMaxLength = 576;  // RFC 1812 4.3.2.3: the whole error fits in 576 bytes
+
+struct IcmpErrorRequest {
+    IcmpKind kind;
+    uint32_t rest_be = 0;         // second word of the ICMP header: MTU, gateway or pointer
+    uint32_t source_be = 0;       // 0: an address of the egress interface; else this address
+    bool link_broadcast = false;  // the offender came in a link-layer broadcast/multicast frame
+};
+
+// Which rule forbids an error about this datagram, if any. `ip` is the offender's header as it
+// arrived and `len` the bytes of it available (at least the IP header).
+std::optional<IcmpSuppress> icmp_suppressed(const rte_ipv4_hdr* ip, uint32_t len, bool link_broadcast);
+
+// Takes a token from the buckets that govern `kind` towards `dst_be`; on refusal says which.
+std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be);
+
+// Builds and sends the error about `offender` (a frame whose IP header starts after the Ethernet
+// header, unmodified since it arrived). The offender is not consumed. Returns true if one was sent
+// (or queued for ARP).
+bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, const IcmpErrorRequest& req);
+
+// RFC 793 reset for a TCP segment to one of our addresses (no listener), under the same rules.
+bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender);
+
+}  // namespace dprouter

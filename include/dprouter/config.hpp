@@ -2,6 +2,7 @@
 // Nothing here touches DPDK: `dprouter --check` runs without root or hugepages.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,6 +10,14 @@
 #include "dprouter/net.hpp"
 
 namespace dprouter {
+
+// Ranges the parser and validator enforce (documented in docs/configuration.md).
+namespace config_limits {
+inline constexpr unsigned min_mtu = 68;                // RFC 791: every IPv4 link carries 68 octets
+inline constexpr unsigned max_mtu = 9000;              // common jumbo-frame ceiling
+inline constexpr unsigned max_workers = 127;           // RTE_MAX_LCORE (128) minus the main lcore
+inline constexpr std::size_t max_interface_name = 15;  // IFNAMSIZ - 1, like Linux interface names
+}  // namespace config_limits
 
 // Where a value came from in the YAML file (1-based, as editors show it).
 struct SourcePos {
@@ -34,7 +43,18 @@ struct InterfaceConfig {
     bool has_mac = false;
     MacAddr mac;
     bool icmp_redirects = true;
+    // Path MTU Discovery lab knobs (docs/pmtud-lab.md).
+    unsigned tcp_mss_clamp = 0;    // 0: off; else the MSS SYNs crossing this interface are clamped to
+    bool pmtud_blackhole = false;  // drop too-big DF datagrams leaving here without ICMP
+    bool has_advertised_mtu = false;
+    unsigned advertised_mtu = 0;   // next-hop MTU reported in frag needed instead of `mtu`
     SourcePos pos;
+    // Positions of individual values, so messages point at the offending one (0:0 when the value
+    // was not written in the file; messages then fall back to `pos`).
+    SourcePos name_pos;
+    SourcePos device_pos;
+    SourcePos mtu_pos;
+    SourcePos mac_pos;
 };
 
 enum class RouteAction : uint8_t { forward, blackhole, unreachable, prohibit };
@@ -45,6 +65,8 @@ struct RouteConfig {
     bool has_via = false;
     Ipv4 via = 0;
     SourcePos pos;
+    SourcePos prefix_pos;  // value positions; 0:0 falls back to `pos`
+    SourcePos via_pos;
 };
 
 struct NeighborConfig {
@@ -52,6 +74,9 @@ struct NeighborConfig {
     MacAddr mac;
     std::string interface;
     SourcePos pos;
+    SourcePos address_pos;  // value positions; 0:0 falls back to `pos`
+    SourcePos mac_pos;
+    SourcePos interface_pos;
 };
 
 struct TokenBucketConfig {
@@ -62,6 +87,9 @@ struct TokenBucketConfig {
 struct IcmpRateLimitConfig {
     TokenBucketConfig global{1000, 50};
     TokenBucketConfig per_destination{10, 10};
+    // Frag needed (3/4) draws on its own budget and skips the per-destination one, so that a flood of
+    // other errors cannot starve Path MTU Discovery.
+    TokenBucketConfig frag_needed{1000, 100};
 };
 
 struct IcmpConfig {
@@ -95,5 +123,9 @@ struct ConfigResult {
 ConfigResult parse_config_text(const std::string& text, const std::string& file);
 // Reads the file and does the same; an unreadable file is one error at 0:0.
 ConfigResult load_config_file(const std::string& path);
+// Semantic checks on structurally valid config (duplicates, reachability, address sanity).
+// parse_config_text calls it when the file parsed cleanly; a config built in code can use it
+// directly. Errors come sorted by position.
+std::vector<ConfigError> validate_config(const Config& config);
 
 }  // namespace dprouter

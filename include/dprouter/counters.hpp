@@ -37,7 +37,9 @@ namespace dprouter {
     X(route_unreachable)             /* unreachable route */                                 \
     X(route_prohibit)                /* prohibit route */                                    \
     X(ttl_expired)                   /* RFC 1812 5.3.1: transit TTL <= 1 */                  \
-    X(mtu_exceeded)                  /* larger than the egress MTU */                        \
+    X(mtu_exceeded)                  /* DF set and larger than the egress MTU (frag needed) */ \
+    X(pmtud_blackhole)               /* same, on an interface in black-hole mode: no ICMP */  \
+    X(fragmentation_failed)          /* no mbufs for fragments, or the PMD cannot send them */ \
     X(neighbor_failed)               /* next hop did not answer ARP */                       \
     X(hold_queue_full)               /* too many packets waiting for one/all next hops */    \
     X(control_ring_full)             /* the control thread is not keeping up */              \
@@ -68,6 +70,9 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> 
     X(echo_replies)          \
     X(arp_requests_answered) \
     X(held_for_arp)          \
+    X(fragmented)            \
+    X(fragments_created)     \
+    X(mss_clamped)           \
     X(injected)
 
 enum class Event : uint16_t {

@@ -15,9 +15,14 @@ namespace dprouter {
 // Throws std::runtime_error with the reason.
 uint16_t probe_port(const std::string& device);
 
+struct PortInfo {
+    rte_ether_addr mac;     // the MAC the router uses on this port
+    bool tx_multi_seg;      // the PMD transmits chained mbufs
+};
+
 // Configures `queues` RX and TX queue pairs (RSS across them when there are several), the MTU,
-// promiscuous mode and, if given, the MAC; then starts the port. Returns the MAC the router uses.
-rte_ether_addr setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, rte_mempool* pool);
+// promiscuous mode and, if given, the MAC; then starts the port.
+PortInfo setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, rte_mempool* pool);
 
 // Applies an MTU change at run time where the PMD allows it; returns false if it refused.
 bool apply_port_mtu(uint16_t port, unsigned mtu);

@@ -56,8 +56,10 @@ private:
     unsigned workers_ = 0;
     std::vector<unsigned> worker_lcores_;
     rte_mempool* pool_ = nullptr;
+    rte_mempool* indirect_pool_ = nullptr;
     std::vector<uint16_t> port_of_;         // config interface index -> port id
     std::vector<rte_ether_addr> port_mac_;  // config interface index -> MAC in use
+    std::vector<uint8_t> port_multi_seg_;   // config interface index -> PMD sends chained mbufs
     std::vector<uint16_t> started_ports_;
     rte_rcu_qsbr* qsbr_ = nullptr;
     std::unique_ptr<NeighborTable> neighbors_;

@@ -55,7 +55,11 @@ struct alignas(RTE_CACHE_LINE_SIZE / 2) NextHop {
 struct InterfaceEntry {
     bool in_use = false;
     bool icmp_redirects = true;
+    bool pmtud_blackhole = false;  // lab knob: too-big DF datagrams vanish without ICMP
+    bool tx_multi_seg = true;      // the PMD sends chained mbufs (fragments by reference)
     uint16_t mtu = 1500;
+    uint16_t advertised_mtu = 0;   // lab knob: MTU reported in frag needed; 0 = the real one
+    uint16_t tcp_mss_clamp = 0;    // lab knob: clamp the MSS of SYNs crossing this interface; 0 = off
     rte_ether_addr mac{};
     uint8_t n_addrs = 0;
     uint32_t addr_be[kMaxAddrsPerInterface]{};  // our addresses on this interface
@@ -95,9 +99,11 @@ struct Tables {
     }
 };
 
-// Builds a Tables object from a validated config. `port_of` and `port_mac` give, for each config
-// interface (by index), its DPDK port id and the MAC it uses. Throws std::runtime_error on failure.
-Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation);
+// Builds a Tables object from a validated config. `port_of`, `port_mac` and `port_multi_seg` give, for
+// each config interface (by index), its DPDK port id, the MAC it uses and whether its PMD transmits
+// chained mbufs (null: all do). Throws std::runtime_error on failure.
+Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
+                     const uint8_t* port_multi_seg = nullptr);
 void free_tables(Tables* t);
 
 }  // namespace dprouter

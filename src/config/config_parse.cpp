@@ -1,1 +1,589 @@
-// placeholder: filled in by the change that owns this file
+// YAML -> config structs.
+//
+// The parser checks structure: known keys, required keys, value types, and that each value is
+// well formed on its own (an address parses, a number is in range). Relations between values
+// (duplicates, reachability) are the validator's job; it runs only once the structure is clean,
+// because half-parsed items would otherwise produce follow-on errors that only confuse.
+//
+// Every problem is collected rather than thrown, so one run of `--check` lists all of them.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dprouter/config.hpp"
+
+namespace dprouter {
+
+std::string ConfigError::to_string() const {
+    return file + ':' + std::to_string(pos.line) + ':' + std::to_string(pos.column) +
+           ": error: " + message;
+}
+
+namespace {
+
+// yaml-cpp marks are 0-based; editors and compilers count from 1.
+SourcePos to_pos(const YAML::Mark& m) {
+    if (m.line < 0 || m.column < 0) return SourcePos{1, 1};
+    return SourcePos{m.line + 1, m.column + 1};
+}
+
+// One key/value pair of a mapping. The key is kept because an empty value (`mtu:`) has no
+// useful mark of its own: yaml-cpp places it at the next token, often on the following line.
+struct Entry {
+    YAML::Node key;
+    YAML::Node value;
+
+    std::string name() const { return key.Scalar(); }
+    SourcePos pos() const { return to_pos(value.IsNull() ? key.Mark() : value.Mark()); }
+};
+
+using Entries = std::map<std::string, Entry, std::less<>>;
+
+const Entry* find(const Entries& entries, std::string_view key) {
+    auto it = entries.find(key);
+    return it == entries.end() ? nullptr : &it->second;
+}
+
+// A quoted scalar ("68") or an explicit !!str is a string in YAML even when it looks like a
+// number, so numbers and booleans must be written plain.
+bool is_text(const YAML::Node& n) { return n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str"; }
+
+class Parser {
+public:
+    Parser(const std::string& file, std::vector<ConfigError>& errors) : file_(file), errors_(errors) {}
+
+    void parse_document(const YAML::Node& root, Config& cfg);
+
+private:
+    void error(SourcePos pos, std::string message) {
+        errors_.push_back(ConfigError{file_, pos, std::move(message)});
+    }
+    void error(const YAML::Node& n, std::string message) { error(to_pos(n.Mark()), std::move(message)); }
+
+    Entries read_map(const YAML::Node& map, std::string_view context,
+                     std::initializer_list<std::string_view> allowed);
+    void require(const Entries& entries, const YAML::Node& map, std::string_view context,
+                 std::initializer_list<std::string_view> keys);
+
+    std::optional<std::string> read_string(const Entry& e);
+    bool has_value(const Entry& e);
+    std::optional<long long> read_int(const Entry& e);
+    void range_error(const Entry& e, long long lo, long long hi);
+    bool read_non_negative(const Entry& e, double& out);
+    std::optional<bool> read_bool(const Entry& e);
+    std::optional<Ipv4> read_ipv4(const Entry& e);
+    std::optional<MacAddr> read_mac(const Entry& e);
+    std::optional<Ipv4Prefix> read_prefix(const YAML::Node& n, std::string_view noun);
+
+    // Lists that may be absent or written empty (`routes:`) are fine; anything but a list is not.
+    bool is_list_or_empty(const Entry& e);
+
+    void parse_dpdk(const Entry& e, DpdkConfig& dpdk);
+    void parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out);
+    void parse_interface(const YAML::Node& n, std::vector<InterfaceConfig>& out);
+    void parse_addresses(const Entry& e, InterfaceConfig& ifc);
+    void parse_route(const YAML::Node& n, std::vector<RouteConfig>& out);
+    void parse_neighbor(const YAML::Node& n, std::vector<NeighborConfig>& out);
+    void parse_icmp(const Entry& e, IcmpConfig& icmp);
+    void parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket);
+    void parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc);
+    static constexpr long long kMinMssClamp = 64;
+    static constexpr long long kMaxMssClamp = 65535;
+
+    const std::string& file_;
+    std::vector<ConfigError>& errors_;
+};
+
+// Reports unknown, duplicate and non-string keys, and returns the first occurrence of each
+// allowed key. yaml-cpp keeps duplicate keys, so they are caught here rather than lost.
+Entries Parser::read_map(const YAML::Node& map, std::string_view context,
+                         std::initializer_list<std::string_view> allowed) {
+    const std::string where = context == "top level" ? "at top level" : "in " + std::string(context);
+    Entries entries;
+    for (const auto& kv : map) {
+        const YAML::Node& key = kv.first;
+        if (!key.IsScalar()) {
+            error(key, "keys " + where + " must be strings");
+            continue;
+        }
+        const std::string& name = key.Scalar();
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            error(key, "unknown key '" + name + "' " + where);
+            continue;
+        }
+        if (!entries.emplace(name, Entry{key, kv.second}).second)
+            error(key, "duplicate key '" + name + "' " + where);
+    }
+    return entries;
+}
+
+void Parser::require(const Entries& entries, const YAML::Node& map, std::string_view context,
+                     std::initializer_list<std::string_view> keys) {
+    for (std::string_view key : keys) {
+        if (!find(entries, key))
+            error(map, std::string(context) + " is missing required key '" + std::string(key) + "'");
+    }
+}
+
+// `mtu:` with nothing after it is a null, which reads better as "no value" than as a type error.
+bool Parser::has_value(const Entry& e) {
+    if (!e.value.IsNull()) return true;
+    error(e.pos(), e.name() + " has no value");
+    return false;
+}
+
+std::optional<std::string> Parser::read_string(const Entry& e) {
+    if (!has_value(e)) return std::nullopt;
+    if (!e.value.IsScalar()) {
+        error(e.pos(), e.name() + " must be a string");
+        return std::nullopt;
+    }
+    return e.value.Scalar();
+}
+
+std::optional<long long> Parser::read_int(const Entry& e) {
+    if (!has_value(e)) return std::nullopt;
+    const std::string text = e.value.IsScalar() ? e.value.Scalar() : std::string();
+    long long v = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (!e.value.IsScalar() || is_text(e.value) || text.empty() || ptr != end ||
+        (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+        error(e.pos(), e.name() + " must be an integer");
+        return std::nullopt;
+    }
+    // Saturate huge values so that the caller's range check reports them.
+    if (ec == std::errc::result_out_of_range)
+        return text[0] == '-' ? std::numeric_limits<long long>::min() : std::numeric_limits<long long>::max();
+    return v;
+}
+
+// Quotes the text rather than the number, so a saturated value still reads as written.
+void Parser::range_error(const Entry& e, long long lo, long long hi) {
+    error(e.pos(), e.name() + ' ' + e.value.Scalar() + " out of range " + std::to_string(lo) + ".." +
+                       std::to_string(hi));
+}
+
+bool Parser::read_non_negative(const Entry& e, double& out) {
+    if (!has_value(e)) return false;
+    const std::string text = e.value.IsScalar() ? e.value.Scalar() : std::string();
+    double v = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (!e.value.IsScalar() || is_text(e.value) || text.empty() || ptr != end ||
+        ec != std::errc() || !std::isfinite(v) || v < 0) {
+        error(e.pos(), e.name() + " must be a non-negative number");
+        return false;
+    }
+    out = v;
+    return true;
+}
+
+std::optional<bool> Parser::read_bool(const Entry& e) {
+    if (!has_value(e)) return std::nullopt;
+    bool v = false;
+    if (!e.value.IsScalar() || is_text(e.value) || !YAML::convert<bool>::decode(e.value, v)) {
+        error(e.pos(), e.name() + " must be true or false");
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<Ipv4> Parser::read_ipv4(const Entry& e) {
+    auto text = read_string(e);
+    if (!text) return std::nullopt;
+    auto addr = parse_ipv4(*text);
+    if (!addr) error(e.pos(), "invalid IPv4 address '" + *text + "'");
+    return addr;
+}
+
+std::optional<MacAddr> Parser::read_mac(const Entry& e) {
+    auto text = read_string(e);
+    if (!text) return std::nullopt;
+    auto mac = parse_mac(*text);
+    if (!mac) error(e.pos(), "invalid MAC address '" + *text + "'");
+    return mac;
+}
+
+// `noun` names the thing in messages: "address" for interface addresses, "prefix" for routes.
+std::optional<Ipv4Prefix> Parser::read_prefix(const YAML::Node& n, std::string_view noun) {
+    if (!n.IsScalar()) {
+        error(n, std::string(noun) + " must be a string like 10.1.0.0/24");
+        return std::nullopt;
+    }
+    const std::string& text = n.Scalar();
+    if (auto p = parse_prefix(text)) return p;
+
+    // Say "out of range" when only the length is wrong: that is the likely typo (/33, /240).
+    std::size_t slash = text.find('/');
+    if (slash != std::string::npos && parse_ipv4(std::string_view(text).substr(0, slash))) {
+        std::string_view len = std::string_view(text).substr(slash + 1);
+        unsigned value = 0;
+        auto [ptr, ec] = std::from_chars(len.data(), len.data() + len.size(), value);
+        bool number = !len.empty() && len[0] != '0' && ec == std::errc() && ptr == len.data() + len.size();
+        if (number && value > 32) {
+            error(n, "prefix length " + std::string(len) + " out of range 0..32");
+            return std::nullopt;
+        }
+    }
+    error(n, "invalid " + std::string(noun) + " '" + text + "' (expected A.B.C.D/N)");
+    return std::nullopt;
+}
+
+bool Parser::is_list_or_empty(const Entry& e) {
+    if (e.value.IsSequence() || e.value.IsNull()) return true;
+    error(e.pos(), e.name() + " must be a list");
+    return false;
+}
+
+void Parser::parse_document(const YAML::Node& root, Config& cfg) {
+    if (!root.IsMap()) {
+        error(root, "top level must be a mapping");
+        return;
+    }
+    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "neighbors", "icmp"});
+    if (const Entry* e = find(top, "dpdk")) parse_dpdk(*e, cfg.dpdk);
+    if (const Entry* e = find(top, "interfaces")) {
+        parse_interfaces(*e, cfg.interfaces);
+    } else {
+        error(root, "missing required key 'interfaces'");
+    }
+    if (const Entry* e = find(top, "routes"); e && is_list_or_empty(*e)) {
+        for (const auto& item : e->value) parse_route(item, cfg.routes);
+    }
+    if (const Entry* e = find(top, "neighbors"); e && is_list_or_empty(*e)) {
+        for (const auto& item : e->value) parse_neighbor(item, cfg.neighbors);
+    }
+    if (const Entry* e = find(top, "icmp")) parse_icmp(*e, cfg.icmp);
+}
+
+void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
+    if (e.value.IsNull()) return;  // `dpdk:` with nothing under it: all defaults
+    if (!e.value.IsMap()) {
+        error(e.pos(), "dpdk must be a mapping");
+        return;
+    }
+    Entries f = read_map(e.value, "dpdk", {"eal_args", "workers"});
+    if (const Entry* args = find(f, "eal_args")) {
+        if (!args->value.IsSequence() && !args->value.IsNull()) {
+            error(args->pos(), "eal_args must be a list of strings");
+        } else {
+            for (const auto& arg : args->value) {
+                if (arg.IsScalar()) {
+                    dpdk.eal_args.push_back(arg.Scalar());
+                } else {
+                    error(arg, "eal_args must be a list of strings");
+                }
+            }
+        }
+    }
+    if (const Entry* w = find(f, "workers")) {
+        if (auto v = read_int(*w)) {
+            if (*v < 1 || *v > config_limits::max_workers) {
+                range_error(*w, 1, config_limits::max_workers);
+            } else {
+                dpdk.workers = static_cast<unsigned>(*v);
+            }
+        }
+    }
+}
+
+void Parser::parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out) {
+    if (!is_list_or_empty(e)) return;
+    if (e.value.size() == 0) {
+        error(e.pos(), "interfaces must list at least one interface");
+        return;
+    }
+    for (const auto& item : e.value) parse_interface(item, out);
+}
+
+void Parser::parse_interface(const YAML::Node& n, std::vector<InterfaceConfig>& out) {
+    if (!n.IsMap()) {
+        error(n, "each interface must be a mapping");
+        return;
+    }
+    Entries f = read_map(n, "interface", {"name", "device", "addresses", "mtu", "mac", "icmp_redirects",
+                                          "tcp_mss_clamp", "pmtud_blackhole", "advertised_mtu"});
+    require(f, n, "interface", {"name", "device", "addresses"});
+
+    InterfaceConfig ifc;
+    ifc.pos = to_pos(n.Mark());
+    if (const Entry* e = find(f, "name")) {
+        if (auto v = read_string(*e)) ifc.name = *v;
+        ifc.name_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "device")) {
+        if (auto v = read_string(*e)) ifc.device = *v;
+        ifc.device_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "addresses")) parse_addresses(*e, ifc);
+    if (const Entry* e = find(f, "mtu")) {
+        // The 68..9000 range is the validator's; here only what cannot be stored at all.
+        if (auto v = read_int(*e)) {
+            if (*v < 0 || *v > std::numeric_limits<unsigned>::max()) {
+                range_error(*e, config_limits::min_mtu, config_limits::max_mtu);
+            } else {
+                ifc.mtu = static_cast<unsigned>(*v);
+            }
+        }
+        ifc.mtu_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "mac")) {
+        if (auto v = read_mac(*e)) {
+            ifc.mac = *v;
+            ifc.has_mac = true;
+        }
+        ifc.mac_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "icmp_redirects")) {
+        if (auto v = read_bool(*e)) ifc.icmp_redirects = *v;
+    }
+    parse_pmtud_knobs(f, ifc);
+    out.push_back(std::move(ifc));
+}
+
+// The Path MTU Discovery lab knobs. `tcp_mss_clamp: true` means the interface MTU minus 40 (IPv4 and
+// TCP headers without options); a number clamps to that value.
+void Parser::parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc) {
+    bool clamp_to_mtu = false;
+    if (const Entry* e = find(f, "tcp_mss_clamp"); e && has_value(*e)) {
+        const bool is_bool_word = e->value.IsScalar() && !is_text(e->value) &&
+                                  (e->value.Scalar() == "true" || e->value.Scalar() == "false");
+        if (is_bool_word) {
+            clamp_to_mtu = e->value.Scalar() == "true";
+        } else if (auto v = read_int(*e)) {
+            if (*v < kMinMssClamp || *v > kMaxMssClamp)
+                range_error(*e, kMinMssClamp, kMaxMssClamp);
+            else
+                ifc.tcp_mss_clamp = static_cast<unsigned>(*v);
+        }
+    }
+    if (clamp_to_mtu) ifc.tcp_mss_clamp = ifc.mtu > 40 ? ifc.mtu - 40 : 0;
+    if (const Entry* e = find(f, "pmtud_blackhole")) {
+        if (auto v = read_bool(*e)) ifc.pmtud_blackhole = *v;
+    }
+    if (const Entry* e = find(f, "advertised_mtu")) {
+        if (auto v = read_int(*e)) {
+            if (*v < 0 || *v > 65535) {
+                range_error(*e, 0, 65535);
+            } else {
+                ifc.advertised_mtu = static_cast<unsigned>(*v);
+                ifc.has_advertised_mtu = true;
+            }
+        }
+    }
+}
+
+void Parser::parse_addresses(const Entry& e, InterfaceConfig& ifc) {
+    if (!e.value.IsSequence()) {
+        error(e.pos(), "addresses must be a list");
+        return;
+    }
+    if (e.value.size() == 0) {
+        error(e.pos(), "interface needs at least one address");
+        return;
+    }
+    for (const auto& item : e.value) {
+        if (auto p = read_prefix(item, "address"))
+            ifc.addresses.push_back(InterfaceAddress{*p, to_pos(item.Mark())});
+    }
+}
+
+void Parser::parse_route(const YAML::Node& n, std::vector<RouteConfig>& out) {
+    if (!n.IsMap()) {
+        error(n, "each route must be a mapping");
+        return;
+    }
+    Entries f = read_map(n, "route", {"prefix", "via", "action"});
+    require(f, n, "route", {"prefix"});
+
+    RouteConfig route;
+    route.pos = to_pos(n.Mark());
+    if (const Entry* e = find(f, "prefix")) {
+        if (has_value(*e)) {
+            if (auto p = read_prefix(e->value, "prefix")) route.prefix = *p;
+        }
+        route.prefix_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "via")) {
+        if (auto v = read_ipv4(*e)) route.via = *v;
+        route.has_via = true;
+        route.via_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "action")) {
+        static const std::pair<std::string_view, RouteAction> actions[] = {
+            {"forward", RouteAction::forward},
+            {"blackhole", RouteAction::blackhole},
+            {"unreachable", RouteAction::unreachable},
+            {"prohibit", RouteAction::prohibit},
+        };
+        if (auto text = read_string(*e)) {
+            auto it = std::find_if(std::begin(actions), std::end(actions),
+                                   [&](const auto& a) { return a.first == *text; });
+            if (it != std::end(actions)) {
+                route.action = it->second;
+            } else {
+                error(e->pos(), "invalid route action '" + *text +
+                                    "' (expected forward, blackhole, unreachable or prohibit)");
+            }
+        }
+    }
+    out.push_back(route);
+}
+
+void Parser::parse_neighbor(const YAML::Node& n, std::vector<NeighborConfig>& out) {
+    if (!n.IsMap()) {
+        error(n, "each neighbor must be a mapping");
+        return;
+    }
+    Entries f = read_map(n, "neighbor", {"address", "mac", "interface"});
+    require(f, n, "neighbor", {"address", "mac", "interface"});
+
+    NeighborConfig nb;
+    nb.pos = to_pos(n.Mark());
+    if (const Entry* e = find(f, "address")) {
+        if (auto v = read_ipv4(*e)) nb.address = *v;
+        nb.address_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "mac")) {
+        if (auto v = read_mac(*e)) nb.mac = *v;
+        nb.mac_pos = e->pos();
+    }
+    if (const Entry* e = find(f, "interface")) {
+        if (auto v = read_string(*e)) nb.interface = *v;
+        nb.interface_pos = e->pos();
+    }
+    out.push_back(std::move(nb));
+}
+
+void Parser::parse_icmp(const Entry& e, IcmpConfig& icmp) {
+    if (e.value.IsNull()) return;
+    if (!e.value.IsMap()) {
+        error(e.pos(), "icmp must be a mapping");
+        return;
+    }
+    Entries f = read_map(e.value, "icmp", {"rate_limit"});
+    const Entry* rl = find(f, "rate_limit");
+    if (!rl || rl->value.IsNull()) return;
+    if (!rl->value.IsMap()) {
+        error(rl->pos(), "rate_limit must be a mapping");
+        return;
+    }
+    Entries buckets = read_map(rl->value, "icmp.rate_limit", {"global", "per_destination", "frag_needed"});
+    if (const Entry* g = find(buckets, "global"))
+        parse_bucket(*g, "icmp.rate_limit.global", icmp.rate_limit.global);
+    if (const Entry* p = find(buckets, "per_destination"))
+        parse_bucket(*p, "icmp.rate_limit.per_destination", icmp.rate_limit.per_destination);
+    if (const Entry* p = find(buckets, "frag_needed"))
+        parse_bucket(*p, "icmp.rate_limit.frag_needed", icmp.rate_limit.frag_needed);
+}
+
+// A bucket written in the file replaces the default as a whole, so `rate` is required; `burst`
+// may be left out only when rate is 0 (that kind of ICMP error is then never sent).
+void Parser::parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket) {
+    if (e.value.IsNull()) return;
+    if (!e.value.IsMap()) {
+        error(e.pos(), e.name() + " must be a mapping like {rate: 10, burst: 10}");
+        return;
+    }
+    Entries f = read_map(e.value, context, {"rate", "burst"});
+    require(f, e.value, context, {"rate"});
+    const Entry* rate_e = find(f, "rate");
+    const Entry* burst_e = find(f, "burst");
+    // Both values are read before bailing out so that both can be reported.
+    double rate = 0;
+    double burst = 0;
+    bool rate_ok = rate_e && read_non_negative(*rate_e, rate);
+    bool burst_ok = burst_e && read_non_negative(*burst_e, burst);
+    if (!rate_ok) return;
+    bucket.rate = rate;
+    bucket.burst = burst;
+    if (rate > 0 && !burst_e) {
+        error(e.value, std::string(context) + " is missing required key 'burst'");
+    } else if (rate > 0 && burst_ok && burst < 1) {
+        error(burst_e->pos(), "burst must be at least 1 when rate is above 0");
+    }
+}
+
+void sort_by_position(std::vector<ConfigError>& errors) {
+    std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
+        return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
+    });
+}
+
+}  // namespace
+
+ConfigResult parse_config_text(const std::string& text, const std::string& file) {
+    ConfigResult result;
+    result.config.file = file;
+    auto& errors = result.errors;
+    try {
+        std::vector<YAML::Node> docs = YAML::LoadAll(text);
+        if (docs.empty() || docs[0].IsNull()) {
+            errors.push_back(ConfigError{file, SourcePos{1, 1}, "missing required key 'interfaces'"});
+            return result;
+        }
+        if (docs.size() > 1) {
+            errors.push_back(ConfigError{file, to_pos(docs[1].Mark()),
+                                         "only one YAML document is allowed"});
+        }
+        Parser(file, errors).parse_document(docs[0], result.config);
+    } catch (const YAML::Exception& e) {
+        // Syntax errors (YAML::ParserException) and anything else yaml-cpp throws carry a mark.
+        errors.push_back(ConfigError{file, to_pos(e.mark), e.msg});
+    } catch (const std::exception& e) {
+        errors.push_back(ConfigError{file, SourcePos{}, std::string("internal error: ") + e.what()});
+    }
+    sort_by_position(errors);
+    if (errors.empty()) {
+        try {
+            errors = validate_config(result.config);
+        } catch (const std::exception& e) {
+            errors.push_back(ConfigError{file, SourcePos{}, std::string("internal error: ") + e.what()});
+        }
+    }
+    return result;
+}
+
+ConfigResult load_config_file(const std::string& path) {
+    // stdio rather than iostreams: it reports why a read failed (errno), including EISDIR,
+    // which an ifstream would turn into a silently empty file.
+    errno = 0;
+    std::string text;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    bool ok = f != nullptr;
+    if (ok) {
+        char buf[8192];
+        std::size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+        ok = !std::ferror(f);
+        std::fclose(f);
+    }
+    if (!ok) {
+        std::string reason = errno ? std::strerror(errno) : "read failed";
+        // Lower-cased to match the other messages ("No such file" -> "no such file").
+        reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+        ConfigResult result;
+        result.config.file = path;
+        result.errors.push_back(ConfigError{path, SourcePos{}, "cannot read file: " + reason});
+        return result;
+    }
+    return parse_config_text(text, path);
+}
+
+}  // namespace dprouter

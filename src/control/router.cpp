@@ -93,6 +93,10 @@ void Router::setup() {
         16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + 2 * kInjectRingSize);
     pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
+    // Fragments reference the original payload through indirect mbufs, which carry no data room.
+    indirect_pool_ = rte_pktmbuf_pool_create("dpr_indirect", n_mbufs, 256, 0, 0, static_cast<int>(rte_socket_id()));
+    if (indirect_pool_ == nullptr)
+        throw std::runtime_error(std::string("cannot create indirect mbuf pool: ") + rte_strerror(rte_errno));
 
     for (const auto& ic : cfg_.interfaces) {
         const uint16_t port = probe_port(ic.device);
@@ -102,7 +106,9 @@ void Router::setup() {
         if (std::find(port_of_.begin(), port_of_.end(), port) != port_of_.end())
             throw std::runtime_error("interface '" + ic.name + "': device is already used by another interface");
         port_of_.push_back(port);
-        port_mac_.push_back(setup_port(port, ic, workers_, pool_));
+        const PortInfo info = setup_port(port, ic, workers_, pool_);
+        port_mac_.push_back(info.mac);
+        port_multi_seg_.push_back(info.tx_multi_seg ? 1 : 0);
         started_ports_.push_back(port);
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof mac, &port_mac_.back());
@@ -129,6 +135,7 @@ void Router::setup() {
         ctx->counters = &counters_[w];
         ctx->neighbors = neighbors_.get();
         ctx->pool = pool_;
+        ctx->indirect_pool = indirect_pool_;
         ctx->n_workers = workers_;
         ctx->tsc_hz = rte_get_tsc_hz();
         const std::string suffix = std::to_string(w);
@@ -137,7 +144,7 @@ void Router::setup() {
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
     }
 
-    Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_);
+    Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
     resolver_->attach(t, statics_for(cfg_), now_ms());
     tables_.store(t, std::memory_order_release);
 
@@ -256,7 +263,7 @@ void Router::reload() {
     }
     Tables* fresh = nullptr;
     try {
-        fresh = build_tables(r.config, port_of_.data(), port_mac_.data(), ++generation_);
+        fresh = build_tables(r.config, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
     } catch (const std::exception& e) {
         DPR_LOG(ERR, "reload rejected: %s; the running configuration is unchanged\n", e.what());
         return;
@@ -303,6 +310,8 @@ void Router::teardown() {
     qsbr_ = nullptr;
     rte_mempool_free(pool_);
     pool_ = nullptr;
+    rte_mempool_free(indirect_pool_);
+    indirect_pool_ = nullptr;
 }
 
 void Router::print_counters(std::FILE* out) const {

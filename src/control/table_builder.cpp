@@ -82,7 +82,8 @@ IcmpLimits icmp_limits(const IcmpRateLimitConfig& rl) {
 
 }  // namespace
 
-Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation) {
+Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
+                     const uint8_t* port_multi_seg) {
     const std::vector<PlannedRoute> plan = plan_routes(cfg, port_of);
 
     void* mem = rte_zmalloc("dpr_tables", sizeof(Tables), RTE_CACHE_LINE_SIZE);
@@ -123,6 +124,10 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         e.in_use = true;
         e.icmp_redirects = ic.icmp_redirects;
         e.mtu = static_cast<uint16_t>(ic.mtu);
+        e.pmtud_blackhole = ic.pmtud_blackhole;
+        e.advertised_mtu = ic.has_advertised_mtu ? static_cast<uint16_t>(ic.advertised_mtu) : 0;
+        e.tcp_mss_clamp = static_cast<uint16_t>(ic.tcp_mss_clamp);
+        e.tx_multi_seg = port_multi_seg == nullptr || port_multi_seg[i] != 0;
         e.mac = port_mac[i];
         for (const auto& a : ic.addresses) {
             if (e.n_addrs == kMaxAddrsPerInterface) break;

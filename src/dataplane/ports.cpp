@@ -35,7 +35,7 @@ uint16_t probe_port(const std::string& device) {
     return port;
 }
 
-rte_ether_addr setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, rte_mempool* pool) {
+PortInfo setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, rte_mempool* pool) {
     rte_eth_dev_info info{};
     int rc = rte_eth_dev_info_get(port, &info);
     if (rc != 0) throw port_error(port, "cannot read device info", rc);
@@ -52,7 +52,10 @@ rte_ether_addr setup_port(uint16_t port, const InterfaceConfig& ic, unsigned que
         conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
         if (conf.rx_adv_conf.rss_conf.rss_hf == 0) conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
     }
-    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+    // Fragments share the original's payload through indirect mbufs, so TX must take chains. (That is
+    // also why MBUF_FAST_FREE stays off: it forbids indirect and multi-pool mbufs.)
+    const bool multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+    if (multi_seg) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     rc = rte_eth_dev_configure(port, static_cast<uint16_t>(queues), static_cast<uint16_t>(queues), &conf);
     if (rc != 0) throw port_error(port, "configure", rc);
 
@@ -85,7 +88,7 @@ rte_ether_addr setup_port(uint16_t port, const InterfaceConfig& ic, unsigned que
     // The MAC filter is applied in software, so the device must hand us every frame.
     rc = rte_eth_promiscuous_enable(port);
     if (rc != 0 && rc != -ENOTSUP) DPR_LOG(NOTICE, "interface '%s': promiscuous mode: %s\n", ic.name.c_str(), rte_strerror(-rc));
-    return mac;
+    return {mac, multi_seg};
 }
 
 bool apply_port_mtu(uint16_t port, unsigned mtu) {

@@ -6,7 +6,11 @@
 #include <rte_ip.h>
 #include <rte_lpm.h>
 
+#include <algorithm>
+
 #include "dprouter/checksum.hpp"
+#include "fragment.hpp"
+#include "stage_mss_clamp.hpp"
 #include "stage_neighbor.hpp"
 
 namespace dprouter::stage {
@@ -54,7 +58,20 @@ inline void maybe_redirect(WorkerContext& ctx, const Tables& t, const rte_mbuf* 
     icmp_send_error(ctx, t, m, {IcmpKind::redirect_host, gateway_be});
 }
 
-// A transit datagram whose route says forward.
+// Too big for the egress MTU with DF set (RFC 1191): frag needed carrying the next-hop MTU in the
+// low 16 bits of the second word, unless the lab knobs say to lie about the MTU or to stay silent.
+inline void refuse_too_big(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const InterfaceEntry& egress) {
+    if (egress.pmtud_blackhole) {
+        drop(ctx, m, Drop::pmtud_blackhole);
+        return;
+    }
+    const uint16_t reported = egress.advertised_mtu != 0 ? egress.advertised_mtu : egress.mtu;
+    icmp_send_error(ctx, t, m, {IcmpKind::frag_needed, rte_cpu_to_be_32(reported)});
+    drop(ctx, m, Drop::mtu_exceeded);
+}
+
+// A transit datagram whose route says forward. Every check that may answer with an error runs
+// before the header is touched, so errors quote the datagram as it arrived.
 inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
                             rte_ipv4_hdr* ip, const NextHop& nh, uint16_t rx_port) {
     if (ip->time_to_live <= 1) [[unlikely]] {
@@ -62,18 +79,26 @@ inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rt
         drop(ctx, m, Drop::ttl_expired);
         return;
     }
-    const uint16_t mtu = t.ifaces[nh.port].mtu;
-    if (rte_be_to_cpu_16(ip->total_length) > mtu) [[unlikely]] {
-        if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG)) {
-            // RFC 1191: the next-hop MTU in the low 16 bits of the second word.
-            icmp_send_error(ctx, t, m, {IcmpKind::frag_needed, rte_cpu_to_be_32(mtu)});
-        }
-        drop(ctx, m, Drop::mtu_exceeded);
+    const InterfaceEntry& egress = t.ifaces[nh.port];
+    const bool too_big = rte_be_to_cpu_16(ip->total_length) > egress.mtu;
+    if (too_big && (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))) [[unlikely]] {
+        refuse_too_big(ctx, t, m, egress);
         return;
     }
     if (nh.port == rx_port) [[unlikely]] maybe_redirect(ctx, t, m, ip, nh, rx_port);
+    const uint16_t in_clamp = t.ifaces[rx_port].tcp_mss_clamp;
+    if ((in_clamp | egress.tcp_mss_clamp) != 0) [[unlikely]] {
+        const uint16_t clamp = in_clamp == 0 ? egress.tcp_mss_clamp
+                               : egress.tcp_mss_clamp == 0 ? in_clamp
+                                                           : std::min(in_clamp, egress.tcp_mss_clamp);
+        if (clamp_tcp_mss(m, ip, clamp)) ctx.counters->event(Event::mss_clamped);
+    }
     ipv4_decrement_ttl(ip);
     ctx.counters->event(Event::forwarded);
+    if (too_big) [[unlikely]] {
+        fragment_and_send(ctx, t, m, nh);
+        return;
+    }
     send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, true);
 }
 

@@ -1,5 +1,6 @@
-// GoogleTest entry point: brings up the EAL once, in memory, with no PCI bus and no hugepages,
-// so the pipeline tests run as any user on any machine.
+// GoogleTest entry point: brings up the EAL once with no PCI bus, no hugepages and no shared
+// configuration files, so the pipeline tests run on any machine without a NIC. (DPDK 22.11 refuses
+// --in-memory together with --no-huge, so --no-shconf and a per-process prefix play its part.)
 #include <gtest/gtest.h>
 
 #include <rte_eal.h>
@@ -7,14 +8,19 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+
+#include <unistd.h>
 #include <vector>
 
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
-    const char* eal_args[] = {"unit_tests", "--no-pci", "--no-huge", "--in-memory", "-m", "256",
-                              "--no-telemetry", "-l", "0", "--log-level", "lib.eal:warning"};
+    const std::string prefix = "dprouter-unit-" + std::to_string(getpid());
+    std::vector<std::string> eal_args{"unit_tests", "--no-pci",       "--no-huge", "-m", "256",
+                                      "--no-shconf", "--no-telemetry", "-l",        "0",  "--file-prefix",
+                                      prefix,       "--log-level",    "lib.eal:warning"};
     std::vector<char*> args;
-    for (const char* a : eal_args) args.push_back(const_cast<char*>(a));
+    for (auto& a : eal_args) args.push_back(a.data());
     if (rte_eal_init(static_cast<int>(args.size()), args.data()) < 0) {
         std::fprintf(stderr, "unit_tests: EAL init failed\n");
         return EXIT_FAILURE;

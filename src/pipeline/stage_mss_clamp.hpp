@@ -1,0 +1,70 @@
+// TCP MSS clamping, the classic Path MTU Discovery workaround: a SYN (or SYN-ACK) crossing an
+// interface with `tcp_mss_clamp` set has its MSS option lowered to the configured value, with the
+// TCP checksum updated incrementally. Only SYNs carry MSS, so other segments cost one flag test.
+#pragma once
+
+#include <cstring>
+
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "dprouter/checksum.hpp"
+#include "stage_common.hpp"
+
+namespace dprouter::stage {
+
+inline constexpr uint8_t kTcpOptEnd = 0;
+inline constexpr uint8_t kTcpOptNop = 1;
+inline constexpr uint8_t kTcpOptMss = 2;
+
+// Lowers the MSS option of a SYN to `clamp` if it is larger. Returns true if it rewrote it.
+inline bool clamp_tcp_mss(rte_mbuf* m, rte_ipv4_hdr* ip, uint16_t clamp) {
+    if (ip->next_proto_id != IPPROTO_TCP) return false;
+    if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) return false;
+    const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
+    const uint32_t ip_len = rte_be_to_cpu_16(ip->total_length);
+    if (ip_len < ihl + sizeof(rte_tcp_hdr) ||
+        rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + ihl + sizeof(rte_tcp_hdr))
+        return false;
+    auto* tcp = reinterpret_cast<rte_tcp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+    if (!(tcp->tcp_flags & RTE_TCP_SYN_FLAG)) return false;
+    const uint32_t tcp_hdr_len = (tcp->data_off >> 4) * 4u;
+    if (tcp_hdr_len <= sizeof(rte_tcp_hdr) || ihl + tcp_hdr_len > ip_len ||
+        RTE_ETHER_HDR_LEN + ihl + tcp_hdr_len > rte_pktmbuf_data_len(m))
+        return false;
+    uint8_t* opt = reinterpret_cast<uint8_t*>(tcp + 1);
+    const uint32_t len = tcp_hdr_len - sizeof(rte_tcp_hdr);
+    for (uint32_t i = 0; i < len;) {
+        const uint8_t kind = opt[i];
+        if (kind == kTcpOptEnd) break;
+        if (kind == kTcpOptNop) {
+            ++i;
+            continue;
+        }
+        if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len) return false;  // malformed: leave it
+        if (kind == kTcpOptMss && opt[i + 1] == 4) {
+            uint8_t* value = opt + i + 2;
+            const uint16_t old_mss = static_cast<uint16_t>(value[0] << 8 | value[1]);
+            if (old_mss <= clamp) return false;
+            // The checksum sums 16-bit words aligned to the TCP header; the value may straddle two
+            // of them, so update every aligned word it touches from its before and after images.
+            auto* base = reinterpret_cast<uint8_t*>(tcp);
+            const size_t first = static_cast<size_t>(value - base) & ~size_t{1};
+            uint8_t before[4];
+            std::memcpy(before, base + first, sizeof before);
+            value[0] = static_cast<uint8_t>(clamp >> 8);
+            value[1] = static_cast<uint8_t>(clamp);
+            for (size_t w = 0; w < sizeof before; w += 2) {
+                uint16_t old_word, new_word;
+                std::memcpy(&old_word, before + w, 2);
+                std::memcpy(&new_word, base + first + w, 2);
+                if (old_word != new_word) tcp->cksum = csum_update16(tcp->cksum, old_word, new_word);
+            }
+            return true;
+        }
+        i += opt[i + 1];
+    }
+    return false;
+}
+
+}  // namespace dprouter::stage

@@ -15,7 +15,8 @@ inline constexpr unsigned kArpRetries = 3;           // requests before a next h
 inline constexpr uint64_t kArpRetryMs = 1000;        // gap between requests
 inline constexpr uint64_t kNeighborReachableMs = 60000;  // confirmed entries are re-probed after this
 inline constexpr uint64_t kNeighborFailedMs = 5000;  // a failed next hop is retried after this
-inline constexpr uint32_t kNeighborCapacity = 65536; // dynamic + static neighbour entries
+inline constexpr uint32_t kNeighborCapacity = 65536; // slots in the neighbour hash
+inline constexpr uint32_t kNeighborEntriesMax = kNeighborCapacity / 2;  // entries kept: cuckoo headroom
 inline constexpr uint8_t kIcmpTtl = 64;              // TTL of packets the router originates
 
 }  // namespace dprouter

@@ -63,6 +63,11 @@ void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uin
 void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
     const uint32_t target = held_next_hop(m);
     const uint16_t port = m->port;
+    if (entries_.size() >= kNeighborEntriesMax && !entries_.contains(key(target, port))) {
+        ++stats_.hold_dropped;  // table full: nothing more can be resolved until entries age out
+        rte_pktmbuf_free(m);
+        return;
+    }
     auto [it, fresh] = entries_.try_emplace(key(target, port));
     Entry& e = it->second;
     if (fresh) {
@@ -101,6 +106,7 @@ void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
 void ArpResolver::on_learn(const LearnMessage& msg, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
     auto it = entries_.find(key(msg.sender_be, msg.port));
     if (it == entries_.end()) {
+        if (entries_.size() >= kNeighborEntriesMax) return;  // full: learn nothing new
         // A reply or a request addressed to us (the worker only sends those): worth an entry, since
         // the sender is about to talk to us (RFC 826's merge rule, as Linux applies it).
         it = entries_.try_emplace(key(msg.sender_be, msg.port)).first;

@@ -120,6 +120,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) IcmpLimiter {
     };
     TokenBucket global;
     TokenBucket frag_needed;
+    // This worker's share of the limits of the tables generation it last saw; recomputed only when
+    // a reload publishes new tables, so the divisions stay off the per-error path.
+    uint64_t limits_generation = UINT64_MAX;
+    IcmpLimits limits;
     DestSlot dest[kDestSlots];
 };
 

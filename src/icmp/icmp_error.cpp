@@ -71,19 +71,22 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
     const uint64_t now = clock_now(ctx);
     const uint64_t hz = ctx.tsc_hz;
     IcmpLimiter& lim = ctx.limiter;
+    if (lim.limits_generation != t.generation) [[unlikely]] {
+        lim.limits = {share(t.icmp_limits.global, ctx.n_workers), share(t.icmp_limits.per_destination, ctx.n_workers),
+                      share(t.icmp_limits.frag_needed, ctx.n_workers)};
+        lim.limits_generation = t.generation;
+    }
     if (kind == IcmpKind::frag_needed)
-        return lim.frag_needed.take(now, hz, share(t.icmp_limits.frag_needed, ctx.n_workers))
-                   ? std::nullopt
-                   : std::optional(IcmpSuppress::rate_frag_needed);
+        return lim.frag_needed.take(now, hz, lim.limits.frag_needed) ? std::nullopt
+                                                                     : std::optional(IcmpSuppress::rate_frag_needed);
     IcmpLimiter::DestSlot& slot = lim.dest[rte_hash_crc_4byte(dst_be, 0) % IcmpLimiter::kDestSlots];
     if (slot.dst_be != dst_be) {
         slot.dst_be = dst_be;
         slot.bucket = TokenBucket{};
     }
     // The destination's budget first: a single noisy host must not drain the global one.
-    if (!slot.bucket.take(now, hz, share(t.icmp_limits.per_destination, ctx.n_workers)))
-        return IcmpSuppress::rate_destination;
-    if (!lim.global.take(now, hz, share(t.icmp_limits.global, ctx.n_workers))) return IcmpSuppress::rate_global;
+    if (!slot.bucket.take(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
+    if (!lim.global.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
     return std::nullopt;
 }
 

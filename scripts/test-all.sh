@@ -33,16 +33,20 @@ if ! build build; then echo "release build failed"; echo "0 passed, 1 failed"; e
 
 echo "== unit tests"
 log=$(mktemp)
-./build/tests/unit/unit_tests 2>&1 | tee "$log" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]' || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || { grep -q '^\[  FAILED  \]' "$log" || failed=$((failed + 1)); }
+./build/tests/unit/unit_tests >"$log" 2>&1
+rc=$?
+grep -E '^\[  FAILED  \]|^\[  PASSED  \]|^\[==========\]' "$log"
+[ "$rc" -eq 0 ] || { grep -q '^\[  FAILED  \]' "$log" || { tail -30 "$log"; failed=$((failed + 1)); }; }
 count_gtest "$log"
 
 echo "== unit tests under ASan + UBSan"
 if build build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then
     # DPDK's own allocations live for the whole process and are not ours to report.
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ./build-asan/tests/unit/unit_tests 2>&1 | tee "$log" | grep -E '^\[  (FAILED|PASSED) |^\[==========\]|ERROR: |runtime error' || true
-    [ "${PIPESTATUS[0]}" -eq 0 ] || { grep -q '^\[  FAILED  \]' "$log" || failed=$((failed + 1)); }
+        ./build-asan/tests/unit/unit_tests >"$log" 2>&1
+    rc=$?
+    grep -E '^\[  FAILED  \]|^\[  PASSED  \]|^\[==========\]|ERROR: |runtime error' "$log"
+    [ "$rc" -eq 0 ] || { grep -q '^\[  FAILED  \]' "$log" || { tail -30 "$log"; failed=$((failed + 1)); }; }
     count_gtest "$log"
 else
     echo "ASan build failed"; failed=$((failed + 1))

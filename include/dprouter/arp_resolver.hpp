@@ -53,13 +53,14 @@ public:
 
     // Called with new tables before they are published: fills their gateway words from what is known,
     // drops entries that are no longer on a connected subnet, and installs `statics` (addresses with
-    // the DPDK port of their interface).
+    // the DPDK port of their interface). Packets held for a next hop that just became static are
+    // released into `out`.
     struct Static {
         uint32_t addr_be;
         uint16_t port;
         rte_ether_addr mac;
     };
-    void attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms);
+    void attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms, std::vector<rte_mbuf*>& out);
 
     // Frames to transmit are appended to `out` (m->port set); the caller hands them to a worker.
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

@@ -81,29 +81,31 @@ struct IcmpLimits {
     BucketLimits frag_needed;
 };
 
+// 128-bit arithmetic for the bucket level: burst (in thousandths of a token) times the TSC frequency
+// overflows 64 bits for bursts above a few million tokens.
+__extension__ using BucketLevel = unsigned __int128;
+
 // One token bucket. `level` counts thousandths of a token multiplied by the TSC frequency, so that a
 // refill is elapsed_cycles * rate_milli with no division.
 struct TokenBucket {
-    uint64_t level = 0;
+    BucketLevel level = 0;
     uint64_t last_tsc = 0;
     bool primed = false;
 
     // Refills for the time since the last call, then takes one token if there is one.
     bool take(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
         if (lim.rate_milli == 0 && lim.burst_milli == 0) return false;
-        const uint64_t cap = lim.burst_milli * tsc_hz;
+        const BucketLevel cap = BucketLevel{lim.burst_milli} * tsc_hz;
         if (!primed) {
             level = cap;  // a new bucket starts full
             primed = true;
         } else if (now_tsc > last_tsc && lim.rate_milli != 0) {
-            uint64_t elapsed = now_tsc - last_tsc;
-            const uint64_t fill_time = cap / lim.rate_milli + 1;  // long enough to fill from empty
-            if (elapsed > fill_time) elapsed = fill_time;
-            level += elapsed * lim.rate_milli;
+            // Both factors are below 2^64, so the product fits; the cap bounds the sum.
+            level += BucketLevel{now_tsc - last_tsc} * lim.rate_milli;
             if (level > cap) level = cap;
         }
         last_tsc = now_tsc;
-        const uint64_t one = 1000 * tsc_hz;
+        const BucketLevel one = BucketLevel{1000} * tsc_hz;
         if (level < one) return false;
         level -= one;
         return true;

@@ -23,7 +23,7 @@ struct LearnMessage {
     uint32_t sender_be;
     uint16_t port;
     uint8_t is_reply;
-    uint8_t reserved;
+    uint8_t update_only;  // about an ARP not addressed to us: refresh a known entry, create none
     rte_ether_addr mac;
     uint16_t reserved2;
 };

@@ -71,6 +71,8 @@ struct Tables {
     rte_lpm* lpm = nullptr;        // destination -> index into nexthops
     NextHop* nexthops = nullptr;   // rte_zmalloc'd array
     uint32_t n_nexthops = 0;
+    // rte_lpm has no depth 0, so a default route (0.0.0.0/0) lives here and answers LPM misses.
+    const NextHop* default_nh = nullptr;
     uint16_t n_ports = 0;
     InterfaceEntry ifaces[kMaxPorts];
     IcmpLimits icmp_limits;  // router-wide; each worker applies its share

@@ -33,7 +33,8 @@ void ArpResolver::unpublish(const Entry& e) {
     }
 }
 
-void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms) {
+void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms,
+                         std::vector<rte_mbuf*>& out) {
     tables_ = tables;
     // Entries that were static but are no longer, or whose address left every connected subnet, go.
     for (auto it = entries_.begin(); it != entries_.end();) {
@@ -53,9 +54,7 @@ void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uin
         e.addr_be = s.addr_be;
         e.port = s.port;
         e.is_static = true;
-        std::vector<rte_mbuf*> ignored;  // nothing is held for a fresh static entry
-        make_reachable(e, s.mac, now_ms, ignored);
-        for (rte_mbuf* m : ignored) rte_pktmbuf_free(m);
+        make_reachable(e, s.mac, now_ms, out);
     }
     for (auto& [k, e] : entries_) publish(e);
 }
@@ -106,7 +105,7 @@ void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
 void ArpResolver::on_learn(const LearnMessage& msg, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
     auto it = entries_.find(key(msg.sender_be, msg.port));
     if (it == entries_.end()) {
-        if (entries_.size() >= kNeighborEntriesMax) return;  // full: learn nothing new
+        if (msg.update_only || entries_.size() >= kNeighborEntriesMax) return;
         // A reply or a request addressed to us (the worker only sends those): worth an entry, since
         // the sender is about to talk to us (RFC 826's merge rule, as Linux applies it).
         it = entries_.try_emplace(key(msg.sender_be, msg.port)).first;
@@ -115,6 +114,9 @@ void ArpResolver::on_learn(const LearnMessage& msg, uint64_t now_ms, std::vector
     }
     Entry& e = it->second;
     if (e.is_static) return;  // configured entries win over the wire
+    // An announcement about a next hop we are still resolving is as good as a reply; one about a
+    // failed next hop is not (it is being forgotten anyway).
+    if (msg.update_only && e.state == NeighborState::failed) return;
     make_reachable(e, msg.mac, now_ms, out);
 }
 

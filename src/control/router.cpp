@@ -145,7 +145,8 @@ void Router::setup() {
     }
 
     Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
-    resolver_->attach(t, statics_for(cfg_), now_ms());
+    std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
+    resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     tables_.store(t, std::memory_order_release);
 
     telemetry_.counters = counters_;
@@ -270,8 +271,10 @@ void Router::reload() {
     }
     for (size_t i = 0; i < r.config.interfaces.size(); ++i)
         if (r.config.interfaces[i].mtu != cfg_.interfaces[i].mtu) apply_port_mtu(port_of_[i], r.config.interfaces[i].mtu);
-    resolver_->attach(fresh, statics_for(r.config), now_ms());
+    std::vector<rte_mbuf*> released;
+    resolver_->attach(fresh, statics_for(r.config), now_ms(), released);
     publish(fresh);
+    inject(released);
     cfg_ = std::move(r.config);
     DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses)\n",
             static_cast<unsigned long>(generation_), fresh->n_nexthops);

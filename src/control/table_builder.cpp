@@ -111,6 +111,10 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         nh->action = plan[i].action;
         nh->port = plan[i].port;
         nh->gateway_be = rte_cpu_to_be_32(plan[i].gateway);
+        if (plan[i].prefix.len == 0) {
+            t->default_nh = nh;  // rte_lpm depths are 1..32
+            continue;
+        }
         if (rte_lpm_add(t->lpm, plan[i].prefix.network(), plan[i].prefix.len, static_cast<uint32_t>(i)) != 0) {
             free_tables(t);
             throw std::runtime_error("cannot add " + format_prefix(plan[i].prefix) + " to the LPM table");

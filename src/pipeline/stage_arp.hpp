@@ -24,13 +24,18 @@ inline void arp_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ethe
     }
     const uint32_t target = arp->arp_data.arp_tip;
     const uint32_t sender = arp->arp_data.arp_sip;
-    if (!t.owns_on(rx_port, target)) {
+    const bool for_us = t.owns_on(rx_port, target);
+    // RFC 826's merge step comes before "am I the target?": a neighbour we know that announces a
+    // new MAC (gratuitous ARP, or a request to someone else) updates our entry; only ARP addressed
+    // to us may create one.
+    if (sender != 0 && t.on_link(rx_port, sender)) {
+        LearnMessage msg{sender, rx_port, static_cast<uint8_t>(op == RTE_ARP_OP_REPLY),
+                         static_cast<uint8_t>(!for_us), arp->arp_data.arp_sha, 0};
+        if (rte_ring_sp_enqueue_elem(ctx.learn_ring, &msg, sizeof msg) != 0) ctx.counters->drop(Drop::control_ring_full);
+    }
+    if (!for_us) {
         drop(ctx, m, Drop::arp_not_for_us);
         return;
-    }
-    if (sender != 0 && t.on_link(rx_port, sender)) {
-        LearnMessage msg{sender, rx_port, static_cast<uint8_t>(op == RTE_ARP_OP_REPLY), 0, arp->arp_data.arp_sha, 0};
-        if (rte_ring_sp_enqueue_elem(ctx.learn_ring, &msg, sizeof msg) != 0) ctx.counters->drop(Drop::control_ring_full);
     }
     if (op == RTE_ARP_OP_REPLY) {
         rte_pktmbuf_free(m);  // consumed: the control thread learns from the message

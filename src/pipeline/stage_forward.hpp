@@ -15,10 +15,10 @@
 
 namespace dprouter::stage {
 
-// Looks up the destination (host order); nullptr on a miss.
+// Looks up the destination (host order); the default route, if any, on a miss; else nullptr.
 inline const NextHop* route_lookup(const Tables& t, uint32_t dst_host) {
     uint32_t idx;
-    if (rte_lpm_lookup(t.lpm, dst_host, &idx) != 0) return nullptr;
+    if (rte_lpm_lookup(t.lpm, dst_host, &idx) != 0) [[unlikely]] return t.default_nh;
     return &t.nexthops[idx];
 }
 

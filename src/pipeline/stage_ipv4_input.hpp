@@ -7,6 +7,27 @@
 
 namespace dprouter::stage {
 
+// Removes `excess` bytes from the end of the packet, across segments if the padding spans more than
+// the last one (rte_pktmbuf_trim only trims within the last segment).
+inline void trim_tail(rte_mbuf* m, uint32_t excess) {
+    if (rte_pktmbuf_trim(m, static_cast<uint16_t>(excess)) == 0) return;
+    const uint32_t keep = rte_pktmbuf_pkt_len(m) - excess;
+    uint32_t seen = 0;
+    uint16_t segs = 0;
+    for (rte_mbuf* seg = m; seg != nullptr; seg = seg->next) {
+        ++segs;
+        if (seen + seg->data_len >= keep) {
+            seg->data_len = static_cast<uint16_t>(keep - seen);
+            rte_pktmbuf_free(seg->next);
+            seg->next = nullptr;
+            break;
+        }
+        seen += seg->data_len;
+    }
+    m->nb_segs = segs;
+    m->pkt_len = keep;
+}
+
 // Validates the header that follows the Ethernet header. On success trims Ethernet padding (frames
 // are padded to 60 bytes, which is not an error) and returns true; otherwise counts and frees.
 inline bool ipv4_validate(WorkerContext& ctx, rte_mbuf* m, rte_ipv4_hdr* ip) {
@@ -36,7 +57,7 @@ inline bool ipv4_validate(WorkerContext& ctx, rte_mbuf* m, rte_ipv4_hdr* ip) {
         drop(ctx, m, Drop::ipv4_bad_total_length);
         return false;
     }
-    if (total < l3_len) rte_pktmbuf_trim(m, static_cast<uint16_t>(l3_len - total));
+    if (total < l3_len) trim_tail(m, l3_len - total);
     return true;
 }
 

@@ -225,11 +225,11 @@ icmp:
     EXPECT_EQ(c.icmp.rate_limit.per_destination.burst, 1);
 }
 
-// The shipped examples must stay valid. Found relative to this source file; skipped when the
-// tests run from somewhere the sources are not.
+// The shipped examples must stay valid. Found in the source tree the build was configured from;
+// skipped when that tree is gone.
 TEST(ConfigParse, ShippedExamplesAreValid) {
     namespace fs = std::filesystem;
-    const fs::path root = fs::path(__FILE__).parent_path() / ".." / "..";
+    const fs::path root = DPR_SOURCE_DIR;
     int found = 0;
     for (const char* name : {"config/example.yaml", "config/lab.yaml"}) {
         fs::path p = root / name;

@@ -45,6 +45,7 @@ namespace dprouter {
     X(control_ring_full)             /* the control thread is not keeping up */              \
     X(local_icmp_bad_checksum)       /* ICMP to us with a bad checksum */                    \
     X(local_unhandled)               /* to us, nothing to answer (e.g. echo replies) */      \
+    X(local_l4_invalid)              /* UDP/TCP to us truncated or with a bad checksum */    \
     X(local_udp_closed_port)         /* UDP to us: port unreachable sent (if allowed) */     \
     X(local_tcp_closed_port)         /* TCP to us: RST sent (if allowed) */                  \
     X(local_unknown_protocol)        /* protocol unreachable sent (if allowed) */            \

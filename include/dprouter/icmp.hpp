@@ -102,8 +102,8 @@ struct TokenBucket {
         } else if (now_tsc > last_tsc && lim.rate_milli != 0) {
             // Both factors are below 2^64, so the product fits; the cap bounds the sum.
             level += BucketLevel{now_tsc - last_tsc} * lim.rate_milli;
-            if (level > cap) level = cap;
         }
+        if (level > cap) level = cap;  // also after a reload lowered the burst
         last_tsc = now_tsc;
         const BucketLevel one = BucketLevel{1000} * tsc_hz;
         if (level < one) return false;

@@ -58,7 +58,8 @@ struct InterfaceEntry {
     bool pmtud_blackhole = false;  // lab knob: too-big DF datagrams vanish without ICMP
     bool tx_multi_seg = true;      // the PMD sends chained mbufs (fragments by reference)
     uint16_t mtu = 1500;
-    uint16_t advertised_mtu = 0;   // lab knob: MTU reported in frag needed; 0 = the real one
+    bool has_advertised_mtu = false;  // lab knob: report advertised_mtu (even 0) in frag needed
+    uint16_t advertised_mtu = 0;
     uint16_t tcp_mss_clamp = 0;    // lab knob: clamp the MSS of SYNs crossing this interface; 0 = off
     rte_ether_addr mac{};
     uint8_t n_addrs = 0;
@@ -76,6 +77,19 @@ struct Tables {
     uint16_t n_ports = 0;
     InterfaceEntry ifaces[kMaxPorts];
     IcmpLimits icmp_limits;  // router-wide; each worker applies its share
+    // Our own addresses, for refusing datagrams that arrive claiming one as their source (Linux
+    // counts them as martians). A 256-bit filter on the last octet keeps the common case to one test.
+    uint64_t local_filter[4]{};
+    uint32_t n_local = 0;
+    uint32_t local_be[kMaxPorts * kMaxAddrsPerInterface]{};
+
+    bool is_local_source(uint32_t src_be) const {
+        const uint8_t last = static_cast<uint8_t>(rte_be_to_cpu_32(src_be));
+        if (!(local_filter[last >> 6] & (uint64_t{1} << (last & 63)))) [[likely]] return false;
+        for (uint32_t i = 0; i < n_local; ++i)
+            if (local_be[i] == src_be) return true;
+        return false;
+    }
 
     // Is `addr_be` one of our addresses on interface `port`?
     bool owns_on(uint16_t port, uint32_t addr_be) const {
@@ -91,6 +105,15 @@ struct Tables {
         for (unsigned i = 0; i < e.n_addrs; ++i)
             if ((peer_be & e.mask_be[i]) == (e.addr_be[i] & e.mask_be[i])) return e.addr_be[i];
         return e.n_addrs ? e.addr_be[0] : 0;
+    }
+    // Are both addresses on one and the same subnet of interface `port`?
+    bool same_subnet(uint16_t port, uint32_t a_be, uint32_t b_be) const {
+        const InterfaceEntry& e = ifaces[port];
+        for (unsigned i = 0; i < e.n_addrs; ++i) {
+            const uint32_t net = e.addr_be[i] & e.mask_be[i];
+            if ((a_be & e.mask_be[i]) == net && (b_be & e.mask_be[i]) == net) return true;
+        }
+        return false;
     }
     // Is `addr_be` on one of the subnets of interface `port`?
     bool on_link(uint16_t port, uint32_t addr_be) const {

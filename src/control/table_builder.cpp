@@ -129,11 +129,15 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         e.icmp_redirects = ic.icmp_redirects;
         e.mtu = static_cast<uint16_t>(ic.mtu);
         e.pmtud_blackhole = ic.pmtud_blackhole;
-        e.advertised_mtu = ic.has_advertised_mtu ? static_cast<uint16_t>(ic.advertised_mtu) : 0;
+        e.has_advertised_mtu = ic.has_advertised_mtu;
+        e.advertised_mtu = static_cast<uint16_t>(ic.advertised_mtu);
         e.tcp_mss_clamp = static_cast<uint16_t>(ic.tcp_mss_clamp);
         e.tx_multi_seg = port_multi_seg == nullptr || port_multi_seg[i] != 0;
         e.mac = port_mac[i];
         for (const auto& a : ic.addresses) {
+            const uint8_t last = static_cast<uint8_t>(a.prefix.addr);
+            t->local_filter[last >> 6] |= uint64_t{1} << (last & 63);
+            if (t->n_local < std::size(t->local_be)) t->local_be[t->n_local++] = rte_cpu_to_be_32(a.prefix.addr);
             if (e.n_addrs == kMaxAddrsPerInterface) break;
             e.addr_be[e.n_addrs] = rte_cpu_to_be_32(a.prefix.addr);
             e.mask_be[e.n_addrs] = rte_cpu_to_be_32(a.prefix.mask());

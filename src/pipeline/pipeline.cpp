@@ -19,14 +19,14 @@ constexpr unsigned kPrefetchAhead = 4;
 
 // Options are rare; their check stays out of line of the common path.
 [[gnu::noinline]] bool options_acceptable(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const rte_ipv4_hdr* ip,
-                                          uint32_t ihl, bool link_broadcast) {
+                                          uint32_t ihl, bool to_broadcast) {
     uint32_t bad = 0;
     switch (check_options(ip, ihl, &bad)) {
     case OptionsVerdict::ok:
         return true;
     case OptionsVerdict::malformed:
         // The pointer goes in the first octet of the second word.
-        icmp_send_error(ctx, t, m, {IcmpKind::param_problem, rte_cpu_to_be_32(bad << 24), 0, link_broadcast});
+        icmp_send_error(ctx, t, m, {IcmpKind::param_problem, rte_cpu_to_be_32(bad << 24), 0, to_broadcast});
         drop(ctx, m, Drop::ipv4_bad_options);
         return false;
     case OptionsVerdict::source_routed:
@@ -40,13 +40,10 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
                 uint16_t rx_port) {
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
     if (!ipv4_validate(ctx, m, ip)) return;
-    if (ip->version_ihl != RTE_IPV4_VHL_DEF) [[unlikely]] {
-        if (!options_acceptable(ctx, t, m, ip, (ip->version_ihl & 0x0f) * 4u, link_broadcast)) return;
-    }
 
     const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
     const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
-    if (martian_source(src)) [[unlikely]] {
+    if (martian_source(src) || t.is_local_source(ip->src_addr)) [[unlikely]] {
         drop(ctx, m, Drop::martian_source);
         return;
     }
@@ -63,6 +60,12 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
         icmp_send_error(ctx, t, m, {IcmpKind::net_unreachable, 0, 0, link_broadcast});
         drop(ctx, m, Drop::no_route);
         return;
+    }
+    // Options are looked at once the route is known, as Linux does: a datagram to a directed
+    // broadcast with a bad option is refused without an error (RFC 1812 4.3.2.7).
+    if (ip->version_ihl != RTE_IPV4_VHL_DEF) [[unlikely]] {
+        const bool to_broadcast = link_broadcast || nh->action == NextHopAction::broadcast;
+        if (!options_acceptable(ctx, t, m, ip, (ip->version_ihl & 0x0f) * 4u, to_broadcast)) return;
     }
     if (nh->action == NextHopAction::local) {
         local_deliver(ctx, t, m, ip, link_broadcast);

@@ -48,13 +48,14 @@ inline bool apply_route_action(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
 }
 
 // RFC 1812 5.2.7.2: a host redirect when the datagram leaves by the interface it came in on and its
-// source is on that interface's subnet (so the sender could have used the next hop directly).
+// source is on the same subnet as the next hop (so the sender could have used it directly).
 // Source-routed datagrams never get here (they are refused at input). Never a network redirect.
 inline void maybe_redirect(WorkerContext& ctx, const Tables& t, const rte_mbuf* m, const rte_ipv4_hdr* ip,
                            const NextHop& nh, uint16_t rx_port) {
-    if (nh.port != rx_port || !t.ifaces[rx_port].icmp_redirects || !t.on_link(rx_port, ip->src_addr)) return;
+    if (nh.port != rx_port || !t.ifaces[rx_port].icmp_redirects) return;
     const uint32_t gateway_be = nh.gateway_be != 0 ? nh.gateway_be : ip->dst_addr;
     if (gateway_be == ip->src_addr) return;  // the sender is the better next hop itself: nothing to say
+    if (!t.same_subnet(rx_port, ip->src_addr, gateway_be)) return;
     icmp_send_error(ctx, t, m, {IcmpKind::redirect_host, gateway_be});
 }
 
@@ -65,7 +66,7 @@ inline void refuse_too_big(WorkerContext& ctx, const Tables& t, rte_mbuf* m, con
         drop(ctx, m, Drop::pmtud_blackhole);
         return;
     }
-    const uint16_t reported = egress.advertised_mtu != 0 ? egress.advertised_mtu : egress.mtu;
+    const uint16_t reported = egress.has_advertised_mtu ? egress.advertised_mtu : egress.mtu;
     icmp_send_error(ctx, t, m, {IcmpKind::frag_needed, rte_cpu_to_be_32(reported)});
     drop(ctx, m, Drop::mtu_exceeded);
 }

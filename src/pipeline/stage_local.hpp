@@ -5,6 +5,8 @@
 
 #include <rte_icmp.h>
 #include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "stage_forward.hpp"
 
@@ -45,6 +47,21 @@ inline void echo_reply(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv
     send_originated(ctx, t, m);
 }
 
+// A UDP datagram or TCP segment to us must be whole and have a valid checksum before we answer it
+// (RFC 1122 4.1.3.4, 4.2.2.7: silently discard otherwise). UDP checksum 0 means none was sent.
+inline bool l4_acceptable(const rte_mbuf* m, const rte_ipv4_hdr* ip, uint32_t ihl) {
+    const uint32_t l4_len = rte_be_to_cpu_16(ip->total_length) - ihl;
+    if (ip->next_proto_id == IPPROTO_UDP) {
+        if (l4_len < sizeof(rte_udp_hdr)) return false;
+        const auto* udp = rte_pktmbuf_mtod_offset(m, const rte_udp_hdr*, RTE_ETHER_HDR_LEN + ihl);
+        if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + ihl + sizeof(rte_udp_hdr)) return false;
+        if (udp->dgram_cksum == 0) return true;
+    } else if (l4_len < sizeof(rte_tcp_hdr)) {
+        return false;
+    }
+    return rte_ipv4_udptcp_cksum_mbuf_verify(m, ip, static_cast<uint16_t>(RTE_ETHER_HDR_LEN + ihl)) == 0;
+}
+
 // Answers what the router can answer; for the rest tells the sender the truth (RFC 1122 3.2.2.1,
 // RFC 1812 4.3.3): UDP gets port unreachable (we listen on no port; this is how traceroute ends at
 // the router), TCP gets a reset, unknown protocols get protocol unreachable. Errors about datagrams
@@ -71,11 +88,22 @@ inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_
         drop(ctx, m, Drop::local_unhandled);  // replies and errors addressed to us: nothing to do
         return;
     case IPPROTO_UDP:
+        if (!l4_acceptable(m, ip, ihl)) {
+            drop(ctx, m, Drop::local_l4_invalid);
+            return;
+        }
         icmp_send_error(ctx, t, m, {IcmpKind::port_unreachable, 0, ip->dst_addr, link_broadcast});
         drop(ctx, m, Drop::local_udp_closed_port);
         return;
     case IPPROTO_TCP:
-        if (!link_broadcast) tcp_send_reset(ctx, t, m);
+        if (!l4_acceptable(m, ip, ihl)) {
+            drop(ctx, m, Drop::local_l4_invalid);
+            return;
+        }
+        if (link_broadcast)
+            ctx.counters->icmp_suppressed_one(IcmpKind::tcp_reset, IcmpSuppress::offender_broadcast);
+        else
+            tcp_send_reset(ctx, t, m);
         drop(ctx, m, Drop::local_tcp_closed_port);
         return;
     default:

@@ -1,0 +1,255 @@
+# shellcheck shell=bash
+# Lab topology helpers for dprouter: two hosts in network namespaces, the router between them.
+#
+#   ns H1: if H1 (10.1.0.2/24) --veth-- if R1 [lan 10.1.0.1]  dprouter  [wan 10.2.0.1] if R2 --veth-- ns H2: if H2 (10.2.0.2/24)
+#                                       \________________ ns R __________________/
+#
+# Source this file from bash. Every name is overridable through the environment; DPR_LAB_PREFIX is
+# prepended to the namespace names (and turns into a private DPDK --file-prefix), so a second lab can run
+# beside the default one. Interface names live inside the namespaces, so they never clash with the root
+# namespace, which this library never touches: veths are created directly inside the lab namespaces.
+#
+# Functions:
+#   lab_up                       create the topology (tears an old one down first)
+#   lab_down                     stop the router started by router_start, delete the namespaces
+#   router_start BIN CONFIG [ARGS...]
+#                                run BIN --config COPY ARGS... inside ns R in the background, where COPY
+#                                ($ROUTER_CONFIG) is CONFIG adapted by lab_config; log to $ROUTER_LOG (a
+#                                temp file unless set); wait (bounded) until it answers ping from H1.
+#                                Returns 1, with the log, when it dies or does not come up (then stops it)
+#   router_reload NEWCONFIG      rewrite $ROUTER_CONFIG from NEWCONFIG, SIGHUP the router
+#   router_stop                  SIGTERM, wait (bounded), return 0 only when it exited with status 0
+#                                (status in $ROUTER_STATUS)
+#   router_alive                 0 while the router started by router_start runs
+#   lab_config SRC DST           copy a config, rewriting the router-side iface names, the DPDK file
+#                                prefix and (DPR_LAB_PMD=pcap) the PMD to match the environment
+#   in_h1 / in_h2 / in_r CMD...  run CMD in a lab namespace (in_ns NS CMD... for any)
+#   lab_wait_for TIMEOUT CMD...  retry CMD every 0.2 s until it succeeds or TIMEOUT seconds pass
+#
+# router_start/router_stop must run in the same shell (not inside $(...)): they keep the router's pid.
+# Must run as root. Uses iproute2, ethtool, ping.
+
+: "${DPR_LAB_PREFIX:=}"
+: "${DPR_NS_H1:=${DPR_LAB_PREFIX}dpr-h1}"
+: "${DPR_NS_H2:=${DPR_LAB_PREFIX}dpr-h2}"
+: "${DPR_NS_R:=${DPR_LAB_PREFIX}dpr-r}"
+: "${DPR_IF_H1:=h1-eth0}"
+: "${DPR_IF_H2:=h2-eth0}"
+: "${DPR_IF_R1:=r-h1}"
+: "${DPR_IF_R2:=r-h2}"
+: "${DPR_H1_ADDR:=10.1.0.2}"
+: "${DPR_H2_ADDR:=10.2.0.2}"
+: "${DPR_R1_ADDR:=10.1.0.1}"
+: "${DPR_R2_ADDR:=10.2.0.1}"
+: "${DPR_H1_MAC:=02:00:00:00:01:02}"
+: "${DPR_H2_MAC:=02:00:00:00:02:02}"
+: "${DPR_R1_MAC:=02:00:00:00:01:01}"
+: "${DPR_R2_MAC:=02:00:00:00:02:01}"
+# DPDK file prefix of the router (telemetry socket under /var/run/dpdk/PREFIX/).
+if [[ -z "${DPR_FILE_PREFIX:-}" ]]; then
+    if [[ -n "$DPR_LAB_PREFIX" ]]; then DPR_FILE_PREFIX="${DPR_LAB_PREFIX}dprouter-lab"; else DPR_FILE_PREFIX=dprouter-lab; fi
+fi
+: "${DPR_LAB_PMD:=af_packet}"          # af_packet (as in the configs) or pcap: see lab_config
+: "${DPR_ROUTER_START_TIMEOUT:=20}"   # seconds until the router must answer ping from H1
+: "${DPR_ROUTER_STOP_TIMEOUT:=10}"    # seconds the router gets to exit after SIGTERM
+
+ROUTER_PID=""
+ROUTER_CONFIG=""   # the file the running router reads (a private copy; router_reload rewrites it)
+ROUTER_LOG="${ROUTER_LOG:-}"
+ROUTER_STATUS=""
+
+lab_log() { echo "lab: $*" >&2; }
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+in_h1() { ip netns exec "$DPR_NS_H1" "$@"; }
+in_h2() { ip netns exec "$DPR_NS_H2" "$@"; }
+in_r()  { ip netns exec "$DPR_NS_R" "$@"; }
+
+lab_wait_for() {
+    local timeout=$1; shift
+    local deadline=$((SECONDS + timeout))
+    while true; do
+        "$@" >/dev/null 2>&1 && return 0
+        ((SECONDS >= deadline)) && return 1
+        sleep 0.2
+    done
+}
+
+_lab_ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx -- "$1"; }
+
+# Quiet an interface: no offloads (veth would hand af_packet partial checksums and 64 KB GSO frames),
+# no IPv6 (no router solicitations, MLD, DAD noise).
+_lab_quiet_if() {
+    local ns=$1 ifname=$2
+    ip netns exec "$ns" sysctl -qw "net.ipv6.conf.${ifname}.disable_ipv6=1" >/dev/null 2>&1 || true
+    ip netns exec "$ns" ethtool -K "$ifname" rx off tx off tso off gso off gro off >/dev/null 2>&1 ||
+        ip netns exec "$ns" ethtool -K "$ifname" rx off tx off tso off gso off >/dev/null ||
+        { lab_log "ethtool -K $ifname failed in $ns"; return 1; }
+}
+
+_lab_new_ns() {
+    local ns=$1
+    ip netns add "$ns" || return 1
+    ip -n "$ns" link set lo up
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+}
+
+lab_down() {
+    if [[ -n "$ROUTER_PID" ]] && kill -0 "$ROUTER_PID" 2>/dev/null; then
+        router_stop >/dev/null 2>&1 || true
+    fi
+    # Processes this library did not start are left alone, even inside the lab's namespaces (another lab
+    # with the same names may own them); they keep their namespace alive after `ip netns del`.
+    local ns pids
+    for ns in "$DPR_NS_H1" "$DPR_NS_H2" "$DPR_NS_R"; do
+        _lab_ns_exists "$ns" || continue
+        pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+        [[ -n "$pids" ]] && lab_log "netns $ns still has processes ($pids); not ours to stop"
+        ip netns del "$ns" 2>/dev/null || lab_log "could not delete netns $ns"
+    done
+    return 0
+}
+
+lab_up() {
+    lab_down
+    _lab_new_ns "$DPR_NS_R" && _lab_new_ns "$DPR_NS_H1" && _lab_new_ns "$DPR_NS_H2" || { lab_log "netns creation failed"; lab_down; return 1; }
+
+    # Create each pair inside the host namespace with its peer directly in the router namespace.
+    ip -n "$DPR_NS_H1" link add "$DPR_IF_H1" type veth peer name "$DPR_IF_R1" netns "$DPR_NS_R" &&
+    ip -n "$DPR_NS_H2" link add "$DPR_IF_H2" type veth peer name "$DPR_IF_R2" netns "$DPR_NS_R" ||
+        { lab_log "veth creation failed"; lab_down; return 1; }
+
+    ip -n "$DPR_NS_H1" link set "$DPR_IF_H1" address "$DPR_H1_MAC" &&
+    ip -n "$DPR_NS_H2" link set "$DPR_IF_H2" address "$DPR_H2_MAC" &&
+    _lab_quiet_if "$DPR_NS_H1" "$DPR_IF_H1" &&
+    _lab_quiet_if "$DPR_NS_H2" "$DPR_IF_H2" &&
+    _lab_quiet_if "$DPR_NS_R" "$DPR_IF_R1" &&
+    _lab_quiet_if "$DPR_NS_R" "$DPR_IF_R2" &&
+    ip -n "$DPR_NS_H1" addr add "$DPR_H1_ADDR/24" dev "$DPR_IF_H1" &&
+    ip -n "$DPR_NS_H2" addr add "$DPR_H2_ADDR/24" dev "$DPR_IF_H2" &&
+    ip -n "$DPR_NS_R" link set "$DPR_IF_R1" up &&
+    ip -n "$DPR_NS_R" link set "$DPR_IF_R2" up &&
+    ip -n "$DPR_NS_H1" link set "$DPR_IF_H1" up &&
+    ip -n "$DPR_NS_H2" link set "$DPR_IF_H2" up &&
+    ip -n "$DPR_NS_H1" route add default via "$DPR_R1_ADDR" &&
+    ip -n "$DPR_NS_H2" route add default via "$DPR_R2_ADDR" ||
+        { lab_log "topology setup failed"; lab_down; return 1; }
+    return 0
+}
+
+# lab_config SRC DST: copy SRC to DST, adapting the router-side interface names and the DPDK file prefix
+# to the environment (a no-op copy with the defaults). With DPR_LAB_PMD=pcap the net_af_packetN vdevs
+# become net_pcapN on the same interfaces: the af_packet PMD joins a PACKET_FANOUT group with
+# PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles IPv4 fragments before the router sees them and a
+# lone fragment never arrives at all; libpcap hands over fragments as they are.
+lab_config() {
+    local src=$1 dst=$2
+    # The file prefix may be written in flow style (["--file-prefix", "x"]) or block style (- --file-prefix).
+    DPR_IF_R1="$DPR_IF_R1" DPR_IF_R2="$DPR_IF_R2" DPR_FILE_PREFIX="$DPR_FILE_PREFIX" DPR_LAB_PMD="$DPR_LAB_PMD" perl -0pe '
+        s/iface=r-h1\b/iface=$ENV{DPR_IF_R1}/g;
+        s/iface=r-h2\b/iface=$ENV{DPR_IF_R2}/g;
+        if ($ENV{DPR_LAB_PMD} eq "pcap") { s/net_af_packet(\d+),iface=/net_pcap$1,iface=/g; }
+        s/(["\x27]?--file-prefix["\x27]?\s*(?:,|\n\s*-)\s*)["\x27]?dprouter-lab["\x27]?/$1"$ENV{DPR_FILE_PREFIX}"/g;
+    ' "$src" >"$dst"
+}
+
+_lab_config_differs() {
+    [[ "$DPR_IF_R1" != r-h1 || "$DPR_IF_R2" != r-h2 || "$DPR_FILE_PREFIX" != dprouter-lab || "$DPR_LAB_PMD" != af_packet ]]
+}
+
+router_alive() { [[ -n "$ROUTER_PID" ]] && kill -0 "$ROUTER_PID" 2>/dev/null; }
+
+_router_dump_log() {
+    if [[ -n "$ROUTER_LOG" && -s "$ROUTER_LOG" ]]; then
+        echo "---- router log ($ROUTER_LOG), last 60 lines ----" >&2
+        tail -n 60 "$ROUTER_LOG" >&2
+        echo "---- end of router log ----" >&2
+    else
+        echo "(router log is empty)" >&2
+    fi
+}
+
+# router_start BIN CONFIG [ARGS...]: must be called in the shell that will call router_stop (not in $(...)).
+router_start() {
+    local bin=$1 config=$2; shift 2
+    if [[ -n "$ROUTER_PID" ]] && kill -0 "$ROUTER_PID" 2>/dev/null; then
+        lab_log "a router is already running (pid $ROUTER_PID)"; return 1
+    fi
+    [[ -x "$bin" ]] || { lab_log "router binary $bin is missing or not executable"; return 1; }
+    [[ -r "$config" ]] || { lab_log "config $config is not readable"; return 1; }
+    bin=$(readlink -f "$bin")
+    if [[ -z "$ROUTER_LOG" ]]; then
+        ROUTER_LOG=$(mktemp /tmp/dprouter-lab-XXXXXX.log)
+    fi
+    : >"$ROUTER_LOG"
+    ROUTER_STATUS=""
+    # The router reads a private copy (so that router_reload can rewrite it), adapted to the interface
+    # names, file prefix and PMD of this lab.
+    local cfg="${ROUTER_LOG%.log}.yaml"
+    lab_config "$config" "$cfg" || { lab_log "cannot write $cfg"; return 1; }
+    ROUTER_CONFIG=$cfg
+    ip netns exec "$DPR_NS_R" "$bin" --config "$cfg" "$@" >>"$ROUTER_LOG" 2>&1 </dev/null &
+    ROUTER_PID=$!
+    lab_log "router started: pid $ROUTER_PID, log $ROUTER_LOG"
+    local deadline=$((SECONDS + DPR_ROUTER_START_TIMEOUT))
+    while ((SECONDS < deadline)); do
+        if ! kill -0 "$ROUTER_PID" 2>/dev/null; then
+            wait "$ROUTER_PID"; ROUTER_STATUS=$?
+            lab_log "router died during startup (exit status $ROUTER_STATUS)"
+            _router_dump_log; ROUTER_PID=""; return 1
+        fi
+        if ip netns exec "$DPR_NS_H1" ping -c 1 -W 1 -q "$DPR_R1_ADDR" >/dev/null 2>&1; then
+            lab_log "router answers ping at $DPR_R1_ADDR"
+            return 0
+        fi
+        sleep 0.3
+    done
+    lab_log "router did not answer ping at $DPR_R1_ADDR from $DPR_NS_H1 within ${DPR_ROUTER_START_TIMEOUT}s; stopping it"
+    router_stop >/dev/null 2>&1
+    _router_dump_log
+    return 1
+}
+
+# router_reload NEWCONFIG [TIMEOUT]: put NEWCONFIG (adapted like router_start's) in place of the running
+# router's file and send SIGHUP. Returns once the router logged something new (or after TIMEOUT s, default
+# 3); the caller checks the effect.
+router_reload() {
+    local new=$1 timeout=${2:-3}
+    router_alive || { lab_log "router_reload: no router running"; return 1; }
+    local before
+    before=$(wc -c <"$ROUTER_LOG")
+    lab_config "$new" "$ROUTER_CONFIG.tmp" && mv "$ROUTER_CONFIG.tmp" "$ROUTER_CONFIG" || return 1
+    kill -HUP "$ROUTER_PID" || return 1
+    local deadline=$((SECONDS + timeout))
+    while (($(wc -c <"$ROUTER_LOG") == before)) && ((SECONDS < deadline)); do sleep 0.1; done
+    sleep 0.2
+    router_alive
+}
+
+# router_stop: SIGTERM and a bounded wait. Returns 0 only when the router exited with status 0; the status
+# is left in ROUTER_STATUS. SIGKILLs the router if it ignores SIGTERM.
+router_stop() {
+    if [[ -z "$ROUTER_PID" ]]; then lab_log "router_stop: no router running"; return 1; fi
+    local pid=$ROUTER_PID
+    kill -TERM "$pid" 2>/dev/null
+    local deadline=$((SECONDS + DPR_ROUTER_STOP_TIMEOUT))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        lab_log "router (pid $pid) did not exit within ${DPR_ROUTER_STOP_TIMEOUT}s of SIGTERM; killing it"
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        ROUTER_STATUS=timeout
+        ROUTER_PID=""
+        _router_dump_log
+        return 1
+    fi
+    wait "$pid"; ROUTER_STATUS=$?
+    ROUTER_PID=""
+    if [[ "$ROUTER_STATUS" != 0 ]]; then
+        lab_log "router exited with status $ROUTER_STATUS after SIGTERM (expected 0)"
+        _router_dump_log
+        return 1
+    fi
+    return 0
+}

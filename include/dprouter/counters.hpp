@@ -112,6 +112,16 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
     }
     uint64_t dropped(Drop d) const { return drops[static_cast<size_t>(d)]; }
     uint64_t sent(IcmpKind k) const { return icmp_sent[static_cast<size_t>(k)]; }
+    uint64_t icmp_sent_total() const {
+        uint64_t n = 0;
+        for (uint64_t v : icmp_sent) n += v;
+        return n;
+    }
+    uint64_t icmp_suppressed_total() const {
+        uint64_t n = 0;
+        for (uint64_t v : icmp_suppressed_why) n += v;
+        return n;
+    }
     uint64_t suppressed(IcmpSuppress why) const { return icmp_suppressed_why[static_cast<size_t>(why)]; }
     uint64_t counted(Event e) const { return events[static_cast<size_t>(e)]; }
 };

@@ -16,6 +16,7 @@
 
 #include "dprouter/log.hpp"
 #include "dprouter/ports.hpp"
+#include "dprouter/rings.hpp"
 
 namespace dprouter {
 namespace {
@@ -32,16 +33,7 @@ uint64_t now_ms() {
 }
 
 rte_ring* make_ring(const std::string& name, unsigned size, unsigned esize) {
-    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, size, static_cast<int>(rte_socket_id()),
-                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (r == nullptr) throw std::runtime_error("cannot create ring " + name + ": " + rte_strerror(rte_errno));
-    return r;
-}
-
-void free_ring_mbufs(rte_ring* r) {
-    if (r == nullptr) return;
-    void* m;
-    while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    return make_spsc_ring(name, size, esize, static_cast<int>(rte_socket_id()));
 }
 
 // The only settings a reload cannot change without restarting: EAL, workers and the port list.

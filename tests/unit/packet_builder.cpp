@@ -14,6 +14,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dprouter/rings.hpp"
+
 namespace dprtest {
 
 using namespace dprouter;
@@ -346,15 +348,7 @@ std::atomic<unsigned> g_seq{0};
 std::string unique_name(const char* kind) { return std::string("ut") + kind + std::to_string(g_seq.fetch_add(1)); }
 
 rte_ring* make_ring(const std::string& name, unsigned size, unsigned esize) {
-    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (r == nullptr) throw std::runtime_error("cannot create ring " + name + ": " + rte_strerror(rte_errno));
-    return r;
-}
-
-void free_ring_mbufs(rte_ring* r) {
-    if (r == nullptr) return;
-    void* m;
-    while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    return make_spsc_ring(name, size, esize, SOCKET_ID_ANY);
 }
 
 }  // namespace

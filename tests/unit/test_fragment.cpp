@@ -161,16 +161,8 @@ protected:
         h().ctx().next_ip_id = kErrId;
     }
     void use_mtu(unsigned mtu) { use(frag_config(mtu)); }
-    uint64_t total_icmp_sent() {
-        uint64_t n = 0;
-        for (uint64_t v : h().counters().icmp_sent) n += v;
-        return n;
-    }
-    uint64_t total_icmp_suppressed() {
-        uint64_t n = 0;
-        for (uint64_t v : h().counters().icmp_suppressed_why) n += v;
-        return n;
-    }
+    uint64_t total_icmp_sent() { return h().counters().icmp_sent_total(); }
+    uint64_t total_icmp_suppressed() { return h().counters().icmp_suppressed_total(); }
     std::vector<Emitted> send(const Bytes& datagram) {
         h().receive(lab::kLanPort, from_h1(datagram));
         return h().take_emitted();

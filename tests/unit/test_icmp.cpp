@@ -160,16 +160,8 @@ protected:
     }
     uint64_t suppressed(IcmpSuppress why) { return h().counters().suppressed(why); }
     uint64_t suppressed_kind(IcmpKind k) { return h().counters().icmp_suppressed[static_cast<size_t>(k)]; }
-    uint64_t total_sent() {
-        uint64_t n = 0;
-        for (uint64_t v : h().counters().icmp_sent) n += v;
-        return n;
-    }
-    uint64_t total_suppressed() {
-        uint64_t n = 0;
-        for (uint64_t v : h().counters().icmp_suppressed_why) n += v;
-        return n;
-    }
+    uint64_t total_sent() { return h().counters().icmp_sent_total(); }
+    uint64_t total_suppressed() { return h().counters().icmp_suppressed_total(); }
     // Receives `frame` on `port` and expects exactly one frame out, on `out_port`, equal to `expected`.
     void expect_one(uint16_t port, const Bytes& frame, uint16_t out_port, const Bytes& expected) {
         h().receive(port, frame);

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include <rte_ether.h>
 #include <rte_lpm.h>
@@ -22,16 +24,17 @@ enum class NeighborState : uint8_t { incomplete = 0, reachable = 1, failed = 2 }
 struct PackedNeighbor {
     uint64_t word = 0;
 
+    // The MAC occupies the word's first six bytes in memory order (x86 and ARM are little-endian),
+    // so packing and unpacking are plain 6-byte copies.
+    static_assert(std::endian::native == std::endian::little);
     static PackedNeighbor make(const rte_ether_addr& mac, NeighborState state) {
         PackedNeighbor p;
-        for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) p.word |= uint64_t{mac.addr_bytes[i]} << (8 * i);
+        std::memcpy(&p.word, mac.addr_bytes, RTE_ETHER_ADDR_LEN);
         p.word |= uint64_t{static_cast<uint8_t>(state)} << 56;
         return p;
     }
     NeighborState state() const { return static_cast<NeighborState>(word >> 56); }
-    void copy_mac(rte_ether_addr* out) const {
-        for (int i = 0; i < RTE_ETHER_ADDR_LEN; ++i) out->addr_bytes[i] = static_cast<uint8_t>(word >> (8 * i));
-    }
+    void copy_mac(rte_ether_addr* out) const { std::memcpy(out->addr_bytes, &word, RTE_ETHER_ADDR_LEN); }
 };
 
 enum class NextHopAction : uint8_t {

@@ -3,6 +3,7 @@
 
 #include <rte_ip.h>
 
+#include "dprouter/checksum.hpp"
 #include "stage_common.hpp"
 
 namespace dprouter::stage {
@@ -47,8 +48,9 @@ inline bool ipv4_validate(WorkerContext& ctx, rte_mbuf* m, rte_ipv4_hdr* ip) {
         return false;
     }
     const uint64_t cksum_flags = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-    if (cksum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-        (cksum_flags != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff)) {
+    const bool sw_ok = cksum_flags == RTE_MBUF_F_RX_IP_CKSUM_GOOD ||
+                       (ihl == sizeof(rte_ipv4_hdr) ? ipv4_header20_checksum_ok(ip) : rte_raw_cksum(ip, ihl) == 0xffff);
+    if (cksum_flags == RTE_MBUF_F_RX_IP_CKSUM_BAD || !sw_ok) {
         drop(ctx, m, Drop::ipv4_bad_checksum);
         return false;
     }

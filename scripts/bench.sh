@@ -1,33 +1,55 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317  # functions called through traps and "${prog}_cmd"
-# Forwarding benchmark: dprouter against DPDK's l3fwd (LPM) in the same harness.
+# Forwarding benchmarks: dprouter against DPDK's l3fwd (LPM) and against itself, in one harness.
 #
-#   scripts/bench.sh [DPROUTER_BINARY]          default: build/dprouter
+#   scripts/bench.sh [--scenario NAME] [DPROUTER_BINARY]     default: forward, build/dprouter
+#   scripts/bench.sh --list                                  the scenarios and their cases
 #
-# Setup, identical for both programs: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
+# Scenarios (each a set of cases, run in alternation: case A, case B, ..., A, B, ...):
+#   forward    (default) 64-byte frames, l3fwd-LPM against dprouter (BENCH_PROGRAMS)
+#   ttl-flood  dprouter with 0 %, 50 % and 100 % of the packets arriving with TTL 1, and 50 % with
+#              the ICMP rate limits lifted: forwarding rate of the live half, ICMP errors sent and
+#              suppressed per second (dprouter's /dprouter/stats), cycles per expired packet
+#   frag       1400-byte frames: testpmd (the harness alone), l3fwd and dprouter forwarding them
+#              whole (MTU 1500); dprouter fragmenting them in two for an egress MTU of 1300 (DF
+#              clear); dprouter refusing them with frag needed (DF set, nothing leaves port 1)
+#
+# Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
 # its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci --no-huge -m 1024.
 # Port 0 is a net_pcap vdev replaying, from memory and as fast as the worker polls
-# (infinite_rx=1), a pcap of 64-byte IPv4/UDP frames to 1024 flows towards 198.18.1.0/24; port 1
-# is net_null (no-rx=1), which frees whatever is sent to it. Both programs route 198.18.1.0/24
-# out of port 1. Rates come from the ports' own counters (DPDK telemetry,
-# /ethdev/stats) over a 10 s window that starts 3 s after traffic starts. Runs alternate
-# l3fwd, dprouter, l3fwd, dprouter, ... and the medians and their ratio are printed at the end.
-# Before that, each program forwards the pcap once into a file that is checked byte by byte.
-# docs/benchmarking.md explains the method and the caveats.
+# (infinite_rx=1), a pcap of IPv4/UDP frames to 1024 flows towards 198.18.1.0/24; what is sent
+# back out of port 0 (dprouter's ICMP errors) is counted and freed by net_pcap. Port 1 is net_null
+# (no-rx=1), which frees whatever is sent to it. Every program routes 198.18.1.0/24 out of port 1.
+# In ttl-flood and frag the sources are in 198.18.64.0/18, which dprouter routes back out of port 0
+# via 198.18.0.2 (a static neighbour), so that its ICMP errors can leave. Rates come from the ports'
+# own counters (DPDK telemetry, /ethdev/stats) and dprouter's (/dprouter/stats) over a 10 s window
+# that starts 3 s after traffic starts; medians over the runs are printed at the end. Before that,
+# each case forwards the pcap once into files that are checked byte by byte (scripts/bench/verify.py:
+# forwarded packets, fragments, ICMP errors and their number against the rate limits).
+# docs/benchmarking.md explains the method, the scenarios and the caveats.
 #
 # Environment:
-#   BENCH_RUNS=5          runs per program
+#   BENCH_RUNS=5          runs per case
 #   BENCH_WARMUP=3        seconds between the first received packet and the start of the window
 #   BENCH_DURATION=10     length of the measured window in seconds
-#   BENCH_PROGRAMS="l3fwd dprouter"   which programs to run, in this order within each round;
-#                         add "testpmd" (dpdk-testpmd --forward-mode=io) for the harness's own cost
-#   BENCH_OUT=bench-out   results go to $BENCH_OUT/<date-time>/ (logs, pcap, config, results)
-#   BENCH_SIZE=64         frame size including FCS;  BENCH_FLOWS=1024: number of flows
-#   BENCH_GEN_ARGS=""     extra arguments for scripts/bench/gen_pcap.py (e.g. "--df")
-#   BENCH_OUT_MTU=        IP MTU of dprouter's egress interface (default: dprouter's, 1500);
-#                         with bigger frames dprouter fragments (l3fwd never does)
-#   BENCH_VERIFY=1        first run each program once over the pcap (no infinite_rx), with port 1
-#                         writing a pcap, and check the forwarded packets (scripts/bench/verify.py)
+#   BENCH_CASES=          which cases of the scenario to run, in this order within each round
+#                         (default: all of them; see --list)
+#   BENCH_PROGRAMS="l3fwd dprouter"   forward scenario: which programs, in this order; add
+#                         "testpmd" (dpdk-testpmd --forward-mode=io) for the harness's own cost
+#   BENCH_OUT=bench-out   results go to $BENCH_OUT/<date-time>/ (logs, pcaps, configs, results)
+#   BENCH_SIZE            frame size including FCS (forward: 64; frag: 1400)
+#   BENCH_FLOWS=1024      number of flows (one source address each)
+#   BENCH_GEN_ARGS=""     extra arguments for scripts/bench/gen_pcap.py, for every case (e.g. "--df")
+#   BENCH_OUT_MTU=        IP MTU of dprouter's egress interface: forward: default dprouter's, 1500
+#                         (with bigger frames dprouter fragments; l3fwd never does); frag: the
+#                         fragmenting cases' MTU, default 1300
+#   BENCH_VERIFY=1        first run each case once over the pcap (no infinite_rx), with port 1 and
+#                         port 0 writing pcaps, and check what came out (scripts/bench/verify.py)
+#   BENCH_QUIET_WAIT=0    seconds to wait, before the measured series, until no compiler, test,
+#                         capture or other DPDK program runs on the machine (ps); then the
+#                         series starts anyway and the results say so
+#   BENCH_PERF=0          after the runs, profile each case's worker for this many seconds with
+#                         perf (cpu-clock samples): <case>-perf.txt, by shared object and symbol
 #   BENCH_L3FWD_LCORES=1  l3fwd's EAL -l: "1" (forwarding on its main lcore, CPU 0 left idle as
 #                         with dprouter) or "0,1" (main lcore 0 idles by busy-waiting)
 #
@@ -42,18 +64,105 @@ bench=$here/bench
 py=/usr/bin/python3   # Debian's python, which has scapy (not whatever python3 is first on PATH)
 
 usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-case "${1:-}" in -h|--help) usage; exit 0 ;; esac
-[[ $# -le 1 ]] || { usage >&2; exit 2; }
 
-dprouter=${1:-$root/build/dprouter}
+scenario=forward
+list=
+pos=()
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        -h|--help) usage; exit 0 ;;
+        --list) list=1 ;;
+        --scenario) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; scenario=$2; shift ;;
+        --scenario=*) scenario=${1#--scenario=} ;;
+        -*) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
+        *) pos+=("$1") ;;
+    esac
+    shift
+done
+[[ ${#pos[@]} -le 1 ]] || { usage >&2; exit 2; }
+
+dprouter=${pos[0]:-$root/build/dprouter}
 runs=${BENCH_RUNS:-5}
 warmup=${BENCH_WARMUP:-3}
 duration=${BENCH_DURATION:-10}
 programs=${BENCH_PROGRAMS:-l3fwd dprouter}
-size=${BENCH_SIZE:-64}
 flows=${BENCH_FLOWS:-1024}
-out_mtu=${BENCH_OUT_MTU:-}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
+quiet_wait=${BENCH_QUIET_WAIT:-0}
+
+# ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
+# Per case: program, frame size, gen_pcap.py arguments, egress MTU (empty: dprouter's default),
+# icmp section of the dprouter configuration (empty: defaults), one line of description.
+declare -A c_prog c_size c_gen c_mtu c_icmp c_desc
+add_case() {  # label program size "gen args" mtu "icmp yaml" description
+    all_cases+=("$1")
+    c_prog[$1]=$2 c_size[$1]=$3 c_gen[$1]=$4 c_mtu[$1]=$5 c_icmp[$1]=$6 c_desc[$1]=$7
+}
+# Sources behind a router on port 0's side, so that dprouter's errors have somewhere to go.
+routed_src="--src-net 198.18.64.0/18"
+# Limits high enough never to bind (one worker, 64-byte frames: < 40 M errors/s).
+icmp_nolimit='    global: {rate: 1000000000, burst: 1000000}
+    per_destination: {rate: 1000000000, burst: 1000000}'
+define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
+    all_cases=()
+    return_route=
+    default_cases=
+    case $1 in
+    forward)
+        size=${BENCH_SIZE:-64}
+        local p
+        for p in $programs; do
+            case $p in l3fwd|dprouter|testpmd) ;; *) echo "unknown program '$p' in BENCH_PROGRAMS" >&2; exit 2 ;; esac
+            add_case "$p" "$p" "$size" "" "${BENCH_OUT_MTU:-}" "" "$p (BENCH_PROGRAMS)"
+        done
+        default_cases="${all_cases[*]}"
+        ;;
+    ttl-flood)
+        size=${BENCH_SIZE:-64}
+        return_route=1
+        add_case ttl-0 dprouter "$size" "$routed_src" "" "" "no packet expires (the baseline)"
+        add_case ttl-50 dprouter "$size" "$routed_src --ttl-expired-share 0.5" "" "" \
+            "every other packet arrives with TTL 1 (half of the sources offend)"
+        add_case ttl-100 dprouter "$size" "$routed_src --ttl-expired-share 1" "" "" \
+            "every packet arrives with TTL 1"
+        add_case ttl-50-nolimit dprouter "$size" "$routed_src --ttl-expired-share 0.5" "" "$icmp_nolimit" \
+            "as ttl-50, with the global and per-destination ICMP limits lifted"
+        add_case testpmd testpmd "$size" "$routed_src" "" "" "testpmd io, the harness alone (only when named in BENCH_CASES)"
+        default_cases="ttl-0 ttl-50 ttl-100 ttl-50-nolimit"
+        ;;
+    frag)
+        size=${BENCH_SIZE:-1400}
+        local fmtu=${BENCH_OUT_MTU:-1300}
+        return_route=1
+        add_case testpmd testpmd "$size" "$routed_src" "" "" "testpmd io: the harness alone, the floor under the others"
+        add_case l3fwd l3fwd "$size" "$routed_src" "" "" "l3fwd-LPM, forwards every frame whole"
+        add_case dpr-fwd dprouter "$size" "$routed_src" "" "" "dprouter, egress MTU 1500: forwarded whole"
+        add_case dpr-frag dprouter "$size" "$routed_src" "$fmtu" "" \
+            "dprouter, egress MTU $fmtu, DF clear: fragmented"
+        add_case dpr-df dprouter "$size" "$routed_src --df" "$fmtu" "" \
+            "dprouter, egress MTU $fmtu, DF set: frag needed, nothing forwarded"
+        default_cases="testpmd l3fwd dpr-fwd dpr-frag dpr-df"
+        ;;
+    *) echo "unknown scenario '$1' (forward, ttl-flood, frag)" >&2; exit 2 ;;
+    esac
+}
+if [[ -n $list ]]; then
+    for s in forward ttl-flood frag; do
+        define_scenario "$s"
+        echo "$s (default cases: $default_cases)"
+        for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
+    done
+    exit 0
+fi
+define_scenario "$scenario"
+read -r -a cases <<< "${BENCH_CASES:-$default_cases}"
+for c in "${cases[@]}"; do
+    [[ -n ${c_prog[$c]:-} ]] || { echo "unknown case '$c' in scenario $scenario (see --list)" >&2; exit 2; }
+done
+[[ ${#cases[@]} -gt 0 ]] || { echo "no cases to run" >&2; exit 2; }
+used_programs=" "
+for c in "${cases[@]}"; do used_programs+="${c_prog[$c]} "; done
+
 stamp=$(date +%Y%m%d-%H%M%S)
 out=${BENCH_OUT:-$root/bench-out}/$stamp
 [[ $out == /* ]] || out=$PWD/$out
@@ -111,21 +220,19 @@ trap on_exit EXIT
 trap 'log interrupted; exit 130' INT
 trap 'log terminated; exit 143' TERM
 
-for p in $programs; do
-    case $p in l3fwd|dprouter|testpmd) ;; *) log "unknown program '$p' in BENCH_PROGRAMS"; exit 2 ;; esac
-done
 mkdir -p "$out"
 log "output: $out"
+log "scenario $scenario: ${cases[*]}"
 
-# ---- tools: l3fwd, TSC calibrator, pcap ----
+# ---- tools: l3fwd, TSC calibrator, pcaps ----
 l3fwd=
-if [[ " $programs " == *" l3fwd "* ]]; then
+if [[ $used_programs == *" l3fwd "* ]]; then
     log "building l3fwd (build-bench/l3fwd) if needed"
     l3fwd=$("$bench/build_l3fwd.sh" "$root/build-bench/l3fwd")
 fi
 mkdir -p "$root/build-bench"
 testpmd=${TESTPMD:-dpdk-testpmd}
-if [[ " $programs " == *" testpmd "* ]] && ! command -v "$testpmd" > /dev/null; then
+if [[ $used_programs == *" testpmd "* ]] && ! command -v "$testpmd" > /dev/null; then
     log "dpdk-testpmd not found (Debian package dpdk)"
     exit 1
 fi
@@ -135,38 +242,78 @@ if [[ ! -x $tsc_bin || $bench/tsc_hz.c -nt $tsc_bin ]]; then
 fi
 tsc_hz=$("$tsc_bin")
 
-pcap=$out/flows.pcap
-"$py" "$bench/gen_pcap.py" -o "$pcap" --size "$size" --flows "$flows" "${gen_extra[@]}"
+# One pcap per distinct traffic; the forward scenario's is flows.pcap, as it always was.
+declare -A c_pcap pcap_of
+for c in "${cases[@]}"; do
+    key="${c_size[$c]} ${c_gen[$c]}"
+    if [[ -z ${pcap_of[$key]:-} ]]; then
+        if [[ $scenario == forward ]]; then f=$out/flows.pcap; else f=$out/$c.pcap; fi
+        # shellcheck disable=SC2086  # c_gen holds several arguments
+        "$py" "$bench/gen_pcap.py" -o "$f" --size "${c_size[$c]}" --flows "$flows" ${c_gen[$c]} "${gen_extra[@]}"
+        pcap_of[$key]=$f
+    fi
+    c_pcap[$c]=${pcap_of[$key]}
+done
 
-# ---- the two programs ----
-# Benchmark devices; the verification pass swaps in a single replay and a pcap writer.
-bench_dev0="net_pcap0,rx_pcap=$pcap,infinite_rx=1"
-bench_dev1="net_null0,no-rx=1"
+# ---- the programs ----
+bench_devs() {  # case -> dev0 dev1: the benchmark devices
+    dev0="net_pcap0,rx_pcap=${c_pcap[$1]},infinite_rx=1"
+    dev1="net_null0,no-rx=1"
+}
+verify_devs() {  # case -> dev0 dev1: a single replay, both ports written to pcaps
+    dev0="net_pcap0,rx_pcap=${c_pcap[$1]}"
+    [[ ${c_prog[$1]} != dprouter ]] || dev0+=",tx_pcap=$out/verify-$1-port0.pcap"
+    dev1="net_pcap1,tx_pcap=$out/verify-$1-out.pcap"
+}
 
-write_cfg() {  # file port0-devargs port1-devargs
+write_cfg() {  # file case port0-devargs port1-devargs
+    local mtu=${c_mtu[$2]} icmp=${c_icmp[$2]}
     cat > "$1" <<EOF
-# Generated by scripts/bench.sh. Port 0 ("in") replays the pcap; port 1 ("out") is where
-# 198.18.1.0/24 is routed.
+# Generated by scripts/bench.sh ($scenario, case $2). Port 0 ("in") replays the pcap; port 1 ("out")
+# is where 198.18.1.0/24 is routed.
 dpdk:
   eal_args: [$(printf '"%s", ' "${eal_common[@]}" | sed 's/, $//')]
   workers: 1
 interfaces:
   - name: in
-    device: "$2"
+    device: "$3"
     addresses: ["198.18.0.1/24"]
     mac: "02:00:00:00:00:01"
   - name: out
-    device: "$3"
-    addresses: ["198.18.9.1/24"]${out_mtu:+
-    mtu: $out_mtu}
+    device: "$4"
+    addresses: ["198.18.9.1/24"]${mtu:+
+    mtu: $mtu}
 routes:
   - prefix: 198.18.1.0/24
-    via: 198.18.9.2
+    via: 198.18.9.2${return_route:+
+  # The traffic's sources, behind a router on port 0's link: where ICMP errors go.
+  - prefix: 198.18.64.0/18
+    via: 198.18.0.2}
 neighbors:
   - address: 198.18.9.2
     mac: "02:00:00:00:00:02"
-    interface: out
+    interface: out${return_route:+
+  - address: 198.18.0.2
+    mac: "02:00:00:00:00:10"
+    interface: in}
 EOF
+    if [[ -n $icmp ]]; then
+        printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
+    fi
+}
+
+# The ICMP limits a case's configuration gives dprouter, "RATE,BURST" each (verify.py, report.py).
+limits_of() {  # case -> lim_global lim_dest lim_frag
+    lim_global=1000,50 lim_dest=10,10 lim_frag=1000,100
+    if [[ -n ${c_icmp[$1]} ]]; then
+        local l
+        l=$(sed -n 's/.*global: {rate: \([0-9.]*\), burst: \([0-9.]*\)}.*/\1,\2/p' <<< "${c_icmp[$1]}")
+        [[ -z $l ]] || lim_global=$l
+        l=$(sed -n 's/.*per_destination: {rate: \([0-9.]*\), burst: \([0-9.]*\)}.*/\1,\2/p' <<< "${c_icmp[$1]}")
+        [[ -z $l ]] || lim_dest=$l
+        l=$(sed -n 's/.*frag_needed: {rate: \([0-9.]*\), burst: \([0-9.]*\)}.*/\1,\2/p' <<< "${c_icmp[$1]}")
+        [[ -z $l ]] || lim_frag=$l
+    fi
 }
 
 # l3fwd: by default "-l 1", so lcore 1 is both l3fwd's main lcore and its only forwarding lcore.
@@ -180,14 +327,14 @@ EOF
 # that is never set up or polled (the file is loaded once, by queue 0).
 # The same goes for a pcap-writing port 1 in the verification pass: lcore 1 transmits on queue 1,
 # so the file goes second and queue 0 (lcore 0's, never used) writes to /dev/null.
-l3fwd_cmd() {  # prefix port0-devargs port1-devargs -> cmd
-    local dev0=$2 dev1=$3
+l3fwd_cmd() {  # case prefix port0-devargs port1-devargs -> cmd
+    local dev0=$3 dev1=$4
     if [[ $l3fwd_lcores == 0,1 ]]; then
-        dev0=${dev0/rx_pcap=/rx_pcap=$pcap,rx_pcap=}
+        dev0=${dev0/rx_pcap=/rx_pcap=${c_pcap[$1]},rx_pcap=}
         dev1=${dev1/tx_pcap=/tx_pcap=\/dev\/null,tx_pcap=}
     fi
     # shellcheck disable=SC2054  # the commas are inside arguments
-    cmd=("$l3fwd" -l "$l3fwd_lcores" "${eal_common[@]:2}" --file-prefix "$1" \
+    cmd=("$l3fwd" -l "$l3fwd_lcores" "${eal_common[@]:2}" --file-prefix "$2" \
         --vdev "$dev0" --vdev "$dev1" \
         -- -p 0x3 --lookup=lpm --parse-ptype --config "(0,0,$worker_cpu)" \
         --eth-dest=1,02:00:00:00:00:02)
@@ -195,29 +342,31 @@ l3fwd_cmd() {  # prefix port0-devargs port1-devargs -> cmd
 # testpmd in io mode moves packets from port 0 to port 1 untouched: what the harness itself costs
 # (net_pcap replay, mbuf handling, net_null Tx), the floor under both forwarders. Not verified
 # (it rewrites nothing) and not part of the ratio.
-testpmd_cmd() {  # prefix port0-devargs port1-devargs -> cmd
-    cmd=("$testpmd" "${eal_common[@]}" --file-prefix "$1" --vdev "$2" --vdev "$3" \
+testpmd_cmd() {  # case prefix port0-devargs port1-devargs -> cmd
+    cmd=("$testpmd" "${eal_common[@]}" --file-prefix "$2" --vdev "$3" --vdev "$4" \
         -- --forward-mode=io --port-topology=chained --nb-cores=1 --rxq=1 --txq=1 \
         --auto-start --stats-period 3600)
 }
-dprouter_cmd() {  # prefix port0-devargs port1-devargs -> cmd
-    local c=$out/dprouter.yaml
-    [[ $2 == "$bench_dev0" && $3 == "$bench_dev1" ]] || c=$out/dprouter-verify.yaml
-    cmd=("$dprouter" --config "$c" -- --file-prefix "$1")
+dprouter_cmd() {  # case prefix port0-devargs port1-devargs -> cmd
+    local c=$out/$1.yaml
+    [[ $3 == "net_pcap0,rx_pcap=${c_pcap[$1]},infinite_rx=1" ]] || c=$out/$1-verify.yaml
+    cmd=("$dprouter" --config "$c" -- --file-prefix "$2")
 }
 
-write_cfg "$out/dprouter.yaml" "$bench_dev0" "$bench_dev1"
-if [[ " $programs " == *" dprouter "* ]]; then
-    if [[ ! -x $dprouter ]]; then
-        log "dprouter binary '$dprouter' not found or not executable (build it: meson setup build && ninja -C build)"
-        exit 1
-    fi
-    if ! "$dprouter" --config "$out/dprouter.yaml" --check > "$out/dprouter-check.log" 2>&1; then
-        log "dprouter rejects the benchmark configuration ($out/dprouter.yaml):"
-        cat "$out/dprouter-check.log" >&2
-        exit 1
-    fi
+if [[ $used_programs == *" dprouter "* && ! -x $dprouter ]]; then
+    log "dprouter binary '$dprouter' not found or not executable (build it: meson setup build && ninja -C build)"
+    exit 1
 fi
+for c in "${cases[@]}"; do
+    [[ ${c_prog[$c]} == dprouter ]] || continue
+    bench_devs "$c"
+    write_cfg "$out/$c.yaml" "$c" "$dev0" "$dev1"
+    if ! "$dprouter" --config "$out/$c.yaml" --check > "$out/$c-check.log" 2>&1; then
+        log "dprouter rejects the benchmark configuration ($out/$c.yaml):"
+        cat "$out/$c-check.log" >&2
+        exit 1
+    fi
+done
 
 shquote() {  # args -> one line a shell would read back as the same words
     local a sep=
@@ -240,57 +389,91 @@ start_child() {  # prefix logfile cmd...
 
 failed=0
 
-# ---- verification: one pass over the pcap, port 1 written to a pcap and checked ----
-verify_one() {  # program
-    local prog=$1 prefix="dprbench-$$-$1-verify" opcap=$out/verify-$1-out.pcap
-    local -a cmd
-    rm -f "$opcap"
-    if [[ $prog == dprouter ]]; then
-        write_cfg "$out/dprouter-verify.yaml" "net_pcap0,rx_pcap=$pcap" "net_pcap1,tx_pcap=$opcap"
-    fi
-    "${prog}_cmd" "$prefix" "net_pcap0,rx_pcap=$pcap" "net_pcap1,tx_pcap=$opcap"
-    start_child "$prefix" "$out/verify-$prog.log" "${cmd[@]}"
+# ---- verification: one pass over the pcap, both ports written to pcaps and checked ----
+verify_one() {  # case
+    local c=$1 prog=${c_prog[$1]} prefix="dprbench-$$-$1-verify"
+    local opcap=$out/verify-$1-out.pcap icmp_pcap=$out/verify-$1-port0.pcap dev0 dev1 npkts
+    local -a cmd extra=()
+    rm -f "$opcap" "$icmp_pcap"
+    verify_devs "$c"
+    [[ $prog != dprouter ]] || write_cfg "$out/$c-verify.yaml" "$c" "$dev0" "$dev1"
+    "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
+    start_child "$prefix" "$out/verify-$c.log" "${cmd[@]}"
+    npkts=$("$py" "$bench/verify.py" count "${c_pcap[$c]}")
     "$py" "$bench/verify.py" wait --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --count "$verify_count" &
+        --rx-count "$npkts" &
     helper=$!
     wait "$helper" || true
     helper=
-    stop_child   # the pcap writer is flushed when the port closes
+    stop_child   # the pcap writers are flushed when the ports close
+    if [[ $prog == dprouter ]]; then
+        extra=(--mtu "${c_mtu[$c]:-1500}")
+        # The errors can only leave when the sources are routed (ttl-flood, frag); in the forward
+        # scenario they are on port 0's subnet, and dprouter would first have to resolve them.
+        if [[ -n $return_route ]]; then
+            limits_of "$c"
+            extra+=(--icmp-output "$icmp_pcap"
+                    --global-limit "$lim_global" --dest-limit "$lim_dest" --frag-limit "$lim_frag")
+        fi
+    fi
     local rc=0
-    "$py" "$bench/verify.py" check --input "$pcap" --output "$opcap" --program "$prog" \
-        --mtu "${out_mtu:-1500}" || rc=$?
-    case $rc in
-        0) ;;
-        3) verify_skipped=1 ;;
-        *) log "$prog does not forward the benchmark traffic as expected (log: $out/verify-$prog.log)"
-           failed=1
-           verify_failed="$verify_failed $prog" ;;
-    esac
+    "$py" "$bench/verify.py" check --input "${c_pcap[$c]}" --output "$opcap" --program "$prog" \
+        "${extra[@]}" 2> >(tee -a "$out/verify-$c.log" >&2) || rc=$?
+    if [[ $rc != 0 ]]; then
+        log "$c: $prog does not handle the benchmark traffic as expected (log: $out/verify-$c.log)"
+        failed=1
+        verify_failed="$verify_failed $c"
+    fi
 }
 verify_failed=
-verify_skipped=
 if [[ ${BENCH_VERIFY:-1} == 1 ]]; then
-    # Packets port 1 should send: all for l3fwd, the ones with TTL > 1 for dprouter; waiting for
-    # the smaller count and then a little longer is enough for both.
-    verify_count=$("$py" -c 'import sys; from scapy.all import rdpcap, IP; print(sum(1 for p in rdpcap(sys.argv[1]) if p[IP].ttl > 1))' "$pcap")
-    for prog in $programs; do
-        [[ $prog == testpmd ]] || verify_one "$prog"
+    for c in "${cases[@]}"; do
+        [[ ${c_prog[$c]} == testpmd ]] || verify_one "$c"
     done
+fi
+
+# ---- a quiet machine ----
+# Other engineers' compilers, tests, captures and DPDK programs take CPU 1 from the worker.
+busy_now() {  # -> names of such processes (not ours), one line, empty when quiet
+    ps -e -o comm= | { grep -x -E 'ninja|make|cc1|cc1plus|ld|unit_tests|tcpdump|tshark|dprouter|l3fwd|dpdk-testpmd' || true; } \
+        | sort | uniq -c | awk '{printf "%s%s×%s", sep, $2, $1; sep=" "}'
+}
+quiet_note="not checked (BENCH_QUIET_WAIT=0)"
+if [[ $quiet_wait -gt 0 ]]; then
+    waited=0
+    busy=$(busy_now)
+    while [[ -n $busy && $waited -lt $quiet_wait ]]; do
+        [[ $((waited % 60)) != 0 ]] || log "machine busy ($busy); waiting for it to be quiet ($waited/$quiet_wait s)"
+        sleep 5
+        waited=$((waited + 5))
+        busy=$(busy_now)
+    done
+    if [[ -n $busy ]]; then
+        quiet_note="NOT quiet: still running after waiting ${quiet_wait} s: $busy"
+        log "machine still busy after $quiet_wait s ($busy); measuring anyway"
+    else
+        quiet_note="quiet at the start (waited ${waited} s)"
+    fi
 fi
 
 # ---- one measured run ----
 results=$out/results.jsonl
 : > "$results"
 
-run_one() {  # program run-number
-    local prog=$1 n=$2 prefix="dprbench-$$-$1-$2" logf=$out/$1-$2.log m
-    local -a cmd
-    "${prog}_cmd" "$prefix" "$bench_dev0" "$bench_dev1"
-    shquote "${cmd[@]}" > "$out/$prog.cmd"
+run_one() {  # case run-number
+    local c=$1 n=$2 prog=${c_prog[$1]} prefix="dprbench-$$-$1-$2" logf=$out/$1-$2.log m busy
+    local dev0 dev1
+    local -a cmd extra=()
+    bench_devs "$c"
+    "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
+    shquote "${cmd[@]}" > "$out/$c.cmd"
+    [[ $prog != dprouter ]] || extra=(--router-stats)
+    busy=$(busy_now)
     start_child "$prefix" "$logf" "${cmd[@]}"
     # In the background and waited for, so that a signal to this script acts at once.
     "$py" "$bench/measure.py" --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" > "$out/.measure" &
+        --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" "${extra[@]}" \
+        > "$out/.measure" &
     helper=$!
     if wait "$helper"; then
         helper=
@@ -300,45 +483,106 @@ run_one() {  # program run-number
         m=$(cat "$out/.measure")
         failed=1
         [[ -n $m ]] || m='{"error": "measure.py failed"}'
-        log "$prog run $n failed: $m (log: $logf)"
+        log "$c run $n failed: $m (log: $logf)"
         tail -5 "$logf" | sed 's/^/    /' >&2
     fi
     rm -f "$out/.measure"
     stop_child
-    # program, run number, TSC rate and load average go in with the measurement.
-    "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(program=sys.argv[2], run=int(sys.argv[3]), tsc_hz=float(sys.argv[4]), loadavg=open("/proc/loadavg").read().split()[0]); print(json.dumps(d))' \
-        "$m" "$prog" "$n" "$tsc_hz" >> "$results"
+    # Case, program, run number, TSC rate, the case's traffic and limits, load average and other
+    # busy processes go in with the measurement.
+    limits_of "$c"
+    "$py" - "$m" "$c" "$prog" "$n" "$tsc_hz" "${c_size[$c]}" "${c_gen[$c]} ${gen_extra[*]}" \
+        "${c_mtu[$c]}" "$lim_global" "$lim_dest" "$lim_frag" "$busy" "$scenario" >> "$results" <<'PY'
+import json, sys
+(m, case, prog, n, tsc, size, gen, mtu, lg, ld, lf, busy, scenario) = sys.argv[1:]
+d = json.loads(m)
+g = gen.split()
+share = float(g[g.index("--ttl-expired-share") + 1]) if "--ttl-expired-share" in g else 0.0
+d.update(case=case, program=prog, run=int(n), tsc_hz=float(tsc), scenario=scenario,
+         size=int(size), expired_share=share, df="--df" in g, mtu=int(mtu) if mtu else 1500,
+         limits={"global": [float(x) for x in lg.split(",")],
+                 "per_destination": [float(x) for x in ld.split(",")],
+                 "frag_needed": [float(x) for x in lf.split(",")]},
+         loadavg=open("/proc/loadavg").read().split()[0], busy=busy)
+print(json.dumps(d))
+PY
     if [[ $m != *'"error"'* ]]; then
-        "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); print("[bench] %-8s run %s: out %.3f Mpps, in %.3f Mpps, worker on CPU %.0f%%" % (sys.argv[2], sys.argv[3], d["tx_pps"]/1e6, d["rx_pps"]/1e6, 100*d.get("worker_cpu_share", 0)))' \
-            "$m" "$prog" "$n" >&2
+        "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); print("[bench] %-14s run %s: out %.3f Mpps, in %.3f Mpps, port 0 out %.0f/s, worker on CPU %.0f%%" % (sys.argv[2], sys.argv[3], d["tx_pps"]/1e6, d["rx_pps"]/1e6, d.get("rx_port_tx_pps", 0), 100*d.get("worker_cpu_share", 0)))' \
+            "$m" "$c" "$n" >&2
     fi
 }
 
-log "TSC: $tsc_hz Hz; $runs runs each of: $programs; window ${duration}s after ${warmup}s warm-up"
+log "TSC: $tsc_hz Hz; $runs runs each of: ${cases[*]}; window ${duration}s after ${warmup}s warm-up"
 for n in $(seq "$runs"); do
-    for prog in $programs; do
-        run_one "$prog" "$n"
+    for c in "${cases[@]}"; do
+        run_one "$c" "$n"
     done
 done
 
+# ---- optional: where the worker's time goes (after the measured runs, which it would disturb) ----
+# perf samples the worker thread (the busiest one pinned to CPU 1) on its CPU clock for
+# BENCH_PERF seconds, after the warm-up; the report goes by shared object and symbol. The PMDs
+# (librte_net_pcap, librte_net_null) are stripped, so their share is per object only.
+perf_one() {  # case seconds
+    local c=$1 secs=$2 prog=${c_prog[$1]} prefix="dprbench-$$-$1-perf" dev0 dev1 tid
+    local -a cmd
+    bench_devs "$c"
+    "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
+    start_child "$prefix" "$out/$c-perf.log" "${cmd[@]}"
+    sleep $((warmup + 2))
+    tid=$(for t in /proc/"$child"/task/*; do
+              if grep -q "^Cpus_allowed_list:[[:space:]]*$worker_cpu\$" "$t/status" 2>/dev/null; then
+                  echo "$(cut -d' ' -f1 "$t/schedstat") ${t##*/}"
+              fi
+          done | sort -n | tail -1 | cut -d' ' -f2)
+    if [[ -z $tid ]]; then
+        log "$c: no worker thread on CPU $worker_cpu to profile"
+        stop_child
+        return
+    fi
+    perf record -q -e cpu-clock -F 2999 -t "$tid" -o "$out/$c-perf.data" -- sleep "$secs" > /dev/null 2>&1 || true
+    stop_child
+    {
+        echo "# $c: worker thread $tid, $secs s of cpu-clock samples; by shared object, then by symbol"
+        perf report -i "$out/$c-perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8
+        echo
+        echo "# symbols (stripped objects' unnamed addresses left out):"
+        perf report -i "$out/$c-perf.data" --no-children --sort dso,sym --stdio 2>/dev/null \
+            | grep -v -e '^#' -e '^$' -e '\[\.\] 0x[0-9a-f]*$' | head -20
+    } > "$out/$c-perf.txt"
+    log "$c: profile in $out/$c-perf.txt"
+}
+if [[ ${BENCH_PERF:-0} != 0 ]]; then
+    if command -v perf > /dev/null; then
+        for c in "${cases[@]}"; do perf_one "$c" "$BENCH_PERF"; done
+    else
+        log "BENCH_PERF: perf not found (Debian package linux-perf); no profiles"
+    fi
+fi
+
 {
-    echo "dprouter forwarding benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "dprouter benchmark, scenario $scenario, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, kernel $(uname -r), DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?')"
     echo "tree: git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)'); dprouter binary $(date -r "$dprouter" +%Y-%m-%dT%H:%M 2>/dev/null || echo '?')"
-    echo "frames: ${size} bytes incl. FCS, $flows flows; window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz"
-    for prog in $programs; do echo "$prog: $(cat "$out/$prog.cmd" 2>/dev/null)"; done
+    echo "frames: $flows flows; window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
+    for c in "${cases[@]}"; do
+        read -r gen <<< "${c_gen[$c]} ${gen_extra[*]}" || true   # trimmed
+        echo "$c: ${c_desc[$c]}; ${c_size[$c]}-byte frames${c_mtu[$c]:+, egress MTU ${c_mtu[$c]}}${gen:+; gen_pcap.py $gen}"
+        echo "    $(cat "$out/$c.cmd" 2>/dev/null)"
+    done
     if [[ ${BENCH_VERIFY:-1} != 1 ]]; then
         echo "output check: skipped (BENCH_VERIFY=0)"
     elif [[ -n $verify_failed ]]; then
         echo "output check: FAILED for:$verify_failed (see verify-*.log)"
-    elif [[ -n $verify_skipped ]]; then
-        echo "output check: not possible for this traffic (packets bigger than the egress MTU)"
     else
-        checked=$(for p in $programs; do [[ $p == testpmd ]] || printf '%s ' "$p"; done)
-        echo "output check: passed (${checked% } forward every packet correctly rewritten)"
+        checked=$(for c in "${cases[@]}"; do [[ ${c_prog[$c]} == testpmd ]] || printf '%s ' "$c"; done)
+        echo "output check: passed (${checked% }: port 1 and ICMP errors as expected; verify-*.log)"
+    fi
+    if [[ ${BENCH_PERF:-0} != 0 ]]; then
+        echo "profiles (BENCH_PERF=$BENCH_PERF s each, after the runs): $(for c in "${cases[@]}"; do [[ ! -f $out/$c-perf.txt ]] || printf '%s-perf.txt ' "$c"; done)"
     fi
     echo
-    "$py" "$bench/report.py" "$results" --json "$out/summary.json"
+    "$py" "$bench/report.py" "$results" --json "$out/summary.json" --scenario "$scenario"
 } | tee "$out/results.txt"
 log "results: $out/results.txt"
 exit "$failed"

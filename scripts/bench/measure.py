@@ -13,6 +13,12 @@ t = warmup and t = warmup + duration, and prints one JSON object:
                        worker_cpu_share = worker_cpu_s / window_s
   worker_cpu_steal_share  share of the window the hypervisor took the worker's CPU away (steal)
   *_errors, rx_nombuf  deltas of imissed, ierrors, rx_nombuf, oerrors
+  rx_port_tx_packets / rx_port_tx_pps   opackets of the Rx port: what the program sent back out of
+                       the port the traffic comes in on (dprouter's ICMP errors)
+  router, router_window_s   with --router-stats: the deltas of dprouter's own counters
+                       (/dprouter/stats, flattened to "icmp_sent.time_exceeded",
+                       "icmp_suppressed_reason.rate_global", "drops.ttl_expired", ...; only the
+                       ones that moved) and the time between the two readings of them
 
 Only the Python standard library is used; run it with /usr/bin/python3.
 """
@@ -118,13 +124,31 @@ def timed_query(tel, cmd, max_rtt=0.002, tries=20):
     return best[1], best[2], best[0]
 
 
-def snapshot(tel, rx_port, tx_port, pid, cpu):
+def flatten(d, prefix=""):
+    """{"a": {"b": 1}} -> {"a.b": 1}, numbers only."""
+    out = {}
+    for k, v in (d or {}).items():
+        if isinstance(v, dict):
+            out.update(flatten(v, f"{prefix}{k}."))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def snapshot(tel, rx_port, tx_port, pid, cpu, router_stats=False):
     t_rx, rx, rtt_rx = timed_query(tel, f"/ethdev/stats,{rx_port}")
     cpu_ns = thread_cpu_ns(pid) if pid else {}
     t_tx, tx, rtt_tx = timed_query(tel, f"/ethdev/stats,{tx_port}")
-    return {"t": t_rx, "t_tx": t_tx, "rx": rx, "tx": tx, "cpu": cpu_ns,
+    snap = {"t": t_rx, "t_tx": t_tx, "rx": rx, "tx": tx, "cpu": cpu_ns,
             "rtt": max(rtt_rx, rtt_tx),
             "steal": cpu_steal_ticks(cpu) if cpu is not None else None}
+    if router_stats:
+        # The router's own counters (ICMP sent and suppressed, drops, events): a few µs after the
+        # port counters, with their own timestamp.
+        t_r, r, rtt_r = timed_query(tel, "/dprouter/stats")
+        snap.update(t_router=t_r, router=flatten(r) if isinstance(r, dict) else None,
+                    rtt=max(snap["rtt"], rtt_r))
+    return snap
 
 
 def fail(msg):
@@ -146,6 +170,8 @@ def main():
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--start-timeout", type=float, default=30.0,
                     help="seconds to wait for the socket and for traffic to start")
+    ap.add_argument("--router-stats", action="store_true",
+                    help="also read dprouter's /dprouter/stats at both ends of the window")
     args = ap.parse_args()
 
     path = os.path.join(args.runtime_dir, args.prefix, "dpdk_telemetry.v2")
@@ -178,9 +204,9 @@ def main():
     t_start = time.monotonic()
 
     time.sleep(max(0.0, t_start + args.warmup - time.monotonic()))
-    a = snapshot(tel, args.rx_port, args.tx_port, args.pid, args.worker_cpu)
+    a = snapshot(tel, args.rx_port, args.tx_port, args.pid, args.worker_cpu, args.router_stats)
     time.sleep(max(0.0, a["t"] + args.duration - time.monotonic()))
-    b = snapshot(tel, args.rx_port, args.tx_port, args.pid, args.worker_cpu)
+    b = snapshot(tel, args.rx_port, args.tx_port, args.pid, args.worker_cpu, args.router_stats)
     tel.close()
     if not alive(args.pid):
         fail("process exited during the measurement")
@@ -204,8 +230,16 @@ def main():
         "rx_ierrors": d("rx", "ierrors"),
         "rx_nombuf": d("rx", "rx_nombuf"),
         "tx_oerrors": d("tx", "oerrors"),
+        "rx_port_tx_packets": d("rx", "opackets"),
+        "rx_port_tx_pps": d("rx", "opackets") / window,
         "max_query_rtt_ms": round(1000 * max(a["rtt"], b["rtt"]), 3),
     }
+    if args.router_stats:
+        if a.get("router") is None or b.get("router") is None:
+            fail("no /dprouter/stats from telemetry (not dprouter, or too old a build?)")
+        res["router_window_s"] = round(b["t_router"] - a["t_router"], 4)
+        res["router"] = {k: v - a["router"].get(k, 0) for k, v in sorted(b["router"].items())
+                         if v != a["router"].get(k, 0)}
     if a["steal"] is not None and b["steal"] is not None:
         res["worker_cpu_steal_share"] = (b["steal"] - a["steal"]) / os.sysconf("SC_CLK_TCK") / window
     if args.pid:

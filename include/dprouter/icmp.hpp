@@ -113,13 +113,15 @@ struct TokenBucket {
 };
 
 // The per-worker limiter: a global bucket, a frag-needed bucket, and a direct-mapped table of
-// per-destination buckets (a colliding destination takes the slot over with a full bucket).
+// per-destination buckets. Destinations that hash to the same slot share its bucket: handing a
+// colliding destination a fresh bucket would let two alternating sources escape the limit. The
+// hash is seeded per worker at start, so a sender cannot pick addresses that collide with a victim.
 struct alignas(RTE_CACHE_LINE_SIZE) IcmpLimiter {
     static constexpr unsigned kDestSlots = 1024;
     struct DestSlot {
-        uint32_t dst_be = 0;
         TokenBucket bucket;
     };
+    uint32_t dest_seed = 0;
     TokenBucket global;
     TokenBucket frag_needed;
     // This worker's share of the limits of the tables generation it last saw; recomputed only when

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -130,6 +131,7 @@ void Router::setup() {
         ctx->indirect_pool = indirect_pool_;
         ctx->n_workers = workers_;
         ctx->tsc_hz = rte_get_tsc_hz();
+        ctx->limiter.dest_seed = static_cast<uint32_t>(rte_rand());
         const std::string suffix = std::to_string(w);
         ctx->hold_ring = make_ring("dpr_hold" + suffix, kHoldRingSize, sizeof(void*));
         ctx->learn_ring = make_ring("dpr_learn" + suffix, kLearnRingSize, sizeof(LearnMessage));

@@ -79,11 +79,7 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
     if (kind == IcmpKind::frag_needed)
         return lim.frag_needed.take(now, hz, lim.limits.frag_needed) ? std::nullopt
                                                                      : std::optional(IcmpSuppress::rate_frag_needed);
-    IcmpLimiter::DestSlot& slot = lim.dest[rte_hash_crc_4byte(dst_be, 0) % IcmpLimiter::kDestSlots];
-    if (slot.dst_be != dst_be) {
-        slot.dst_be = dst_be;
-        slot.bucket = TokenBucket{};
-    }
+    IcmpLimiter::DestSlot& slot = lim.dest[rte_hash_crc_4byte(dst_be, lim.dest_seed) % IcmpLimiter::kDestSlots];
     // The destination's budget first: a single noisy host must not drain the global one.
     if (!slot.bucket.take(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;

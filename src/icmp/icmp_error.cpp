@@ -8,6 +8,7 @@
 #include <rte_tcp.h>
 
 #include "pipeline/stage_forward.hpp"
+#include "pipeline/stage_ipv4_input.hpp"
 
 namespace dprouter {
 namespace {
@@ -53,9 +54,7 @@ void fill_ip(rte_ipv4_hdr* ip, WorkerContext& ctx, uint8_t tos, uint16_t total, 
 std::optional<IcmpSuppress> icmp_suppressed(const rte_ipv4_hdr* ip, uint32_t len, bool link_broadcast) {
     const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
     if (link_broadcast || dst >= 0xe0000000u) return IcmpSuppress::offender_broadcast;
-    const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
-    const uint32_t first = src >> 24;
-    if (first == 0 || first == 127 || first >= 224) return IcmpSuppress::offender_bad_source;
+    if (stage::martian_source(rte_be_to_cpu_32(ip->src_addr))) return IcmpSuppress::offender_bad_source;
     if ((rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) != 0) return IcmpSuppress::offender_fragment;
     if (ip->next_proto_id == IPPROTO_ICMP) {
         const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;

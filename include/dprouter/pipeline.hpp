@@ -3,8 +3,10 @@
 // allocates, locks, logs or makes a system call, so unit tests can drive it with crafted mbufs.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -63,11 +65,16 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     rte_mempool* indirect_pool = nullptr;  // fragments point into the original through these
     unsigned n_workers = 1;           // rate limits are split evenly across workers
     uint64_t tsc_hz = 0;
-    uint64_t fake_tsc = 0;            // tests: when non-zero, the clock the rate limiter reads
+    uint64_t fake_tsc = 0;            // tests: when non-zero, the TSC the worker reads (see worker_tsc)
+    // UTC minus TSC in milliseconds (wall_clock.hpp), written by the control thread, read relaxed.
+    std::atomic<int64_t> utc_minus_tsc_ms{0};
     uint16_t next_ip_id = 0;          // IP ID of originated datagrams
     IcmpLimiter limiter;
     TxBatch out;
 };
+
+// The worker's clock: the TSC, or in tests the fake one (rate limiter, timestamps).
+inline uint64_t worker_tsc(const WorkerContext& ctx) { return ctx.fake_tsc != 0 ? ctx.fake_tsc : rte_rdtsc(); }
 
 // Runs every stage over `n` packets received on `rx_port`. Each mbuf ends up in ctx.out, in one of
 // the rings, or freed with a drop counted.

@@ -18,6 +18,7 @@
 #include "dprouter/log.hpp"
 #include "dprouter/ports.hpp"
 #include "dprouter/rings.hpp"
+#include "dprouter/wall_clock.hpp"
 
 namespace dprouter {
 namespace {
@@ -131,6 +132,7 @@ void Router::setup() {
         ctx->indirect_pool = indirect_pool_;
         ctx->n_workers = workers_;
         ctx->tsc_hz = rte_get_tsc_hz();
+        ctx->utc_minus_tsc_ms.store(utc_minus_tsc_ms(rte_rdtsc(), ctx->tsc_hz), std::memory_order_relaxed);
         ctx->limiter.dest_seed = static_cast<uint32_t>(rte_rand());
         const std::string suffix = std::to_string(w);
         ctx->hold_ring = make_ring("dpr_hold" + suffix, kHoldRingSize, sizeof(void*));
@@ -205,6 +207,9 @@ void Router::control_iteration(uint64_t now, bool& busy) {
     if (now >= next_timer_ms_) {
         resolver_->on_timer(now, out);
         next_timer_ms_ = now + kTimerPeriodMs;
+        // Keeps the workers' timestamps (RFC 791) on the system clock despite TSC drift and steps.
+        const int64_t utc_offset = utc_minus_tsc_ms(rte_rdtsc(), rte_get_tsc_hz());
+        for (WorkerContext* ctx : contexts_) ctx->utc_minus_tsc_ms.store(utc_offset, std::memory_order_relaxed);
         reclaim(false);
     }
     if (now >= next_telemetry_ms_) {

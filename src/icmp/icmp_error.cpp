@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include <rte_cycles.h>
 #include <rte_hash_crc.h>
 #include <rte_icmp.h>
 #include <rte_tcp.h>
@@ -23,8 +22,6 @@ bool icmp_type_is_query(uint8_t type) {
         return false;
     }
 }
-
-uint64_t clock_now(const WorkerContext& ctx) { return ctx.fake_tsc != 0 ? ctx.fake_tsc : rte_rdtsc(); }
 
 // Route back to the offender's source; null when there is none we may use.
 const NextHop* route_back(const Tables& t, uint32_t dst_be) {
@@ -67,7 +64,7 @@ std::optional<IcmpSuppress> icmp_suppressed(const rte_ipv4_hdr* ip, uint32_t len
 }
 
 std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be) {
-    const uint64_t now = clock_now(ctx);
+    const uint64_t now = worker_tsc(ctx);
     const uint64_t hz = ctx.tsc_hz;
     IcmpLimiter& lim = ctx.limiter;
     if (lim.limits_generation != t.generation) [[unlikely]] {

@@ -1,6 +1,6 @@
 // Route lookup and the transit checks that follow it: route actions, TTL (RFC 1812 5.3.1),
 // redirects (5.2.7.2), egress MTU and DF (RFC 1191), then TTL decrement with an incremental
-// checksum update (RFC 1624).
+// checksum update (RFC 1624) and, in datagrams with options, Record Route and Timestamp.
 #pragma once
 
 #include <rte_ip.h>
@@ -10,6 +10,7 @@
 
 #include "dprouter/checksum.hpp"
 #include "fragment.hpp"
+#include "stage_ipv4_options.hpp"
 #include "stage_mss_clamp.hpp"
 #include "stage_neighbor.hpp"
 
@@ -71,6 +72,18 @@ inline void refuse_too_big(WorkerContext& ctx, const Tables& t, rte_mbuf* m, con
     drop(ctx, m, Drop::mtu_exceeded);
 }
 
+// Record Route and Timestamp of a datagram on its way out through `nh`: the address recorded is the
+// one the router has on the next hop's subnet of the egress interface (RFC 791: "as known in the
+// environment into which this datagram is being forwarded"). Options are rare: out of line.
+[[gnu::noinline]] inline void stamp_transit_options(const WorkerContext& ctx, const Tables& t, rte_ipv4_hdr* ip,
+                                                    const NextHop& nh) {
+    const uint32_t next_hop_be = nh.gateway_be != 0 ? nh.gateway_be : ip->dst_addr;
+    if (stamp_options(ctx, t, ip, t.source_for(nh.port, next_hop_be))) {
+        ip->hdr_checksum = 0;
+        ip->hdr_checksum = rte_ipv4_cksum(ip);
+    }
+}
+
 // A transit datagram whose route says forward. Every check that may answer with an error runs
 // before the header is touched, so errors quote the datagram as it arrived.
 inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
@@ -95,6 +108,7 @@ inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rt
         if (clamp_tcp_mss(m, ip, clamp)) ctx.counters->event(Event::mss_clamped);
     }
     ipv4_decrement_ttl(ip);
+    if (ip->version_ihl != RTE_IPV4_VHL_DEF) [[unlikely]] stamp_transit_options(ctx, t, ip, nh);
     ctx.counters->event(Event::forwarded);
     if (too_big) [[unlikely]] {
         fragment_and_send(ctx, t, m, nh);

@@ -9,12 +9,14 @@
 #include <rte_udp.h>
 
 #include "stage_forward.hpp"
+#include "stage_ipv4_options.hpp"
 
 namespace dprouter::stage {
 
 // Turns an echo request into the reply in the same mbuf: addresses swapped (so the source is the
-// address that was pinged), identifier, sequence and data unchanged. IP options are not echoed:
-// they are removed, as the reply is a new datagram of ours.
+// address that was pinged), identifier, sequence and data unchanged. Record Route and Timestamp
+// come back updated with the pinged address (RFC 1122 3.2.2.6), other options are left out: the
+// reply is a new datagram of ours. The request's options passed check_options at input.
 inline void echo_reply(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip, uint32_t ihl) {
     const uint32_t icmp_len = rte_be_to_cpu_16(ip->total_length) - ihl;
     auto* icmp = reinterpret_cast<rte_icmp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
@@ -26,21 +28,28 @@ inline void echo_reply(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv
                                      rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8));
     icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 
-    if (ihl > sizeof(rte_ipv4_hdr)) {
-        // Slide the Ethernet header and the fixed IP header over the options.
-        const uint32_t opt_len = ihl - sizeof(rte_ipv4_hdr);
-        auto* start = rte_pktmbuf_mtod(m, uint8_t*);
-        std::memmove(start + opt_len, start, RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr));
-        rte_pktmbuf_adj(m, static_cast<uint16_t>(opt_len));
-        ip = reinterpret_cast<rte_ipv4_hdr*>(rte_pktmbuf_mtod(m, uint8_t*) + RTE_ETHER_HDR_LEN);
+    uint32_t kept_len = 0;
+    if (ihl > sizeof(rte_ipv4_hdr)) [[unlikely]] {
+        uint8_t kept[kMaxOptionBytes];
+        kept_len = echo_options(ip, kept);
+        // Slide the Ethernet header and the fixed IP header over the options left out.
+        const uint32_t cut = ihl - sizeof(rte_ipv4_hdr) - kept_len;
+        if (cut != 0) {
+            auto* start = rte_pktmbuf_mtod(m, uint8_t*);
+            std::memmove(start + cut, start, RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr));
+            rte_pktmbuf_adj(m, static_cast<uint16_t>(cut));
+            ip = reinterpret_cast<rte_ipv4_hdr*>(rte_pktmbuf_mtod(m, uint8_t*) + RTE_ETHER_HDR_LEN);
+        }
+        std::memcpy(ip + 1, kept, kept_len);
     }
     const uint32_t requester = ip->src_addr;
     ip->src_addr = ip->dst_addr;
     ip->dst_addr = requester;
-    ip->version_ihl = RTE_IPV4_VHL_DEF;
-    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_ipv4_hdr) + icmp_len));
+    ip->version_ihl = static_cast<uint8_t>(RTE_IPV4_VHL_DEF + kept_len / 4);
+    ip->total_length = rte_cpu_to_be_16(static_cast<uint16_t>(sizeof(rte_ipv4_hdr) + kept_len + icmp_len));
     ip->fragment_offset = 0;
     ip->time_to_live = kIcmpTtl;
+    if (kept_len != 0) stamp_options(ctx, t, ip, ip->src_addr);
     ip->hdr_checksum = 0;
     ip->hdr_checksum = rte_ipv4_cksum(ip);
     ctx.counters->event(Event::echo_replies);

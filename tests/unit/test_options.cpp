@@ -238,6 +238,13 @@ TEST_F(Options, TimestampWrapsAtMidnight) {
     expect_h1_to_h2(opts({{kTs, 8, 5, 0x00}, zeros(4)}), opts({{kTs, 8, 9, 0x00}, time_octets(2)}));
 }
 
+// RFC 791: "If the time is not available in milliseconds or cannot be provided with respect to
+// midnight UT then any time may be inserted as a timestamp provided the high order bit ... is set".
+TEST_F(Options, TimestampWithoutAKnownTscRateHasTheHighBitSet) {
+    h().ctx().tsc_hz = 0;
+    expect_h1_to_h2(opts({{kTs, 8, 5, 0x00}, zeros(4)}), opts({{kTs, 8, 9, 0x00}, time_octets(0x80000000u)}));
+}
+
 // RFC 1812 5.3.13.6: with prespecified addresses the router records when the next one is any of
 // its addresses, not necessarily the one of either interface the datagram crosses.
 TEST_F(Options, TimestampPrespecifiedForOneOfOurAddresses) {
@@ -462,21 +469,36 @@ protected:
                           Bytes(payload.begin() + static_cast<std::ptrdiff_t>(from),
                                 payload.begin() + static_cast<std::ptrdiff_t>(from + len)));
     }
-    void expect_fragments(const Bytes& options, const Bytes& first_options) {
-        ASSERT_EQ(options.size(), 12u);  // a 32-byte header: 1264 bytes of payload in the first piece
+    // Returns the segment count of each fragment sent.
+    std::vector<uint32_t> expect_fragments(const Bytes& options, const Bytes& first_options) {
+        EXPECT_EQ(options.size(), 12u);  // a 32-byte header: 1264 bytes of payload in the first piece
         const Ipv4Fields f = udp_fields(lab::kH1Addr, lab::kH2Addr, options);
         const Bytes payload = udp_l4(f, 1368 - 8);
         h().receive(lab::kLanPort, ipv4_frame(lab::kLanMac, lab::kH1Mac, f, payload));
         const auto out = h().take_emitted();
-        ASSERT_EQ(out.size(), 2u) << describe(out) << "; drops: " << h().drops_summary();
+        EXPECT_EQ(out.size(), 2u) << describe(out) << "; drops: " << h().drops_summary();
+        if (out.size() != 2) return {};
         EXPECT_TRUE(same_bytes(out[0].bytes, piece(f, first_options, kIpMf, payload, 0, 1264)));
         EXPECT_TRUE(same_bytes(out[1].bytes, piece(f, {}, 1264 / 8, payload, 1264, 104)));
         EXPECT_EQ(h().counted(Event::fragmented), 1u);
+        return {out[0].nb_segs, out[1].nb_segs};
     }
 };
 
 TEST_F(OptionsFragmented, FirstFragmentCarriesTheRecordedRouteLaterOnesNone) {
-    expect_fragments(opts({{kRr, 11, 4}, zeros(8), {kEol}}), opts({{kRr, 11, 8}, addr(lab::kWanAddr), zeros(4), {kEol}}));
+    const auto segs = expect_fragments(opts({{kRr, 11, 4}, zeros(8), {kEol}}), opts({{kRr, 11, 8}, addr(lab::kWanAddr), zeros(4), {kEol}}));
+    EXPECT_EQ(segs, (std::vector<uint32_t>{2, 2})) << "a header mbuf chained to the payload";
+}
+
+// The same when the egress PMD cannot send chains and the fragments are copies.
+TEST_F(OptionsFragmented, ByCopyFirstFragmentCarriesTheRecordedRouteLaterOnesNone) {
+    HarnessOptions opt;
+    opt.tx_multi_seg = {1, 0};
+    rebuild(make_config(), opt);
+    prepare();
+    const auto segs =
+        expect_fragments(opts({{kRr, 11, 4}, zeros(8), {kEol}}), opts({{kRr, 11, 8}, addr(lab::kWanAddr), zeros(4), {kEol}}));
+    EXPECT_EQ(segs, (std::vector<uint32_t>{1, 1})) << "copies, not chains";
 }
 
 TEST_F(OptionsFragmented, FirstFragmentCarriesTheTimestampLaterOnesNone) {

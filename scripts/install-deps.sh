@@ -9,6 +9,8 @@ pkgs=(
   # lab and benchmark tools
   iproute2 ethtool iputils-ping iputils-tracepath traceroute tcpdump tshark python3 python3-scapy
   netcat-openbsd dpdk-doc procps
+  # the lab's net_af_xdp ports: the PMD and the libxdp/libbpf it loads its XDP program with
+  librte-net-af-xdp23 libxdp1 libbpf1
 )
 missing=()
 for p in "${pkgs[@]}"; do

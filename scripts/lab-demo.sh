@@ -30,7 +30,7 @@ show() { printf '$ %s\n' "$*"; "$@"; }
 step "lab: $DPR_NS_H1 ($DPR_H1_ADDR) -- [$DPR_R1_ADDR lan] dprouter [wan $DPR_R2_ADDR] -- $DPR_NS_H2 ($DPR_H2_ADDR)"
 lab_up || exit 1
 
-step "start $bin --config $config (in netns $DPR_NS_R, net_af_packet on $DPR_IF_R1 and $DPR_IF_R2)"
+step "start $bin --config $config (in netns $DPR_NS_R, net_$DPR_LAB_PMD on $DPR_IF_R1 and $DPR_IF_R2)"
 router_start "$bin" "$config" || exit 1
 
 status=0

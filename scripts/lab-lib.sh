@@ -22,7 +22,7 @@
 #                                (status in $ROUTER_STATUS)
 #   router_alive                 0 while the router started by router_start runs
 #   lab_config SRC DST           copy a config, rewriting the router-side iface names, the DPDK file
-#                                prefix and (DPR_LAB_PMD=pcap) the PMD to match the environment
+#                                prefix and the PMD (DPR_LAB_PMD) to match the environment
 #   in_h1 / in_h2 / in_r CMD...  run CMD in a lab namespace (in_ns NS CMD... for any)
 #   lab_wait_for TIMEOUT CMD...  retry CMD every 0.2 s until it succeeds or TIMEOUT seconds pass
 #
@@ -49,7 +49,7 @@
 if [[ -z "${DPR_FILE_PREFIX:-}" ]]; then
     if [[ -n "$DPR_LAB_PREFIX" ]]; then DPR_FILE_PREFIX="${DPR_LAB_PREFIX}dprouter-lab"; else DPR_FILE_PREFIX=dprouter-lab; fi
 fi
-: "${DPR_LAB_PMD:=af_packet}"          # af_packet (as in the configs) or pcap: see lab_config
+: "${DPR_LAB_PMD:=af_xdp}"             # af_xdp (as in the configs), af_packet or pcap: see lab_config
 : "${DPR_ROUTER_START_TIMEOUT:=20}"   # seconds until the router must answer ping from H1
 : "${DPR_ROUTER_STOP_TIMEOUT:=10}"    # seconds the router gets to exit after SIGTERM
 
@@ -77,7 +77,7 @@ lab_wait_for() {
 
 _lab_ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx -- "$1"; }
 
-# Quiet an interface: no offloads (veth would hand af_packet partial checksums and 64 KB GSO frames),
+# Quiet an interface: no offloads (veth would hand the router partial checksums and 64 KB GSO frames),
 # no IPv6 (no router solicitations, MLD, DAD noise).
 _lab_quiet_if() {
     local ns=$1 ifname=$2
@@ -138,24 +138,37 @@ lab_up() {
     return 0
 }
 
-# lab_config SRC DST: copy SRC to DST, adapting the router-side interface names and the DPDK file prefix
-# to the environment (a no-op copy with the defaults). With DPR_LAB_PMD=pcap the net_af_packetN vdevs
-# become net_pcapN on the same interfaces: the af_packet PMD joins a PACKET_FANOUT group with
-# PACKET_FANOUT_FLAG_DEFRAG, so the kernel reassembles IPv4 fragments before the router sees them and a
-# lone fragment never arrives at all; libpcap hands over fragments as they are.
+# lab_config SRC DST: copy SRC to DST, adapting the router-side interface names, the DPDK file prefix
+# and the PMD to the environment (a no-op copy with the defaults). DPR_LAB_PMD names the PMD the router
+# attaches to the veths with: every "net_af_xdpN,iface=X" (or net_af_packetN / net_pcapN, whichever the
+# file names) becomes "net_${DPR_LAB_PMD}N,iface=X"; any further devargs are kept. See _lab_check_pmd for
+# the choices and why af_xdp is the default.
 lab_config() {
     local src=$1 dst=$2
+    _lab_check_pmd || return 1
     # The file prefix may be written in flow style (["--file-prefix", "x"]) or block style (- --file-prefix).
     DPR_IF_R1="$DPR_IF_R1" DPR_IF_R2="$DPR_IF_R2" DPR_FILE_PREFIX="$DPR_FILE_PREFIX" DPR_LAB_PMD="$DPR_LAB_PMD" perl -0pe '
         s/iface=r-h1\b/iface=$ENV{DPR_IF_R1}/g;
         s/iface=r-h2\b/iface=$ENV{DPR_IF_R2}/g;
-        if ($ENV{DPR_LAB_PMD} eq "pcap") { s/net_af_packet(\d+),iface=/net_pcap$1,iface=/g; }
+        s/net_(?:af_xdp|af_packet|pcap)(\d+),iface=/net_$ENV{DPR_LAB_PMD}$1,iface=/g;
         s/(["\x27]?--file-prefix["\x27]?\s*(?:,|\n\s*-)\s*)["\x27]?dprouter-lab["\x27]?/$1"$ENV{DPR_FILE_PREFIX}"/g;
     ' "$src" >"$dst"
 }
 
-_lab_config_differs() {
-    [[ "$DPR_IF_R1" != r-h1 || "$DPR_IF_R2" != r-h2 || "$DPR_FILE_PREFIX" != dprouter-lab || "$DPR_LAB_PMD" != af_packet ]]
+# DPR_LAB_PMD must be one of the PMDs that attach to an existing kernel interface by name:
+#   af_xdp     (default) an XDP program on the veth hands every frame to the router exactly as it was
+#              on the wire, IPv4 fragments included; the router's MTU reaches the veth (SIOCSIFMTU).
+#              XDP keeps a frame in one page: datagrams up to about 3300 bytes (fine for 1500 labs).
+#   af_packet  the kernel reassembles IPv4 fragments first: the PMD joins a PACKET_FANOUT group with
+#              PACKET_FANOUT_FLAG_DEFRAG, so the router sees whole datagrams and a lone fragment never
+#              arrives at all. Good for everything but fragment experiments.
+#   pcap       libpcap hands over frames as they are, but the PMD cannot set the veth MTU or MAC.
+# docs/lab-ports.md has the measurements behind the choice.
+_lab_check_pmd() {
+    case $DPR_LAB_PMD in
+    af_xdp | af_packet | pcap) return 0 ;;
+    *) lab_log "DPR_LAB_PMD=$DPR_LAB_PMD: expected af_xdp, af_packet or pcap"; return 1 ;;
+    esac
 }
 
 router_alive() { [[ -n "$ROUTER_PID" ]] && kill -0 "$ROUTER_PID" 2>/dev/null; }

@@ -7,8 +7,8 @@
 #                                  foreground inside the router namespace until Ctrl-C, then down
 #   scripts/lab.sh status          show what exists
 #
-# Environment: DPR_BIN (router binary, default build/dprouter), DPR_LAB_PREFIX and the other DPR_* names
-# of scripts/lab-lib.sh. Try it from another terminal:
+# Environment: DPR_BIN (router binary, default build/dprouter), DPR_LAB_PREFIX, DPR_LAB_PMD (af_xdp by
+# default; af_packet or pcap) and the other DPR_* names of scripts/lab-lib.sh. Try it from another terminal:
 #   ip netns exec dpr-h1 ping 10.2.0.2
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)

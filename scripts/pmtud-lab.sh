@@ -17,7 +17,9 @@
 #
 # Environment: DPR_BIN (router binary, default build/dprouter); DPR_LAB_PREFIX (default, and when
 # empty: pm-); DPR_FILE_PREFIX (DPDK --file-prefix; default dprouter-pmtud, or PREFIXdprouter-pmtud
-# with another lab prefix); the other DPR_* names of scripts/lab-lib.sh; PMTUD_BYTES (bulk transfer
+# with another lab prefix); DPR_LAB_PMD (the router's ports on the veths: af_xdp, the default, shows
+# every frame as it was on the wire; af_packet reassembles fragments first; see scripts/lab-lib.sh);
+# the other DPR_* names of scripts/lab-lib.sh; PMTUD_BYTES (bulk transfer
 # size, default 8388608); PMTUD_PORT (default 5001); PMTUD_KEEP=1 keeps the temp dir (captures,
 # configs, logs).
 # shellcheck disable=SC2317  # functions run through trap, expect and bash -c look unreachable to it
@@ -162,12 +164,12 @@ gen_config() {
         echo "  workers: 1"
         echo "interfaces:"
         echo "  - name: lan"
-        echo "    device: \"net_af_packet0,iface=$DPR_IF_R1\""
+        echo "    device: \"net_af_xdp0,iface=$DPR_IF_R1\""
         echo "    addresses: [\"$DPR_R1_ADDR/24\"]"
         echo "    mtu: $LAN_MTU"
         echo "    mac: \"$DPR_R1_MAC\""
         echo "  - name: wan"
-        echo "    device: \"net_af_packet1,iface=$DPR_IF_R2\""
+        echo "    device: \"net_af_xdp1,iface=$DPR_IF_R2\""
         echo "    addresses: [\"$DPR_R2_ADDR/24\"]"
         echo "    mtu: $WAN_MTU"
         echo "    mac: \"$DPR_R2_MAC\""
@@ -196,7 +198,7 @@ lab_start() {
     used=$(router_config_file)
     [[ -n "$used" && "$used" != "$CONFIG" ]] && say "(scripts/lab-lib.sh runs the router on its adapted copy $used)"
     run ip -n "$DPR_NS_R" link show "$DPR_IF_R2"
-    expect "router-side wan veth $DPR_IF_R2 has MTU $WAN_MTU (af_packet port MTU)" grep -q "mtu $WAN_MTU " <<<"$OUT"
+    expect "router-side wan veth $DPR_IF_R2 has MTU $WAN_MTU (the router set its port MTU on the veth)" grep -q "mtu $WAN_MTU " <<<"$OUT"
     run ip -n "$DPR_NS_H2" link show "$DPR_IF_H2"
     expect "h2's own interface stays at MTU 1500 (so h2 advertises MSS 1460)" grep -q "mtu 1500 " <<<"$OUT"
     return 0

@@ -1,6 +1,7 @@
 #include "dprouter/ports.hpp"
 
 #include <stdexcept>
+#include <string_view>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
@@ -43,7 +44,17 @@ PortInfo setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, r
         throw std::runtime_error("interface '" + ic.name + "': device supports " + std::to_string(info.max_rx_queues) +
                                  " RX / " + std::to_string(info.max_tx_queues) + " TX queues but " +
                                  std::to_string(queues) +
-                                 " workers need one each (for af_packet add qpairs=N to the device)");
+                                 " workers need one each (af_packet: add qpairs=N to the device; af_xdp: "
+                                 "queue_count=N, on an interface with N combined channels)");
+    // The af_packet PMD joins a PACKET_FANOUT group with PACKET_FANOUT_FLAG_DEFRAG, so the kernel holds
+    // IPv4 fragments until it can hand over the reassembled datagram: the router never sees a fragment
+    // as it was on the wire (no re-fragmenting fragments, no time exceeded about a first fragment, a
+    // lone fragment vanishes). Say so once per port, at start.
+    if (std::string_view(info.driver_name) == "net_af_packet")
+        DPR_LOG(WARNING,
+                "interface '%s': af_packet port: the kernel reassembles IPv4 fragments before the router sees "
+                "them (PACKET_FANOUT_FLAG_DEFRAG); use net_af_xdp for fragment experiments\n",
+                ic.name.c_str());
 
     rte_eth_conf conf{};
     if (queues > 1) {

@@ -47,8 +47,8 @@ out=$(in_h1 timeout 30 traceroute -n -q 3 -w 2 -m 3 "$H2" 2>&1)
 hop1=$(awk '$1 == "1"' <<<"$out")
 if [[ "$hop1" == *"$R1"* && "$hop1" != *"*"* ]] && grep -q "^ 2  $H2" <<<"$out"; then pass "traceroute whole right after the flood"; else fail "traceroute after the flood" "$out"; fi
 if tel_snapshot "$LAB_TMP/t.json"; then
-    # Every transit TTL expiry either got an error or was suppressed for a reason. (Through af_packet a
-    # burst this fast may overflow the kernel's RX ring before the router sees it: ttl_expired < N.)
+    # Every transit TTL expiry either got an error or was suppressed for a reason. (A
+    # burst this fast may overflow the RX ring before the router sees it: ttl_expired < N.)
     read -r te sent sup_d sup_g < <("$LAB_PY" -c "
 import json,sys; d=[json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][0]['/dprouter/stats']
 print(d['drops']['ttl_expired'], d['icmp_sent']['time_exceeded'], d['icmp_suppressed_reason']['rate_destination'], d['icmp_suppressed_reason']['rate_global'])" "$LAB_TMP/t.json")
@@ -57,7 +57,7 @@ print(d['drops']['ttl_expired'], d['icmp_sent']['time_exceeded'], d['icmp_suppre
     else
         fail "telemetry: ttl_expired should equal time_exceeded sent + suppressed by rate" "ttl_expired=$te sent=$sent rate_destination=$sup_d rate_global=$sup_g"
     fi
-    ((te < N)) && echo "  (note: the router saw $te of the $N flood datagrams; the rest overflowed the af_packet RX ring)"
+    ((te < N)) && echo "  (note: the router saw $te of the $N flood datagrams; the rest overflowed the RX ring)"
 fi
 check "router stops cleanly on SIGTERM (exit 0)" router_stop
 

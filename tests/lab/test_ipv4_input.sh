@@ -5,7 +5,7 @@
 # every byte but TTL and checksum unchanged (IP options included). Runs on lab.yaml plus routes for
 # everything via h2 (two /1 halves, so this does not depend on the default route, which test_routes
 # covers), so that whatever is wrongly forwarded shows up in the capture on h2. (Fragments are in
-# test_fragments.sh: through af_packet the kernel reassembles them before the router sees them.)
+# test_fragments_wire.sh.)
 set -u
 source "$(dirname "$0")/lib.sh"
 lab_test_init "$@"

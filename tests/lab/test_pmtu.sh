@@ -2,8 +2,8 @@
 # shellcheck disable=SC2034  # ROUTER_LOG, DPR_LAB_PMD: read by scripts/lab-lib.sh
 # MTU handling with the wan link at 1300 (both ends): fragmentation of DF-clear datagrams (RFC 791,
 # RFC 1812 5.2.6), frag needed for DF datagrams (RFC 1191: 3/4 with the next-hop MTU), Path MTU Discovery
-# as a Linux host sees it (ip route get, tracepath, TCP), and re-fragmenting fragments (via the pcap PMD,
-# since through af_packet the kernel reassembles fragments before the router sees them).
+# as a Linux host sees it (ip route get, tracepath, TCP). Fragments the router receives (re-fragmenting
+# them, TTL expiry) are in test_fragments_wire.sh.
 set -u
 source "$(dirname "$0")/lib.sh"
 lab_test_init "$@"
@@ -87,26 +87,4 @@ grep -q "mtu $MTU" <<<"$out" && pass "after the transfer, h1's route to h2 has m
 in_h2 ip link set "$DPR_IF_H2" mtu $MTU
 check "router stops cleanly on SIGTERM (exit 0)" router_stop
 
-# --- fragments of fragments, and no errors about non-first fragments (pcap PMD) -------------------
-ROUTER_LOG="$LAB_TMP/router-pcap.log"
-DPR_LAB_PMD=pcap
-lab_test_router "$cfg"
-check "pcap PMD: ping h1 -> h2" ping_ok "$DPR_NS_H1" "$H2" 2
-cap="$LAB_TMP/refrag.pcap" sent="$LAB_TMP/refrag.hex"
-start_capture "$DPR_NS_H2" "$DPR_IF_H2" "$cap" "ip and src host $H1" || fatal "tcpdump"
-px_h1 --save "$sent" \
-    --ip "IP(dst='$H2', id=4201, flags='MF', frag=185, proto=17)/Raw(b'm'*1400)" \
-    --ip "IP(dst='$H2', id=4202, flags=0, frag=370, proto=17)/Raw(b'l'*1400)" \
-    --ip "IP(dst='$H2', id=4203, flags='MF', frag=0)/UDP(sport=6007, dport=9)/Raw(b'z'*1392)"
-stop_capture
-out=$(frag_check --pcap "$cap" --sent "$sent" --mtu $MTU 2>&1)
-if [[ $? -eq 0 ]]; then pass "fragments re-fragmented: offsets keep their base, MF kept on every piece of a non-last fragment"; else fail "re-fragmenting fragments" "$out"; fi
-cap="$LAB_TMP/fragerr.pcap"
-start_capture "$DPR_NS_H1" "$DPR_IF_H1" "$cap" "icmp and ether src $DPR_R1_MAC" || fatal "tcpdump"
-px_h1 --ip "IP(dst='$H2', id=4301, ttl=1, flags='MF', frag=100, proto=17)/Raw(b'n'*64)"
-px_h1 --save "$LAB_TMP/first.hex" --ip "IP(dst='$H2', id=4302, ttl=1, flags='MF', frag=0)/UDP(sport=6008, dport=9)/Raw(b'n'*64)"
-stop_capture
-out=$(icmp_check --pcap "$cap" --type 11 --code 0 --count 1 --src "$R1" --sent "$LAB_TMP/first.hex" 2>&1)
-if [[ $? -eq 0 ]]; then pass "TTL 1: time exceeded for the first fragment only, none for a later fragment"; else fail "time exceeded for fragments: expected exactly one, about the first fragment" "$out"; fi
-check "router (pcap PMD) stops cleanly on SIGTERM (exit 0)" router_stop
 finish

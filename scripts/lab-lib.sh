@@ -17,7 +17,12 @@
 #                                ($ROUTER_CONFIG) is CONFIG adapted by lab_config; log to $ROUTER_LOG (a
 #                                temp file unless set); wait (bounded) until it answers ping from H1.
 #                                Returns 1, with the log, when it dies or does not come up (then stops it)
-#   router_reload NEWCONFIG      rewrite $ROUTER_CONFIG from NEWCONFIG, SIGHUP the router
+#   router_reload NEWCONFIG [TIMEOUT]
+#                                rewrite $ROUTER_CONFIG from NEWCONFIG, SIGHUP the router, wait for its verdict;
+#                                0 only when it logged "configuration reloaded" (ROUTER_RELOAD: applied,
+#                                rejected, silent, dead or nofile)
+#   router_reload_refused NEWCONFIG [TIMEOUT]
+#                                the same, 0 only when the router refused the file and still runs
 #   router_stop                  SIGTERM, wait (bounded), return 0 only when it exited with status 0
 #                                (status in $ROUTER_STATUS)
 #   router_alive                 0 while the router started by router_start runs
@@ -145,13 +150,15 @@ lab_up() {
 # lone fragment never arrives at all; libpcap hands over fragments as they are.
 lab_config() {
     local src=$1 dst=$2
+    # perl -p exits 0 on a missing input file and would leave an empty DST behind.
+    [[ -s "$src" ]] || { lab_log "lab_config: $src is missing or empty"; return 1; }
     # The file prefix may be written in flow style (["--file-prefix", "x"]) or block style (- --file-prefix).
     DPR_IF_R1="$DPR_IF_R1" DPR_IF_R2="$DPR_IF_R2" DPR_FILE_PREFIX="$DPR_FILE_PREFIX" DPR_LAB_PMD="$DPR_LAB_PMD" perl -0pe '
         s/iface=r-h1\b/iface=$ENV{DPR_IF_R1}/g;
         s/iface=r-h2\b/iface=$ENV{DPR_IF_R2}/g;
         if ($ENV{DPR_LAB_PMD} eq "pcap") { s/net_af_packet(\d+),iface=/net_pcap$1,iface=/g; }
         s/(["\x27]?--file-prefix["\x27]?\s*(?:,|\n\s*-)\s*)["\x27]?dprouter-lab["\x27]?/$1"$ENV{DPR_FILE_PREFIX}"/g;
-    ' "$src" >"$dst"
+    ' "$src" >"$dst" && [[ -s "$dst" ]]
 }
 
 _lab_config_differs() {
@@ -212,19 +219,45 @@ router_start() {
 }
 
 # router_reload NEWCONFIG [TIMEOUT]: put NEWCONFIG (adapted like router_start's) in place of the running
-# router's file and send SIGHUP. Returns once the router logged something new (or after TIMEOUT s, default
-# 3); the caller checks the effect.
+# router's file, send SIGHUP and wait (TIMEOUT s, default 5) for the router's verdict in its log. Returns 0
+# only when the router logged "configuration reloaded" and still runs; ROUTER_RELOAD says what happened:
+# applied, rejected ("reload rejected"), silent (no verdict in time), dead, or nofile (NEWCONFIG missing,
+# empty or not copied: nothing was sent).
 router_reload() {
-    local new=$1 timeout=${2:-3}
+    _router_hup "$@"
+    [[ "$ROUTER_RELOAD" == applied ]]
+}
+# router_reload_refused NEWCONFIG [TIMEOUT]: the same, succeeding only when the router refused the file
+# ("reload rejected") and still runs.
+router_reload_refused() {
+    _router_hup "$@"
+    [[ "$ROUTER_RELOAD" == rejected ]]
+}
+ROUTER_RELOAD=""
+_router_hup() {
+    local new=$1 timeout=${2:-5}
+    ROUTER_RELOAD=dead
     router_alive || { lab_log "router_reload: no router running"; return 1; }
-    local before
+    ROUTER_RELOAD=nofile
+    lab_config "$new" "$ROUTER_CONFIG.tmp" && mv "$ROUTER_CONFIG.tmp" "$ROUTER_CONFIG" ||
+        { lab_log "router_reload: cannot install $new as $ROUTER_CONFIG"; return 1; }
+    local before verdict
     before=$(wc -c <"$ROUTER_LOG")
-    lab_config "$new" "$ROUTER_CONFIG.tmp" && mv "$ROUTER_CONFIG.tmp" "$ROUTER_CONFIG" || return 1
+    ROUTER_RELOAD=dead
     kill -HUP "$ROUTER_PID" || return 1
     local deadline=$((SECONDS + timeout))
-    while (($(wc -c <"$ROUTER_LOG") == before)) && ((SECONDS < deadline)); do sleep 0.1; done
-    sleep 0.2
-    router_alive
+    while true; do
+        # The verdict lines of Router::reload (src/control/router.cpp).
+        verdict=$(tail -c +"$((before + 1))" "$ROUTER_LOG" | grep -o -m1 -e "configuration reloaded" -e "reload rejected")
+        case $verdict in
+            "configuration reloaded") ROUTER_RELOAD=applied; break ;;
+            "reload rejected") ROUTER_RELOAD=rejected; break ;;
+        esac
+        router_alive || { ROUTER_RELOAD=dead; lab_log "router_reload: the router died"; return 1; }
+        ((SECONDS < deadline)) || { ROUTER_RELOAD=silent; lab_log "router_reload: no verdict within ${timeout}s"; return 1; }
+        sleep 0.05
+    done
+    router_alive || { ROUTER_RELOAD=dead; return 1; }
 }
 
 # router_stop: SIGTERM and a bounded wait. Returns 0 only when the router exited with status 0; the status

@@ -19,7 +19,7 @@ flood_round() {
     local ppid=$!
     local out
     out=$(sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac "$DPR_R1_MAC" --repeat $N --spread "$spread" \
-        --ip "IP(dst='$H2', ttl=1)/UDP(sport=7100, dport=33434)/Raw(b'f'*32)" 2>&1)
+        --ip "IP(dst='$H2', ttl=1)/UDP(sport=7100, dport=33434)/Raw(b'f'*32)" 2>&1) || fatal "flood sender failed" "$out"
     elapsed=$(sed -n 's/^elapsed //p' <<<"$out")
     wait $ppid
     sleep 0.5

@@ -15,7 +15,8 @@
 #   router_start BIN CONFIG [ARGS...]
 #                                run BIN --config COPY ARGS... inside ns R in the background, where COPY
 #                                ($ROUTER_CONFIG) is CONFIG adapted by lab_config; log to $ROUTER_LOG (a
-#                                temp file unless set); wait (bounded) until it answers ping from H1.
+#                                temp file unless set; its pid in $ROUTER_PIDFILE beside it); wait (bounded)
+#                                until it answers ping from H1.
 #                                Returns 1, with the log, when it dies or does not come up (then stops it)
 #   router_reload NEWCONFIG [TIMEOUT]
 #                                rewrite $ROUTER_CONFIG from NEWCONFIG, SIGHUP the router, wait for its verdict;
@@ -54,6 +55,7 @@
 if [[ -z "${DPR_FILE_PREFIX:-}" ]]; then
     if [[ -n "$DPR_LAB_PREFIX" ]]; then DPR_FILE_PREFIX="${DPR_LAB_PREFIX}dprouter-lab"; else DPR_FILE_PREFIX=dprouter-lab; fi
 fi
+: "${DPR_PID_FILE:=/run/${DPR_FILE_PREFIX}.pid}"   # scripts/lab.sh run: the router's pid, for reload/stop
 : "${DPR_LAB_PMD:=af_packet}"          # af_packet (as in the configs) or pcap: see lab_config
 : "${DPR_ROUTER_START_TIMEOUT:=20}"   # seconds until the router must answer ping from H1
 : "${DPR_ROUTER_STOP_TIMEOUT:=10}"    # seconds the router gets to exit after SIGTERM
@@ -62,6 +64,7 @@ ROUTER_PID=""
 ROUTER_CONFIG=""   # the file the running router reads (a private copy; router_reload rewrites it)
 ROUTER_LOG="${ROUTER_LOG:-}"
 ROUTER_STATUS=""
+ROUTER_PIDFILE=""  # router_start writes ROUTER_PID there; router_stop removes it
 
 lab_log() { echo "lab: $*" >&2; }
 
@@ -198,13 +201,16 @@ router_start() {
     ROUTER_CONFIG=$cfg
     ip netns exec "$DPR_NS_R" "$bin" --config "$cfg" "$@" >>"$ROUTER_LOG" 2>&1 </dev/null &
     ROUTER_PID=$!
-    lab_log "router started: pid $ROUTER_PID, log $ROUTER_LOG"
+    # The pid of this router only (kill -HUP "$(cat FILE)"), never every dprouter on the machine.
+    ROUTER_PIDFILE="${ROUTER_LOG%.log}.pid"
+    echo "$ROUTER_PID" >"$ROUTER_PIDFILE"
+    lab_log "router started: pid $ROUTER_PID (in $ROUTER_PIDFILE), log $ROUTER_LOG"
     local deadline=$((SECONDS + DPR_ROUTER_START_TIMEOUT))
     while ((SECONDS < deadline)); do
         if ! kill -0 "$ROUTER_PID" 2>/dev/null; then
             wait "$ROUTER_PID"; ROUTER_STATUS=$?
             lab_log "router died during startup (exit status $ROUTER_STATUS)"
-            _router_dump_log; ROUTER_PID=""; return 1
+            _router_dump_log; ROUTER_PID=""; rm -f "$ROUTER_PIDFILE"; return 1
         fi
         if ip netns exec "$DPR_NS_H1" ping -c 1 -W 1 -q "$DPR_R1_ADDR" >/dev/null 2>&1; then
             lab_log "router answers ping at $DPR_R1_ADDR"
@@ -274,11 +280,13 @@ router_stop() {
         wait "$pid" 2>/dev/null
         ROUTER_STATUS=timeout
         ROUTER_PID=""
+        [[ -n "$ROUTER_PIDFILE" ]] && rm -f "$ROUTER_PIDFILE"
         _router_dump_log
         return 1
     fi
     wait "$pid"; ROUTER_STATUS=$?
     ROUTER_PID=""
+    [[ -n "$ROUTER_PIDFILE" ]] && rm -f "$ROUTER_PIDFILE"
     if [[ "$ROUTER_STATUS" != 0 ]]; then
         lab_log "router exited with status $ROUTER_STATUS after SIGTERM (expected 0)"
         _router_dump_log

@@ -1,6 +1,7 @@
 // Live counters through DPDK telemetry (dpdk-telemetry.py):
 //   /dprouter/stats      per-port rx/tx, every drop reason, every event, ARP resolver figures
 //   /dprouter/neighbors  the neighbour table as the control thread sees it
+//   /dprouter/mempools   every mempool's size and objects in use (leak check after traffic)
 // Telemetry callbacks run on DPDK's telemetry thread. Worker counters are read with relaxed loads;
 // everything else is a copy the control thread refreshes under a mutex (control path only).
 #pragma once

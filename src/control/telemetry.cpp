@@ -87,19 +87,20 @@ int neighbors_cmd(const char*, const char*, rte_tel_data* out) {
         std::lock_guard lock(g_source->mutex);
         list = g_source->neighbors;
     }
-    rte_tel_data_start_dict(out);
+    // One string per entry: telemetry dictionary keys may only hold [A-Za-z0-9_/] (an address as key
+    // is refused, and the reply came back empty), strings in an array may hold anything printable.
+    rte_tel_data_start_array(out, RTE_TEL_STRING_VAL);
     size_t shown = 0;
     for (const auto& n : list) {
-        if (++shown > RTE_TEL_MAX_DICT_ENTRIES) break;
+        if (++shown > RTE_TEL_MAX_ARRAY_ENTRIES) break;
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof mac, &n.mac);
         std::string iface = std::to_string(n.port);
         for (const auto& [name, port] : g_source->ports)
             if (port == n.port) iface = name;
-        const std::string value = std::string(mac) + " " + state_name(n.state) + (n.is_static ? " static" : "") +
-                                  " dev " + iface + " held " + std::to_string(n.held);
-        const std::string key = format_ipv4(rte_be_to_cpu_32(n.addr_be));
-        rte_tel_data_add_dict_string(out, key.c_str(), value.c_str());
+        const std::string entry = format_ipv4(rte_be_to_cpu_32(n.addr_be)) + " " + mac + " " + state_name(n.state) +
+                                  (n.is_static ? " static" : "") + " dev " + iface + " held " + std::to_string(n.held);
+        rte_tel_data_add_array_string(out, entry.c_str());
     }
     return 0;
 }

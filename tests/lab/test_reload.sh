@@ -48,7 +48,7 @@ cfg_variant "$v3" --route "10.77.0.0/16 prohibit" --neighbor "$H2" "$DPR_H2_MAC"
 cfg_edit "$v3" '/10.66.0.0\/16/d'
 check "SIGHUP adding a static neighbour: reloaded" router_reload "$v3"
 # (h2 answered ARP until now, so the ping below could pass on the learnt entry alone.)
-static_h2() { tel_query /dprouter/neighbors | grep -q "\"$H2\": \"$DPR_H2_MAC [a-z_]* static"; }
+static_h2() { tel_query /dprouter/neighbors | grep -q "\"$H2 $DPR_H2_MAC [a-z]* static dev wan "; }
 if [[ -z "${LAB_SKIP_TELEMETRY:-}" ]]; then
     check "telemetry /dprouter/neighbors: $H2 is static after the reload" lab_wait_for 3 static_h2
 fi

@@ -64,7 +64,7 @@ check "router stops cleanly on SIGTERM (exit 0)" router_stop
 # --- global: 20/s, burst 5, per destination out of the way ----------------------------------------
 cfg="$LAB_TMP/lab-global.yaml"
 cfg_variant "$cfg" --mtu wan=1300 --rate global 20 5 --rate per_destination 100000 100000
-in_h2 ip link set "$DPR_IF_H2" mtu 1300
+in_h2 ip link set "$DPR_IF_H2" mtu 1300 || fatal "set h2 mtu 1300"
 ROUTER_LOG="$LAB_TMP/router-global.log"
 lab_test_router "$cfg"
 check "warm-up ping h1 -> h2" ping_ok "$DPR_NS_H1" "$H2" 2

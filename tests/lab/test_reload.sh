@@ -58,8 +58,8 @@ bgout=$(cat "$LAB_TMP/bg.ping")
 loss=$(grep -o '[0-9.]*% packet loss' <<<"$bgout")
 if grep -q " 0% packet loss" <<<"$bgout"; then pass "forwarding uninterrupted across three reloads ($loss)"; else fail "pings h1 -> h2 lost across reloads" "$(tail -n 3 <<<"$bgout")"; fi
 
-in_h2 ip link set "$DPR_IF_H2" arp off
-in_h2 ip neigh replace "$DPR_R2_ADDR" lladdr "$DPR_R2_MAC" dev "$DPR_IF_H2" nud permanent
+in_h2 ip link set "$DPR_IF_H2" arp off &&
+    in_h2 ip neigh replace "$DPR_R2_ADDR" lladdr "$DPR_R2_MAC" dev "$DPR_IF_H2" nud permanent || fatal "h2: arp off"
 check "with the reloaded static neighbour and h2 silent on ARP, ping h1 -> h2 still works" ping_ok "$DPR_NS_H1" "$H2" 3
 check "router stops cleanly on SIGTERM (exit 0)" router_stop
 finish

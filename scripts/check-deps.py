@@ -42,18 +42,17 @@ VERBOSE = "-v" in sys.argv[1:]
 WRAPPERS = {
     "in_h1": 0, "in_h2": 0, "in_r": 0, "in_ns": 1, "lab_wait_for": 1, "check": 1, "check_not": 1,
     "capture_during": 4, "run": 0, "expect": 1, "spawn": 1, "show": 0,
-    "exec": 0, "nohup": 0, "sudo": 0, "builtin": 0, "time": 0,
+    "exec": 0, "nohup": 0, "sudo": 0, "builtin": 0,
 }
 # Commands a script uses only when they are there, with what it does without them. They need not be listed.
 OPTIONAL = {
     "perf": "scripts/bench.sh: BENCH_PERF profiles, skipped when perf is missing (Debian package linux-perf)",
     "git": "scripts/bench.sh: the commit in the report header, '?' without git",
 }
-SHELL_KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case",
-                  "esac", "function", "select", "!", "{", "}", "[[", "]]", "time", "coproc"}
 
 
 def sh_builtins():
+    """bash's builtins and keywords: never commands to look for."""
     out = subprocess.run(["bash", "-c", "compgen -b; compgen -k"], capture_output=True, text=True).stdout
     return set(out.split())
 
@@ -75,7 +74,7 @@ def is_shell(p):
             first = f.readline()
     except OSError:
         return False
-    return first.startswith(b"#!") and b"bash" in first or first.startswith(b"#!/bin/sh")
+    return first.startswith(b"#!") and (b"bash" in first or first.startswith(b"#!/bin/sh"))
 
 
 def rel(p):
@@ -257,7 +256,7 @@ def tokenize(s):
                     toks.append(("SUB", s[j + 2:k]))
                     j = k
                 j += 1
-            word += s[i:j + 1] if word or True else ""
+            word += s[i:j + 1]
             i = j + 1
             continue
         if c == "(" and word.endswith("="):  # array assignment a=(...)
@@ -532,7 +531,7 @@ def main():
     shell_files = [p for p in files(lambda p: not p.endswith((".py", ".md", ".txt", ".yaml", ".c", ".cpp", ".hpp", ".build")))
                    if is_shell(p)]
     local_modules = {os.path.splitext(os.path.basename(p))[0] for p in py_files}
-    ignore = sh_builtins() | SHELL_KEYWORDS | defined_functions(shell_files)
+    ignore = sh_builtins() | defined_functions(shell_files)
 
     modules = {}  # name -> [where]
     for p in py_files:

@@ -12,7 +12,7 @@
 # Environment: TEST_ALL_STEPS (default "deps unit asan lab": the steps to run), LAB_TESTS (lab test names
 # for tests/lab/run.sh, default all), and what tests/lab/run.sh reads (LAB_TEST_TIMEOUT, LAB_VERBOSE).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 steps=" ${TEST_ALL_STEPS:-deps unit asan lab} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 

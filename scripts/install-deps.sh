@@ -1,22 +1,16 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package dprouter needs to build, test, run its lab and benchmark.
+# Installs every Debian 12 package dprouter needs to build, test, run its lab and benchmark: the list is
+# scripts/debian-packages.txt (scripts/check-deps.py checks that the tests need nothing else).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(
-  # build
-  build-essential pkg-config meson ninja-build
-  libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libboost-program-options-dev libgtest-dev libpcap-dev libnuma-dev
-  # lab and benchmark tools
-  iproute2 ethtool iputils-ping iputils-tracepath traceroute tcpdump tshark python3 python3-scapy
-  netcat-openbsd dpdk-doc procps
-  # the lab's net_af_xdp ports: the PMD and the libxdp/libbpf it loads its XDP program with
-  librte-net-af-xdp23 libxdp1 libbpf1
-)
+list="$(dirname "$0")/debian-packages.txt"
+mapfile -t pkgs < <(sed 's/#.*//; s/[[:space:]]//g; /^$/d' "$list")
+((${#pkgs[@]})) || { echo "$0: no packages in $list" >&2; exit 1; }
 missing=()
 for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

@@ -15,9 +15,15 @@
 #   router_start BIN CONFIG [ARGS...]
 #                                run BIN --config COPY ARGS... inside ns R in the background, where COPY
 #                                ($ROUTER_CONFIG) is CONFIG adapted by lab_config; log to $ROUTER_LOG (a
-#                                temp file unless set); wait (bounded) until it answers ping from H1.
+#                                temp file unless set; its pid in $ROUTER_PIDFILE beside it); wait (bounded)
+#                                until it answers ping from H1.
 #                                Returns 1, with the log, when it dies or does not come up (then stops it)
-#   router_reload NEWCONFIG      rewrite $ROUTER_CONFIG from NEWCONFIG, SIGHUP the router
+#   router_reload NEWCONFIG [TIMEOUT]
+#                                rewrite $ROUTER_CONFIG from NEWCONFIG, SIGHUP the router, wait for its verdict;
+#                                0 only when it logged "configuration reloaded" (ROUTER_RELOAD: applied,
+#                                rejected, silent, dead or nofile)
+#   router_reload_refused NEWCONFIG [TIMEOUT]
+#                                the same, 0 only when the router refused the file and still runs
 #   router_stop                  SIGTERM, wait (bounded), return 0 only when it exited with status 0
 #                                (status in $ROUTER_STATUS)
 #   router_alive                 0 while the router started by router_start runs
@@ -49,6 +55,7 @@
 if [[ -z "${DPR_FILE_PREFIX:-}" ]]; then
     if [[ -n "$DPR_LAB_PREFIX" ]]; then DPR_FILE_PREFIX="${DPR_LAB_PREFIX}dprouter-lab"; else DPR_FILE_PREFIX=dprouter-lab; fi
 fi
+: "${DPR_PID_FILE:=/run/${DPR_FILE_PREFIX}.pid}"   # scripts/lab.sh run: the router's pid, for reload/stop
 : "${DPR_LAB_PMD:=af_xdp}"             # af_xdp (as in the configs), af_packet or pcap: see lab_config
 : "${DPR_ROUTER_START_TIMEOUT:=20}"   # seconds until the router must answer ping from H1
 : "${DPR_ROUTER_STOP_TIMEOUT:=10}"    # seconds the router gets to exit after SIGTERM
@@ -57,6 +64,7 @@ ROUTER_PID=""
 ROUTER_CONFIG=""   # the file the running router reads (a private copy; router_reload rewrites it)
 ROUTER_LOG="${ROUTER_LOG:-}"
 ROUTER_STATUS=""
+ROUTER_PIDFILE=""  # router_start writes ROUTER_PID there; router_stop removes it
 
 lab_log() { echo "lab: $*" >&2; }
 
@@ -146,13 +154,15 @@ lab_up() {
 lab_config() {
     local src=$1 dst=$2
     _lab_check_pmd || return 1
+    # perl -p exits 0 on a missing input file and would leave an empty DST behind.
+    [[ -s "$src" ]] || { lab_log "lab_config: $src is missing or empty"; return 1; }
     # The file prefix may be written in flow style (["--file-prefix", "x"]) or block style (- --file-prefix).
     DPR_IF_R1="$DPR_IF_R1" DPR_IF_R2="$DPR_IF_R2" DPR_FILE_PREFIX="$DPR_FILE_PREFIX" DPR_LAB_PMD="$DPR_LAB_PMD" perl -0pe '
         s/iface=r-h1\b/iface=$ENV{DPR_IF_R1}/g;
         s/iface=r-h2\b/iface=$ENV{DPR_IF_R2}/g;
         s/net_(?:af_xdp|af_packet|pcap)(\d+),iface=/net_$ENV{DPR_LAB_PMD}$1,iface=/g;
         s/(["\x27]?--file-prefix["\x27]?\s*(?:,|\n\s*-)\s*)["\x27]?dprouter-lab["\x27]?/$1"$ENV{DPR_FILE_PREFIX}"/g;
-    ' "$src" >"$dst"
+    ' "$src" >"$dst" && [[ -s "$dst" ]]
 }
 
 # DPR_LAB_PMD must be one of the PMDs that attach to an existing kernel interface by name:
@@ -169,6 +179,11 @@ _lab_check_pmd() {
     af_xdp | af_packet | pcap) return 0 ;;
     *) lab_log "DPR_LAB_PMD=$DPR_LAB_PMD: expected af_xdp, af_packet or pcap"; return 1 ;;
     esac
+}
+
+# Does lab_config change anything with this environment (names, file prefix or PMD not the defaults)?
+_lab_config_differs() {
+    [[ "$DPR_IF_R1" != r-h1 || "$DPR_IF_R2" != r-h2 || "$DPR_FILE_PREFIX" != dprouter-lab || "$DPR_LAB_PMD" != af_xdp ]]
 }
 
 router_alive() { [[ -n "$ROUTER_PID" ]] && kill -0 "$ROUTER_PID" 2>/dev/null; }
@@ -204,13 +219,16 @@ router_start() {
     ROUTER_CONFIG=$cfg
     ip netns exec "$DPR_NS_R" "$bin" --config "$cfg" "$@" >>"$ROUTER_LOG" 2>&1 </dev/null &
     ROUTER_PID=$!
-    lab_log "router started: pid $ROUTER_PID, log $ROUTER_LOG"
+    # The pid of this router only (kill -HUP "$(cat FILE)"), never every dprouter on the machine.
+    ROUTER_PIDFILE="${ROUTER_LOG%.log}.pid"
+    echo "$ROUTER_PID" >"$ROUTER_PIDFILE"
+    lab_log "router started: pid $ROUTER_PID (in $ROUTER_PIDFILE), log $ROUTER_LOG"
     local deadline=$((SECONDS + DPR_ROUTER_START_TIMEOUT))
     while ((SECONDS < deadline)); do
         if ! kill -0 "$ROUTER_PID" 2>/dev/null; then
             wait "$ROUTER_PID"; ROUTER_STATUS=$?
             lab_log "router died during startup (exit status $ROUTER_STATUS)"
-            _router_dump_log; ROUTER_PID=""; return 1
+            _router_dump_log; ROUTER_PID=""; rm -f "$ROUTER_PIDFILE"; return 1
         fi
         if ip netns exec "$DPR_NS_H1" ping -c 1 -W 1 -q "$DPR_R1_ADDR" >/dev/null 2>&1; then
             lab_log "router answers ping at $DPR_R1_ADDR"
@@ -225,19 +243,45 @@ router_start() {
 }
 
 # router_reload NEWCONFIG [TIMEOUT]: put NEWCONFIG (adapted like router_start's) in place of the running
-# router's file and send SIGHUP. Returns once the router logged something new (or after TIMEOUT s, default
-# 3); the caller checks the effect.
+# router's file, send SIGHUP and wait (TIMEOUT s, default 5) for the router's verdict in its log. Returns 0
+# only when the router logged "configuration reloaded" and still runs; ROUTER_RELOAD says what happened:
+# applied, rejected ("reload rejected"), silent (no verdict in time), dead, or nofile (NEWCONFIG missing,
+# empty or not copied: nothing was sent).
 router_reload() {
-    local new=$1 timeout=${2:-3}
+    _router_hup "$@"
+    [[ "$ROUTER_RELOAD" == applied ]]
+}
+# router_reload_refused NEWCONFIG [TIMEOUT]: the same, succeeding only when the router refused the file
+# ("reload rejected") and still runs.
+router_reload_refused() {
+    _router_hup "$@"
+    [[ "$ROUTER_RELOAD" == rejected ]]
+}
+ROUTER_RELOAD=""
+_router_hup() {
+    local new=$1 timeout=${2:-5}
+    ROUTER_RELOAD=dead
     router_alive || { lab_log "router_reload: no router running"; return 1; }
-    local before
+    ROUTER_RELOAD=nofile
+    lab_config "$new" "$ROUTER_CONFIG.tmp" && mv "$ROUTER_CONFIG.tmp" "$ROUTER_CONFIG" ||
+        { lab_log "router_reload: cannot install $new as $ROUTER_CONFIG"; return 1; }
+    local before verdict
     before=$(wc -c <"$ROUTER_LOG")
-    lab_config "$new" "$ROUTER_CONFIG.tmp" && mv "$ROUTER_CONFIG.tmp" "$ROUTER_CONFIG" || return 1
+    ROUTER_RELOAD=dead
     kill -HUP "$ROUTER_PID" || return 1
     local deadline=$((SECONDS + timeout))
-    while (($(wc -c <"$ROUTER_LOG") == before)) && ((SECONDS < deadline)); do sleep 0.1; done
-    sleep 0.2
-    router_alive
+    while true; do
+        # The verdict lines of Router::reload (src/control/router.cpp).
+        verdict=$(tail -c +"$((before + 1))" "$ROUTER_LOG" | grep -o -m1 -e "configuration reloaded" -e "reload rejected")
+        case $verdict in
+            "configuration reloaded") ROUTER_RELOAD=applied; break ;;
+            "reload rejected") ROUTER_RELOAD=rejected; break ;;
+        esac
+        router_alive || { ROUTER_RELOAD=dead; lab_log "router_reload: the router died"; return 1; }
+        ((SECONDS < deadline)) || { ROUTER_RELOAD=silent; lab_log "router_reload: no verdict within ${timeout}s"; return 1; }
+        sleep 0.05
+    done
+    router_alive || { ROUTER_RELOAD=dead; return 1; }
 }
 
 # router_stop: SIGTERM and a bounded wait. Returns 0 only when the router exited with status 0; the status
@@ -254,11 +298,13 @@ router_stop() {
         wait "$pid" 2>/dev/null
         ROUTER_STATUS=timeout
         ROUTER_PID=""
+        [[ -n "$ROUTER_PIDFILE" ]] && rm -f "$ROUTER_PIDFILE"
         _router_dump_log
         return 1
     fi
     wait "$pid"; ROUTER_STATUS=$?
     ROUTER_PID=""
+    [[ -n "$ROUTER_PIDFILE" ]] && rm -f "$ROUTER_PIDFILE"
     if [[ "$ROUTER_STATUS" != 0 ]]; then
         lab_log "router exited with status $ROUTER_STATUS after SIGTERM (expected 0)"
         _router_dump_log

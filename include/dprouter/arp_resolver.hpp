@@ -54,7 +54,8 @@ public:
     // Called with new tables before they are published: fills their gateway words from what is known,
     // drops entries that are no longer on a connected subnet, and installs `statics` (addresses with
     // the DPDK port of their interface). Packets held for a next hop that just became static are
-    // released into `out`.
+    // released into `out`. A static entry no longer configured becomes a learnt one due for
+    // confirmation (unicast probes from the next on_timer), so traffic to it never stops.
     struct Static {
         uint32_t addr_be;
         uint16_t port;

@@ -1,6 +1,8 @@
 // Live counters through DPDK telemetry (dpdk-telemetry.py):
 //   /dprouter/stats      per-port rx/tx, every drop reason, every event, ARP resolver figures
-//   /dprouter/neighbors  the neighbour table as the control thread sees it
+//   /dprouter/neighbors  the neighbour table as the control thread sees it, one string per entry:
+//                        "10.2.0.2 02:00:00:00:02:02 reachable static dev wan held 0"
+//   /dprouter/mempools   every mempool's size and objects in use (leak check after traffic)
 // Telemetry callbacks run on DPDK's telemetry thread. Worker counters are read with relaxed loads;
 // everything else is a copy the control thread refreshes under a mutex (control path only).
 #pragma once

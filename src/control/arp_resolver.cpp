@@ -36,18 +36,27 @@ void ArpResolver::unpublish(const Entry& e) {
 void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms,
                          std::vector<rte_mbuf*>& out) {
     tables_ = tables;
-    // Entries that were static but are no longer, or whose address left every connected subnet, go.
+    // Entries whose address left every connected subnet go.
     for (auto it = entries_.begin(); it != entries_.end();) {
         Entry& e = it->second;
-        bool still_static = false;
-        for (const auto& s : statics) still_static |= (s.addr_be == e.addr_be && s.port == e.port);
-        if ((e.is_static && !still_static) || !tables->on_link(e.port, e.addr_be)) {
+        if (!tables->on_link(e.port, e.addr_be)) {
             drop_held(e, stats_.failed_dropped);
             unpublish(e);
             it = entries_.erase(it);
-        } else {
-            ++it;
+            continue;
         }
+        bool still_static = false;
+        for (const auto& s : statics) still_static |= (s.addr_be == e.addr_be && s.port == e.port);
+        if (e.is_static && !still_static) {
+            // No longer configured, but the MAC is the best knowledge there is: forgetting it would
+            // hold (and past kHoldPerNextHop drop) the traffic to this next hop until a broadcast
+            // request is answered. Like a learnt entry whose confirmation is due (RFC 1122 2.3.2.1):
+            // keep forwarding, probe the known MAC by unicast now, expire if nobody answers.
+            e.is_static = false;
+            e.probes = 0;
+            e.next_ms = now_ms;
+        }
+        ++it;
     }
     for (const auto& s : statics) {
         Entry& e = entries_[key(s.addr_be, s.port)];

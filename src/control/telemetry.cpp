@@ -1,5 +1,6 @@
 #include "dprouter/telemetry.hpp"
 
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 namespace dprouter {
@@ -86,20 +87,39 @@ int neighbors_cmd(const char*, const char*, rte_tel_data* out) {
         std::lock_guard lock(g_source->mutex);
         list = g_source->neighbors;
     }
-    rte_tel_data_start_dict(out);
+    // One string per entry: telemetry dictionary keys may only hold [A-Za-z0-9_/] (an address as key
+    // is refused, and the reply came back empty), strings in an array may hold anything printable.
+    rte_tel_data_start_array(out, RTE_TEL_STRING_VAL);
     size_t shown = 0;
     for (const auto& n : list) {
-        if (++shown > RTE_TEL_MAX_DICT_ENTRIES) break;
+        if (++shown > RTE_TEL_MAX_ARRAY_ENTRIES) break;
         char mac[RTE_ETHER_ADDR_FMT_SIZE];
         rte_ether_format_addr(mac, sizeof mac, &n.mac);
         std::string iface = std::to_string(n.port);
         for (const auto& [name, port] : g_source->ports)
             if (port == n.port) iface = name;
-        const std::string value = std::string(mac) + " " + state_name(n.state) + (n.is_static ? " static" : "") +
-                                  " dev " + iface + " held " + std::to_string(n.held);
-        const std::string key = format_ipv4(rte_be_to_cpu_32(n.addr_be));
-        rte_tel_data_add_dict_string(out, key.c_str(), value.c_str());
+        const std::string entry = format_ipv4(rte_be_to_cpu_32(n.addr_be)) + " " + mac + " " + state_name(n.state) +
+                                  (n.is_static ? " static" : "") + " dev " + iface + " held " + std::to_string(n.held);
+        rte_tel_data_add_array_string(out, entry.c_str());
     }
+    return 0;
+}
+
+// Every mempool of the process: its size and how many of its objects are out right now (objects in the
+// per-lcore caches count as available). Once traffic stops, in_use must come back to where it was
+// when the router went idle after start; a pool that stays above that has leaked.
+int mempools_cmd(const char*, const char*, rte_tel_data* out) {
+    rte_tel_data_start_dict(out);
+    rte_mempool_walk(
+        [](rte_mempool* mp, void* arg) {
+            rte_tel_data* p = new_dict();
+            if (p == nullptr) return;
+            rte_tel_data_add_dict_u64(p, "size", mp->size);
+            rte_tel_data_add_dict_u64(p, "available", rte_mempool_avail_count(mp));
+            rte_tel_data_add_dict_u64(p, "in_use", rte_mempool_in_use_count(mp));
+            rte_tel_data_add_dict_container(static_cast<rte_tel_data*>(arg), mp->name, p, 0);
+        },
+        out);
     return 0;
 }
 
@@ -112,6 +132,8 @@ void telemetry_register(TelemetrySource* source) {
     rte_telemetry_register_cmd("/dprouter/stats", stats_cmd,
                                "Router counters: per port, per drop reason, per event, ARP. No parameters.");
     rte_telemetry_register_cmd("/dprouter/neighbors", neighbors_cmd, "Neighbour table. No parameters.");
+    rte_telemetry_register_cmd("/dprouter/mempools", mempools_cmd,
+                               "Every mempool: size, available, in_use (caches count as available). No parameters.");
 }
 
 }  // namespace dprouter

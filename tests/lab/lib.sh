@@ -6,8 +6,11 @@
 #   check_not DESC CMD...      the same, expecting CMD to fail
 #   fail DESC [DETAIL]         record a failure
 #   pass DESC                  record a success
-#   fatal DESC                 record a failure and stop the test (cleanup still runs)
-#   finish                     print the tally, exit 1 if anything failed
+#   fatal DESC                 record a failure and stop the test (cleanup still runs, hooks included)
+#   finish                     run the cleanup, print the tally, exit 1 if anything failed
+#   lab_on_cleanup CMD         have the cleanup run CMD (a string for eval) however the test ends, before
+#                              the lab's namespaces go: extra namespaces, processes, settings of the test.
+#                              Never replace the EXIT trap in a test: finish/fatal clear it.
 #   start_capture NS IF FILE FILTER   tcpdump -w FILE in NS, waits until it listens
 #   stop_capture               stop it (bounded)
 #   sendf NS ARGS...           run tests/lab/send_frames.py in NS with the scapy-capable python
@@ -26,13 +29,22 @@ LAB_FAILS=0
 LAB_PASSES=0
 LAB_NAME=$(basename "$0" .sh)
 CAPTURE_PID=""
+LAB_CLEANUP_HOOKS=()
+LAB_MAIN_PID=$BASHPID
 
 pass() { LAB_PASSES=$((LAB_PASSES + 1)); echo "  ok: $1"; }
 fail() {
     LAB_FAILS=$((LAB_FAILS + 1)); echo "  FAIL: $1"
     if [[ -n "${2:-}" ]]; then printf '%s\n' "$2" | sed 's/^/      | /'; fi
 }
-fatal() { fail "$@"; echo "  (stopping $LAB_NAME early)"; finish; }
+fatal() {
+    fail "$@"
+    # In a subshell ($(...), a pipeline) the test's state is a copy: the cleanup would tear the lab down
+    # under the main shell. Leave with an error there; the main shell sees the failure of the command.
+    if [[ $BASHPID != "$LAB_MAIN_PID" ]]; then echo "  (fatal in a subshell: $1)" >&2; exit 1; fi
+    echo "  (stopping $LAB_NAME early)"
+    finish
+}
 
 # check/check_not run CMD in the current shell (so router_stop & co. keep their state), output to a file.
 check() {
@@ -59,9 +71,14 @@ finish() {
     exit 0
 }
 
+lab_on_cleanup() { LAB_CLEANUP_HOOKS+=("$*"); }
+
 lab_test_cleanup() {
     trap '' INT TERM   # a second signal (timeout(1) sends its group one) must not cut the cleanup short
     stop_capture >/dev/null 2>&1
+    local i
+    for ((i = ${#LAB_CLEANUP_HOOKS[@]} - 1; i >= 0; i--)); do eval "${LAB_CLEANUP_HOOKS[i]}" >/dev/null 2>&1; done
+    LAB_CLEANUP_HOOKS=()
     lab_down >/dev/null 2>&1
     if [[ -n "${LAB_TMP:-}" && -d "$LAB_TMP" && -z "${LAB_KEEP_TMP:-}" ]]; then rm -rf "$LAB_TMP"; fi
 }
@@ -144,6 +161,11 @@ tel_snapshot() {
     echo /dprouter/stats | timeout 10 "$LAB_PY" "$(command -v dpdk-telemetry.py)" -f "$DPR_FILE_PREFIX" >"$1" 2>&1 &&
         grep -q '"/dprouter/stats"' "$1"
 }
+# tel_query CMD: one DPDK telemetry command of the running router (/dprouter/neighbors, /mempool/info,NAME),
+# its JSON reply on stdout.
+tel_query() {
+    echo "$1" | timeout 10 "$LAB_PY" "$(command -v dpdk-telemetry.py)" -f "$DPR_FILE_PREFIX" 2>&1 | grep '^{'
+}
 tel_delta() {
     "$LAB_PY" - "$1" "$2" "$3" <<'PYEOF'
 import json, sys
@@ -175,11 +197,30 @@ expect_delta() {
 }
 
 # Crafted datagrams from h1 (or h2) to the router's MAC: px_h1 --ip 'SCAPY-EXPR' [--save FILE] ...
-px_h1() { sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac "$DPR_R1_MAC" "$@" >/dev/null; }
-px_h2() { sendf "$DPR_NS_H2" pkt --iface "$DPR_IF_H2" --dst-mac "$DPR_R2_MAC" "$@" >/dev/null; }
+# A sender that fails stops the test: "nothing arrived" must never pass because nothing was sent.
+px_h1() { sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac "$DPR_R1_MAC" "$@" >/dev/null || fatal "send_frames.py pkt from $DPR_NS_H1 failed: $*"; }
+px_h2() { sendf "$DPR_NS_H2" pkt --iface "$DPR_IF_H2" --dst-mac "$DPR_R2_MAC" "$@" >/dev/null || fatal "send_frames.py pkt from $DPR_NS_H2 failed: $*"; }
+# sendf_ok NS ARGS...: sendf that stops the test when the sender fails (output discarded).
+sendf_ok() { sendf "$@" >/dev/null || fatal "send_frames.py failed: $*"; }
 
 # cfg_variant DST [cfg_variant.py options]: a variant of the lab config (see tests/lab/cfg_variant.py).
-cfg_variant() { local dst=$1; shift; "$LAB_PY" "$LAB_TEST_DIR/cfg_variant.py" "$LAB_CONFIG" "$dst" "$@"; }
+# Stops the test when the variant cannot be written: a check must never run on a file that is not there.
+cfg_variant() {
+    local dst=$1 out; shift
+    rm -f "$dst"
+    out=$("$LAB_PY" "$LAB_TEST_DIR/cfg_variant.py" "$LAB_CONFIG" "$dst" "$@" 2>&1) && [[ -s "$dst" ]] ||
+        fatal "cfg_variant $dst $*: the variant was not written" "$out"
+}
+# cfg_edit FILE SED-SCRIPT: edit a config variant in place with sed; stops the test when FILE is missing,
+# sed fails or the edit changes nothing.
+cfg_edit() {
+    local file=$1 script=$2 out
+    [[ -s "$file" ]] || fatal "cfg_edit: $file is missing or empty"
+    cp "$file" "$file.orig"
+    out=$(sed -i -e "$script" "$file" 2>&1) || fatal "cfg_edit: sed '$script' $file failed" "$out"
+    if cmp -s "$file" "$file.orig"; then fatal "cfg_edit: sed '$script' changed nothing in $file" "$(cat "$file")"; fi
+    rm -f "$file.orig"
+}
 
 # icmp_check / frag_check: the python checkers (see their docstrings).
 icmp_check() { "$LAB_PY" "$LAB_TEST_DIR/icmp_check.py" "$@"; }

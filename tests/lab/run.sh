@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run every lab test against a router binary:  tests/lab/run.sh build/dprouter [TEST-NAME...]
 # Each tests/lab/test_*.sh gets BIN as $1, builds its own namespaces and removes them. Prints
-# "ok NAME" / "FAIL NAME" per test (a failing test's output above its FAIL line) and finally exactly
-# "N passed, M failed". Exit status 1 when any test failed. Needs root.
+# "ok NAME (S s)" / "FAIL NAME (S s)" per test as it finishes (a failing test's output above its FAIL
+# line), then "checks: K passed, L failed" (the sum of the tests' own "NAME: X passed, Y failed"
+# tallies) and finally exactly "N passed, M failed" (tests). Exit status 1 when any test failed. Needs root.
 #
 # Environment: LAB_TEST_TIMEOUT (seconds per test, default 300), LAB_VERBOSE=1 prints every test's output.
 set -u
@@ -21,7 +22,7 @@ else
     for t in "$here"/test_*.sh; do [[ -e "$t" ]] && tests+=("$t"); done
 fi
 
-passed=0 failed=0
+passed=0 failed=0 cpassed=0 cfailed=0 ctests=0
 out=$(mktemp /tmp/dprouter-lab-run-XXXXXX)
 tpid=""
 trap 'rm -f "$out"' EXIT
@@ -41,17 +42,20 @@ for t in "${tests[@]}"; do
     wait "$tpid"
     rc=$?
     tpid=""
+    tally=$(sed -n "s/^$name: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" "$out" | tail -1)
+    if [[ -n "$tally" ]]; then cpassed=$((cpassed + ${tally% *})) cfailed=$((cfailed + ${tally#* })) ctests=$((ctests + 1)); fi
     if ((rc == 0)); then
         [[ -n "${LAB_VERBOSE:-}" ]] && cat "$out"
-        echo "ok $name"
+        echo "ok $name ($((SECONDS - start)) s${tally:+, ${tally% *} checks})"
         passed=$((passed + 1))
     else
         sed 's/^/    /' "$out"
         ((rc == 124)) && echo "    (timed out after ${timeout_s}s)"
         echo "    (exit status $rc after $((SECONDS - start))s)"
-        echo "FAIL $name"
+        echo "FAIL $name ($((SECONDS - start)) s)"
         failed=$((failed + 1))
     fi
 done
+echo "checks: $cpassed passed, $cfailed failed (in the $ctests of ${#tests[@]} tests that count theirs)"
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -16,12 +16,12 @@ cap="$LAB_TMP/drops.pcap"
 have_tel=0
 if tel_snapshot "$LAB_TMP/tel0.json"; then have_tel=1; elif [[ -z "${LAB_SKIP_TELEMETRY:-}" ]]; then fail "telemetry /dprouter/stats" "$(cat "$LAB_TMP/tel0.json")"; fi
 if start_capture "$DPR_NS_H2" "$DPR_IF_H2" "$cap" "icmp and icmp[icmptype] = icmp-echo"; then
-    sendf "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac 02:00:00:00:99:99 --id $ID_FOREIGN --count 3
-    sendf "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac "$DPR_R1_MAC" --id $ID_CONTROL --count 3
-    sendf "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac "$DPR_R1_MAC" --id $ID_BADSUM --count 3 --bad-checksum
-    sendf "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac "$DPR_R1_MAC" --id $ID_GOODSUM --count 3
+    sendf_ok "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac 02:00:00:00:99:99 --id $ID_FOREIGN --count 3
+    sendf_ok "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac "$DPR_R1_MAC" --id $ID_CONTROL --count 3
+    sendf_ok "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac "$DPR_R1_MAC" --id $ID_BADSUM --count 3 --bad-checksum
+    sendf_ok "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac "$DPR_R1_MAC" --id $ID_GOODSUM --count 3
     # RFC 1812 5.3.4: a unicast datagram in a link-layer broadcast frame is never forwarded.
-    sendf "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac ff:ff:ff:ff:ff:ff --id $ID_BCAST --count 3
+    sendf_ok "$DPR_NS_H1" icmp --iface "$DPR_IF_H1" --dst "$DPR_H2_ADDR" --dst-mac ff:ff:ff:ff:ff:ff --id $ID_BCAST --count 3
     sleep 0.5
     stop_capture
     ids=$(tshark_fields "$cap" -e icmp.ident | tr -d ' ' | sort | uniq -c)

@@ -94,12 +94,12 @@ px_h1 --ip "IP(dst='$H2', ttl=1, id=3002)/ICMP(type=11, code=0)/Raw(bytes(IP(src
 # an unknown ICMP type counts as an error message too (docs/icmp.md)
 px_h1 --ip "IP(dst='$H2', ttl=1, id=3003)/ICMP(type=99, code=0)"
 # TTL 1 in an Ethernet broadcast frame; TTL 1 to a directed broadcast; no route for a broadcast frame
-sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac ff:ff:ff:ff:ff:ff --ip "IP(dst='$H2', ttl=1, id=3004)/UDP(sport=5009, dport=9)" >/dev/null
+sendf_ok "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac ff:ff:ff:ff:ff:ff --ip "IP(dst='$H2', ttl=1, id=3004)/UDP(sport=5009, dport=9)"
 px_h1 --ip "IP(dst='10.2.0.255', ttl=1, id=3005)/UDP(sport=5010, dport=9)"
 px_h1 --ip "IP(dst='10.2.0.255', id=3006)/UDP(sport=5011, dport=9)"
 px_h1 --ip "IP(dst='255.255.255.255', id=3007)/UDP(sport=5012, dport=9)"
 px_h1 --ip "IP(dst='224.1.1.1', ttl=1, id=3008)/UDP(sport=5013, dport=9)"
-sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac 01:00:5e:01:01:01 --ip "IP(dst='192.0.2.9', id=3009)/UDP(sport=5014, dport=9)" >/dev/null
+sendf_ok "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac 01:00:5e:01:01:01 --ip "IP(dst='192.0.2.9', id=3009)/UDP(sport=5014, dport=9)"
 # control: an echo request (a query, not an error) with TTL 1 does get time exceeded
 px_h1 --save "$LAB_TMP/ctl.hex" --ip "IP(dst='$H2', ttl=1, id=3010)/ICMP(type=8, id=3010)"
 stop_capture

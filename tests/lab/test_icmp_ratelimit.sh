@@ -19,7 +19,7 @@ flood_round() {
     local ppid=$!
     local out
     out=$(sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac "$DPR_R1_MAC" --repeat $N --spread "$spread" \
-        --ip "IP(dst='$H2', ttl=1)/UDP(sport=7100, dport=33434)/Raw(b'f'*32)" 2>&1)
+        --ip "IP(dst='$H2', ttl=1)/UDP(sport=7100, dport=33434)/Raw(b'f'*32)" 2>&1) || fatal "flood sender failed" "$out"
     elapsed=$(sed -n 's/^elapsed //p' <<<"$out")
     wait $ppid
     sleep 0.5
@@ -64,7 +64,7 @@ check "router stops cleanly on SIGTERM (exit 0)" router_stop
 # --- global: 20/s, burst 5, per destination out of the way ----------------------------------------
 cfg="$LAB_TMP/lab-global.yaml"
 cfg_variant "$cfg" --mtu wan=1300 --rate global 20 5 --rate per_destination 100000 100000
-in_h2 ip link set "$DPR_IF_H2" mtu 1300
+in_h2 ip link set "$DPR_IF_H2" mtu 1300 || fatal "set h2 mtu 1300"
 ROUTER_LOG="$LAB_TMP/router-global.log"
 lab_test_router "$cfg"
 check "warm-up ping h1 -> h2" ping_ok "$DPR_NS_H1" "$H2" 2

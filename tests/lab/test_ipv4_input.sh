@@ -11,18 +11,12 @@ source "$(dirname "$0")/lib.sh"
 lab_test_init "$@"
 
 cfg="$LAB_TMP/lab-all-via-h2.yaml"
-/usr/bin/python3 - "$LAB_CONFIG" "$cfg" "$DPR_H2_ADDR" <<'PY'
-import sys, yaml
-c = yaml.safe_load(open(sys.argv[1]))
-c.setdefault("routes", []).append({"prefix": "0.0.0.0/1", "via": sys.argv[3]})
-c["routes"].append({"prefix": "128.0.0.0/1", "via": sys.argv[3]})
-yaml.safe_dump(c, open(sys.argv[2], "w"), sort_keys=False)
-PY
+cfg_variant "$cfg" --route "0.0.0.0/1 via $DPR_H2_ADDR" --route "128.0.0.0/1 via $DPR_H2_ADDR"
 lab_test_router "$cfg"
 check "warm-up ping h1 -> h2" ping_ok "$DPR_NS_H1" "$DPR_H2_ADDR" 2
 check "warm-up ping h2 -> h1" ping_ok "$DPR_NS_H2" "$DPR_H1_ADDR" 2
 
-px() { sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac "$DPR_R1_MAC" "$@"; }
+px() { sendf "$DPR_NS_H1" pkt --iface "$DPR_IF_H1" --dst-mac "$DPR_R1_MAC" "$@" || fatal "send_frames.py pkt failed: $*"; }
 H2=$DPR_H2_ADDR
 E="ICMP(type=8, id=77)/Raw(b'dprouter-lab-payload')"
 

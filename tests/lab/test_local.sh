@@ -31,7 +31,7 @@ else
 fi
 
 # ARP through the kernel: flush, ping, look at the neighbour entry.
-in_h1 ip neigh flush dev "$DPR_IF_H1"
+in_h1 ip neigh flush dev "$DPR_IF_H1" || fatal "ip neigh flush on h1"
 check "h1 pings $DPR_R1_ADDR after neighbour flush" ping_ok "$DPR_NS_H1" "$DPR_R1_ADDR" 2
 neigh=$(in_h1 ip neigh show "$DPR_R1_ADDR" dev "$DPR_IF_H1")
 if grep -Eq "lladdr $DPR_R1_MAC (REACHABLE|STALE|DELAY|PROBE)" <<<"$neigh"; then
@@ -39,7 +39,7 @@ if grep -Eq "lladdr $DPR_R1_MAC (REACHABLE|STALE|DELAY|PROBE)" <<<"$neigh"; then
 else
     fail "h1 neighbour entry for $DPR_R1_ADDR should be lladdr $DPR_R1_MAC REACHABLE/STALE/DELAY" "$neigh"
 fi
-in_h2 ip neigh flush dev "$DPR_IF_H2"
+in_h2 ip neigh flush dev "$DPR_IF_H2" || fatal "ip neigh flush on h2"
 check "h2 pings $DPR_R2_ADDR after neighbour flush" ping_ok "$DPR_NS_H2" "$DPR_R2_ADDR" 2
 neigh=$(in_h2 ip neigh show "$DPR_R2_ADDR" dev "$DPR_IF_H2")
 if grep -Eq "lladdr $DPR_R2_MAC (REACHABLE|STALE|DELAY|PROBE)" <<<"$neigh"; then

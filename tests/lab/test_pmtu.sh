@@ -8,7 +8,7 @@ set -u
 source "$(dirname "$0")/lib.sh"
 lab_test_init "$@"
 MTU=1300
-in_h2 ip link set "$DPR_IF_H2" mtu $MTU   # one link, one MTU: the router sets r-h2 to 1300 as well
+in_h2 ip link set "$DPR_IF_H2" mtu $MTU || fatal "set h2 mtu $MTU"   # one link, one MTU: the router sets r-h2 to 1300 as well
 cfg="$LAB_TMP/lab-mtu.yaml"
 cfg_variant "$cfg" --mtu wan=$MTU
 lab_test_router "$cfg"
@@ -79,12 +79,12 @@ tcp_copy() {  # FROM-NS TO-NS TO-ADDR
 check "TCP 400 kB h2 -> h1 across the $MTU link, intact" tcp_copy "$DPR_NS_H2" "$DPR_NS_H1" "$H1"
 # For PMTUD proper, h2 must advertise an MSS above the path MTU: give h2-eth0 1500 for a moment (only
 # h2's small ACKs cross the wan towards the router, so the mismatch does not matter in this direction).
-in_h2 ip link set "$DPR_IF_H2" mtu 1500
+in_h2 ip link set "$DPR_IF_H2" mtu 1500 || fatal "set h2 mtu 1500"
 in_h1 ip route flush cache >/dev/null 2>&1
 check "TCP 400 kB h1 -> h2 (MSS 1460, DF) through the $MTU hop: PMTUD, intact" tcp_copy "$DPR_NS_H1" "$DPR_NS_H2" "$H2"
 out=$(in_h1 ip route get "$H2" 2>&1)
 grep -q "mtu $MTU" <<<"$out" && pass "after the transfer, h1's route to h2 has mtu $MTU" || fail "after TCP with MSS 1460, expected h1 to cache mtu $MTU" "$out"
-in_h2 ip link set "$DPR_IF_H2" mtu $MTU
+in_h2 ip link set "$DPR_IF_H2" mtu $MTU || fatal "set h2 mtu $MTU"
 check "router stops cleanly on SIGTERM (exit 0)" router_stop
 
 finish

@@ -8,7 +8,7 @@ set -u
 source "$(dirname "$0")/lib.sh"
 lab_test_init "$@"
 GW=10.1.0.50
-in_h1 ip addr add "$GW/24" dev "$DPR_IF_H1"
+in_h1 ip addr add "$GW/24" dev "$DPR_IF_H1" || fatal "add $GW to h1"
 cfg="$LAB_TMP/lab-redirect.yaml"
 cfg_variant "$cfg" --route "10.99.0.0/16 via $GW" --route "198.51.100.0/24 via $GW"
 lab_test_router "$cfg"

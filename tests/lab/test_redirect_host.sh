@@ -12,28 +12,33 @@ H3=10.1.0.3
 FAR=10.99.0.1
 H1=$DPR_H1_ADDR R1=$DPR_R1_ADDR
 cleanup_h3() { ip netns del "$NS_H3" 2>/dev/null || true; }
-trap 'cleanup_h3; lab_test_cleanup' EXIT
+lab_on_cleanup cleanup_h3   # also when the test stops early (fatal)
 
 # The lan segment becomes a bridge in h1's namespace: h1's address moves to the bridge, h3 hangs off it.
-in_h1 ip addr flush dev "$DPR_IF_H1"
-in_h1 ip link add br0 type bridge
-in_h1 ip link set br0 address "$DPR_H1_MAC"
-in_h1 ip link set "$DPR_IF_H1" master br0
-in_h1 ip link set br0 up
-in_h1 ip addr add "$H1/24" dev br0
-in_h1 ip route add default via "$R1" dev br0
-in_h1 sysctl -qw net.ipv4.conf.all.accept_redirects=1 net.ipv4.conf.br0.accept_redirects=1
-ip netns add "$NS_H3"
-ip link add h3-eth0 netns "$NS_H3" type veth peer name br-h3 netns "$DPR_NS_H1"
-in_h1 ip link set br-h3 master br0
-in_h1 ip link set br-h3 up
-for ns_if in "$NS_H3:h3-eth0" "$DPR_NS_H1:br-h3"; do
-    ip netns exec "${ns_if%%:*}" ethtool -K "${ns_if#*:}" rx off tx off tso off gso off gro off >/dev/null 2>&1
-done
-ip netns exec "$NS_H3" ip link set lo up
-ip netns exec "$NS_H3" ip link set h3-eth0 up
-ip netns exec "$NS_H3" ip addr add "$H3/24" dev h3-eth0
-ip netns exec "$NS_H3" ip addr add "$FAR/32" dev lo   # h3 is the far network's gateway (and host)
+setup_h3() {
+    in_h1 ip addr flush dev "$DPR_IF_H1" &&
+    in_h1 ip link add br0 type bridge &&
+    in_h1 ip link set br0 address "$DPR_H1_MAC" &&
+    in_h1 ip link set "$DPR_IF_H1" master br0 &&
+    in_h1 ip link set br0 up &&
+    in_h1 ip addr add "$H1/24" dev br0 &&
+    in_h1 ip route add default via "$R1" dev br0 &&
+    in_h1 sysctl -qw net.ipv4.conf.all.accept_redirects=1 net.ipv4.conf.br0.accept_redirects=1 &&
+    ip netns add "$NS_H3" &&
+    ip link add h3-eth0 netns "$NS_H3" type veth peer name br-h3 netns "$DPR_NS_H1" &&
+    in_h1 ip link set br-h3 master br0 &&
+    in_h1 ip link set br-h3 up || return 1
+    local ns_if
+    for ns_if in "$NS_H3:h3-eth0" "$DPR_NS_H1:br-h3"; do
+        ip netns exec "${ns_if%%:*}" ethtool -K "${ns_if#*:}" rx off tx off tso off gso off gro off >/dev/null 2>&1
+    done
+    ip netns exec "$NS_H3" ip link set lo up &&
+    ip netns exec "$NS_H3" ip link set h3-eth0 up &&
+    ip netns exec "$NS_H3" ip addr add "$H3/24" dev h3-eth0 &&
+    ip netns exec "$NS_H3" ip addr add "$FAR/32" dev lo   # h3 is the far network's gateway (and host)
+}
+cleanup_h3   # left over by a run that was killed (the name carries our prefix, so it is ours)
+out=$(setup_h3 2>&1) || fatal "set up h3 ($NS_H3) on a bridge with h1" "$out"
 
 cfg="$LAB_TMP/lab-redirect-host.yaml"
 cfg_variant "$cfg" --route "10.99.0.0/16 via $H3"

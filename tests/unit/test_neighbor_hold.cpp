@@ -372,6 +372,35 @@ TEST_F(NeighborHold, StaticNeighbourConfiguredDuringResolutionReleasesHeldPacket
     EXPECT_TRUE(same_bytes(out[1].bytes, forwarded(kH3Addr, 2, kH3Mac)));
 }
 
+// A reload that drops a static neighbour must not stop the traffic to it (the lab's reload-under-load
+// test lost ~20 datagrams a reload this way): the entry stays reachable with its MAC, is confirmed by
+// unicast at once, and expires like a learnt one when nobody answers.
+TEST_F(NeighborHold, StaticNeighbourRemovedByReloadKeepsForwardingWhileConfirmed) {
+    h().add_static_neighbor(kH3Addr, kWanPort, kH3Mac);
+    h().set_static_neighbors({{to_be(kH1Addr), kLanPort, to_ether(kH1Mac)}}, 1000);
+    const auto info = h().resolver_entry(kH3Addr, kWanPort);
+    ASSERT_TRUE(info.has_value()) << "the entry was forgotten";
+    EXPECT_FALSE(info->is_static);
+    EXPECT_EQ(info->state, NeighborState::reachable);
+
+    send(kH3Addr, 1);
+    expect_single(h().take_emitted(), kWanPort, forwarded(kH3Addr, 1, kH3Mac));
+    EXPECT_EQ(h().held_in_ring(), 0u);
+    expect_single(h().control(1000), kWanPort, unicast_request(kH3Addr, kH3Mac));
+    reply_from(kH3Addr, kH3Mac);
+    EXPECT_TRUE(h().control(1001).empty());
+    send(kH3Addr, 2);
+    expect_single(h().take_emitted(), kWanPort, forwarded(kH3Addr, 2, kH3Mac));
+    EXPECT_EQ(stats().expired, 0u);
+
+    // Unanswered confirmations: gone after the usual three probes.
+    for (uint64_t i = 0; i < 3; ++i)
+        expect_single(h().control(1001 + kNeighborReachableMs + i * kArpRetryMs), kWanPort, unicast_request(kH3Addr, kH3Mac));
+    EXPECT_TRUE(h().control(1001 + kNeighborReachableMs + 3 * kArpRetryMs).empty());
+    EXPECT_EQ(stats().expired, 1u);
+    EXPECT_FALSE(h().resolver_entry(kH3Addr, kWanPort).has_value());
+}
+
 // Learned entries are confirmed by unicast after kNeighborReachableMs, 3 probes kArpRetryMs apart,
 // then removed; forwarding carries on meanwhile.
 TEST_F(NeighborHold, ReachableEntryReprobedByUnicastThenExpired) {

@@ -728,8 +728,12 @@ TEST_F(Pipeline, HoldsPacketForUnresolvedConnectedHost) {
 }
 
 TEST_F(Pipeline, HoldsPacketForUnresolvedGateway) {
-    // Only H1 is known; the gateway is not.
+    // Only H1 is known; the gateway is not: no longer static, it is a learnt entry whose unicast
+    // confirmations go unanswered until it expires.
     h().set_static_neighbors({{to_be(kH1Addr), kLanPort, to_ether(kH1Mac)}});
+    for (uint64_t t = 0; t <= 3 * dprouter::kArpRetryMs; t += dprouter::kArpRetryMs) h().control(t);
+    h().take_emitted();  // the probes
+    ASSERT_FALSE(h().neighbor(kGatewayAddr, kWanPort).has_value());
     const Ipv4Fields ip = from_h1(ipv4(10, 99, 200, 1), 9);
     const Bytes l4 = udp_for(ip);
     h().receive(kLanPort, lan_frame(ip, l4));

@@ -32,6 +32,8 @@ inline constexpr double max_icmp_burst = 1e6;
 // an alias as often as it is used, so aliases are counted and the nodes they add are bounded.
 inline constexpr std::size_t max_alias_uses = 1000;
 inline constexpr std::size_t max_alias_nodes = 10000;  // nodes aliases may add beyond those written
+// A route-list file (`routes_file:`) of at most 1 GiB: about 30 million routes.
+inline constexpr unsigned long long max_routes_file_bytes = 1ull << 30;
 // `--check` and the log print the first errors (by position) and then how many more there were.
 inline constexpr std::size_t max_errors_reported = 100;
 }  // namespace config_limits
@@ -130,7 +132,7 @@ struct ConfigError {
     SourcePos pos;
     std::string message;
     // "FILE:LINE:COLUMN: error: MESSAGE" on one line: control characters in the message (a value
-    // quoted from the file may hold a newline) are escaped as \n, \t, \xHH.
+    // quoted from the file may hold a newline) are escaped as \xNN.
     std::string to_string() const;
 };
 

@@ -29,7 +29,9 @@ struct CheckOutcome {
 };
 
 // Parses and validates `path` in a bounded child. `stop` (may be null) is polled while waiting:
-// when it becomes true the child is killed and the outcome is `stopped`.
-CheckOutcome check_config_bounded(const std::string& path, const std::atomic<bool>* stop = nullptr);
+// when it becomes true the child is killed and the outcome is `stopped`. `limits` (tests) replaces
+// check_limits_for(size of the file).
+CheckOutcome check_config_bounded(const std::string& path, const std::atomic<bool>* stop = nullptr,
+                                  const CheckLimits* limits = nullptr);
 
 }  // namespace dprouter

@@ -95,11 +95,12 @@ CheckLimits check_limits_for(std::size_t file_bytes) {
     return l;
 }
 
-CheckOutcome check_config_bounded(const std::string& path, const std::atomic<bool>* stop) {
+CheckOutcome check_config_bounded(const std::string& path, const std::atomic<bool>* stop,
+                                  const CheckLimits* limits_override) {
     CheckOutcome outcome;
     struct stat st {};
     const std::size_t size = ::stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
-    const CheckLimits limits = check_limits_for(size);
+    const CheckLimits limits = limits_override ? *limits_override : check_limits_for(size);
 
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {

@@ -1,6 +1,5 @@
 // Error messages: one line each, bounded in number.
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -12,22 +11,16 @@ namespace dprouter {
 
 namespace {
 
-// A message quotes values from the file; a newline or NUL there must not break the one-line form.
+// A message quotes values from the file (and yaml-cpp quotes the offending character in some of
+// its own): a newline or NUL there must not break the one-line form, so control bytes become \xNN.
 void append_escaped(std::string& out, const std::string& text) {
+    constexpr char kHex[] = "0123456789abcdef";
     for (char ch : text) {
         const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\x%02x", c);
-                out += buf;
-            } else {
-                out += ch;
-            }
+        if (c >= 0x20 && c != 0x7f) {
+            out += ch;
+        } else {
+            out += {'\\', 'x', kHex[c >> 4], kHex[c & 0x0f]};
         }
     }
 }

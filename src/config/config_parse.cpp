@@ -6,6 +6,7 @@
 // because half-parsed items would otherwise produce follow-on errors that only confuse.
 //
 // Every problem is collected rather than thrown, so one run of `--check` lists all of them.
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -530,6 +531,16 @@ static std::string resolve_beside(const std::string& config_file, const std::str
     return slash == std::string::npos ? path : config_file.substr(0, slash + 1) + path;
 }
 
+// Only a regular file of sane size: "/dev/zero" or a FIFO would never end.
+static std::optional<std::string> route_list_unusable(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;  // read_whole_file says why
+    if (!S_ISREG(st.st_mode)) return std::string("is not a regular file");
+    if (static_cast<unsigned long long>(st.st_size) > config_limits::max_routes_file_bytes)
+        return "is larger than " + std::to_string(config_limits::max_routes_file_bytes >> 20) + " MiB";
+    return std::nullopt;
+}
+
 ConfigResult parse_config_text(const std::string& text, const std::string& file) {
     ConfigResult result;
     result.config.file = file;
@@ -563,7 +574,9 @@ ConfigResult parse_config_text(const std::string& text, const std::string& file)
     if (!cfg.routes_file.empty()) {
         cfg.routes_file = resolve_beside(file, cfg.routes_file);
         std::string list;
-        if (auto why = read_whole_file(cfg.routes_file, list))
+        if (auto why = route_list_unusable(cfg.routes_file))
+            errors.add(file, routes_file_pos, "routes_file '" + cfg.routes_file + "' " + *why);
+        else if (auto why = read_whole_file(cfg.routes_file, list))
             errors.add(file, routes_file_pos, "cannot read routes_file '" + cfg.routes_file + "': " + *why);
         else
             parse_route_list(list, cfg.routes_file, cfg.routes, errors);

@@ -1,6 +1,7 @@
 #include "dprouter/arp_resolver.hpp"
 
 #include <cstring>
+#include <unordered_set>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
@@ -36,11 +37,12 @@ void ArpResolver::unpublish(const Entry& e) {
 void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms,
                          std::vector<rte_mbuf*>& out) {
     tables_ = tables;
+    std::unordered_set<uint64_t> static_keys;  // a set, not a scan per entry: both may be large
+    for (const auto& s : statics) static_keys.insert(key(s.addr_be, s.port));
     // Entries that were static but are no longer, or whose address left every connected subnet, go.
     for (auto it = entries_.begin(); it != entries_.end();) {
         Entry& e = it->second;
-        bool still_static = false;
-        for (const auto& s : statics) still_static |= (s.addr_be == e.addr_be && s.port == e.port);
+        const bool still_static = static_keys.contains(it->first);
         if ((e.is_static && !still_static) || !tables->on_link(e.port, e.addr_be)) {
             drop_held(e, stats_.failed_dropped);
             unpublish(e);

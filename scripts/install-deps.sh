@@ -9,6 +9,7 @@ pkgs=(
   # lab and benchmark tools
   iproute2 ethtool iputils-ping iputils-tracepath traceroute tcpdump tshark python3 python3-scapy
   netcat-openbsd dpdk-doc procps
+  time  # /usr/bin/time: peak RSS of --check in scripts/bench-tables.sh
 )
 missing=()
 for p in "${pkgs[@]}"; do

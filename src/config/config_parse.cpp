@@ -7,7 +7,7 @@
 //
 // Every problem is collected rather than thrown, so one run of `--check` lists all of them.
 #include <sys/stat.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
 
 #include <algorithm>
 #include <cctype>
@@ -29,23 +29,21 @@
 #include "dprouter/config.hpp"
 #include "error_sink.hpp"
 #include "route_list.hpp"
-#include "yaml_prescan.hpp"
+#include "yaml_tree.hpp"
 
 namespace dprouter {
 
 namespace {
 
-// yaml-cpp marks are 0-based; editors and compilers count from 1.
-SourcePos to_pos(const YAML::Mark& m) {
-    if (m.line < 0 || m.column < 0) return SourcePos{1, 1};
-    return SourcePos{m.line + 1, m.column + 1};
-}
+using yaml::Node;
+
+SourcePos to_pos(const YAML::Mark& m) { return source_pos(m); }
 
 // One key/value pair of a mapping. The key is kept because an empty value (`mtu:`) has no
 // useful mark of its own: yaml-cpp places it at the next token, often on the following line.
 struct Entry {
-    YAML::Node key;
-    YAML::Node value;
+    Node key;
+    Node value;
 
     std::string name() const { return key.Scalar(); }
     SourcePos pos() const { return to_pos(value.IsNull() ? key.Mark() : value.Mark()); }
@@ -60,24 +58,24 @@ const Entry* find(const Entries& entries, std::string_view key) {
 
 // A quoted scalar ("68") or an explicit !!str is a string in YAML even when it looks like a
 // number, so numbers and booleans must be written plain.
-bool is_text(const YAML::Node& n) { return n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str"; }
+bool is_text(const Node& n) { return n.IsText(); }
 
 class Parser {
 public:
     Parser(const std::string& file, ErrorSink& errors) : file_(file), errors_(errors) {}
 
-    void parse_document(const YAML::Node& root, Config& cfg);
+    void parse_document(const Node& root, Config& cfg);
     SourcePos routes_file_pos;  // where `routes_file:` was written, for "cannot read" messages
 
 private:
     void error(SourcePos pos, std::string message) {
         errors_.add(file_, pos, std::move(message));
     }
-    void error(const YAML::Node& n, std::string message) { error(to_pos(n.Mark()), std::move(message)); }
+    void error(const Node& n, std::string message) { error(to_pos(n.Mark()), std::move(message)); }
 
-    Entries read_map(const YAML::Node& map, std::string_view context,
+    Entries read_map(const Node& map, std::string_view context,
                      std::initializer_list<std::string_view> allowed);
-    void require(const Entries& entries, const YAML::Node& map, std::string_view context,
+    void require(const Entries& entries, const Node& map, std::string_view context,
                  std::initializer_list<std::string_view> keys);
 
     std::optional<std::string> read_string(const Entry& e);
@@ -88,17 +86,17 @@ private:
     std::optional<bool> read_bool(const Entry& e);
     std::optional<Ipv4> read_ipv4(const Entry& e);
     std::optional<MacAddr> read_mac(const Entry& e);
-    std::optional<Ipv4Prefix> read_prefix(const YAML::Node& n, std::string_view noun);
+    std::optional<Ipv4Prefix> read_prefix(const Node& n, std::string_view noun);
 
     // Lists that may be absent or written empty (`routes:`) are fine; anything but a list is not.
     bool is_list_or_empty(const Entry& e);
 
     void parse_dpdk(const Entry& e, DpdkConfig& dpdk);
     void parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out);
-    void parse_interface(const YAML::Node& n, std::vector<InterfaceConfig>& out);
+    void parse_interface(const Node& n, std::vector<InterfaceConfig>& out);
     void parse_addresses(const Entry& e, InterfaceConfig& ifc);
-    void parse_route(const YAML::Node& n, std::vector<RouteConfig>& out);
-    void parse_neighbor(const YAML::Node& n, std::vector<NeighborConfig>& out);
+    void parse_route(const Node& n, std::vector<RouteConfig>& out);
+    void parse_neighbor(const Node& n, std::vector<NeighborConfig>& out);
     void parse_icmp(const Entry& e, IcmpConfig& icmp);
     void parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket);
     void parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc);
@@ -111,12 +109,12 @@ private:
 
 // Reports unknown, duplicate and non-string keys, and returns the first occurrence of each
 // allowed key. yaml-cpp keeps duplicate keys, so they are caught here rather than lost.
-Entries Parser::read_map(const YAML::Node& map, std::string_view context,
+Entries Parser::read_map(const Node& map, std::string_view context,
                          std::initializer_list<std::string_view> allowed) {
     const std::string where = context == "top level" ? "at top level" : "in " + std::string(context);
     Entries entries;
     for (const auto& kv : map) {
-        const YAML::Node& key = kv.first;
+        const Node& key = kv.first;
         if (!key.IsScalar()) {
             error(key, "keys " + where + " must be strings");
             continue;
@@ -132,7 +130,7 @@ Entries Parser::read_map(const YAML::Node& map, std::string_view context,
     return entries;
 }
 
-void Parser::require(const Entries& entries, const YAML::Node& map, std::string_view context,
+void Parser::require(const Entries& entries, const Node& map, std::string_view context,
                      std::initializer_list<std::string_view> keys) {
     for (std::string_view key : keys) {
         if (!find(entries, key))
@@ -201,11 +199,8 @@ bool Parser::read_non_negative(const Entry& e, double& out, double max) {
 
 std::optional<bool> Parser::read_bool(const Entry& e) {
     if (!has_value(e)) return std::nullopt;
-    bool v = false;
-    if (!e.value.IsScalar() || is_text(e.value) || !YAML::convert<bool>::decode(e.value, v)) {
-        error(e.pos(), e.name() + " must be true or false");
-        return std::nullopt;
-    }
+    const std::optional<bool> v = e.value.IsScalar() && !is_text(e.value) ? yaml::parse_bool(e.value.Scalar()) : std::nullopt;
+    if (!v) error(e.pos(), e.name() + " must be true or false");
     return v;
 }
 
@@ -226,7 +221,7 @@ std::optional<MacAddr> Parser::read_mac(const Entry& e) {
 }
 
 // `noun` names the thing in messages: "address" for interface addresses, "prefix" for routes.
-std::optional<Ipv4Prefix> Parser::read_prefix(const YAML::Node& n, std::string_view noun) {
+std::optional<Ipv4Prefix> Parser::read_prefix(const Node& n, std::string_view noun) {
     if (!n.IsScalar()) {
         error(n, std::string(noun) + " must be a string like 10.1.0.0/24");
         return std::nullopt;
@@ -243,7 +238,7 @@ bool Parser::is_list_or_empty(const Entry& e) {
     return false;
 }
 
-void Parser::parse_document(const YAML::Node& root, Config& cfg) {
+void Parser::parse_document(const Node& root, Config& cfg) {
     if (!root.IsMap()) {
         error(root, "top level must be a mapping");
         return;
@@ -313,7 +308,7 @@ void Parser::parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out)
     for (const auto& item : e.value) parse_interface(item, out);
 }
 
-void Parser::parse_interface(const YAML::Node& n, std::vector<InterfaceConfig>& out) {
+void Parser::parse_interface(const Node& n, std::vector<InterfaceConfig>& out) {
     if (!n.IsMap()) {
         error(n, "each interface must be a mapping");
         return;
@@ -406,7 +401,7 @@ void Parser::parse_addresses(const Entry& e, InterfaceConfig& ifc) {
     }
 }
 
-void Parser::parse_route(const YAML::Node& n, std::vector<RouteConfig>& out) {
+void Parser::parse_route(const Node& n, std::vector<RouteConfig>& out) {
     if (!n.IsMap()) {
         error(n, "each route must be a mapping");
         return;
@@ -448,7 +443,7 @@ void Parser::parse_route(const YAML::Node& n, std::vector<RouteConfig>& out) {
     out.push_back(route);
 }
 
-void Parser::parse_neighbor(const YAML::Node& n, std::vector<NeighborConfig>& out) {
+void Parser::parse_neighbor(const Node& n, std::vector<NeighborConfig>& out) {
     if (!n.IsMap()) {
         error(n, "each neighbor must be a mapping");
         return;
@@ -547,20 +542,16 @@ ConfigResult parse_config_text(const std::string& text, const std::string& file)
     ErrorSink errors;
     SourcePos routes_file_pos;
     try {
-        // yaml-cpp 0.7.0 has inputs it cannot get past (its issue 1040: "," loops forever in
-        // LoadAll); the pre-scan stops at those, at documents beyond the first and at alias bombs,
-        // and only a file that passed it is loaded, as one document.
-        if (auto problem = prescan_yaml(text)) {
-            errors.add(file, problem->pos, problem->message);
+        // Not YAML::LoadAll, which loops forever on "," (yaml-cpp issue 1040): see yaml_tree.hpp.
+        const yaml::Document doc = yaml::load(text);
+        if (doc.problem) {
+            errors.add(file, doc.problem->first, doc.problem->second);
+        } else if (doc.root.IsNull()) {
+            errors.add(file, SourcePos{1, 1}, "missing required key 'interfaces'");
         } else {
-            const YAML::Node root = YAML::Load(text);
-            if (!root || root.IsNull()) {
-                errors.add(file, SourcePos{1, 1}, "missing required key 'interfaces'");
-            } else {
-                Parser parser(file, errors);
-                parser.parse_document(root, result.config);
-                routes_file_pos = parser.routes_file_pos;
-            }
+            Parser parser(file, errors);
+            parser.parse_document(doc.root, result.config);
+            routes_file_pos = parser.routes_file_pos;
         }
     } catch (const YAML::Exception& e) {
         // Syntax errors (YAML::ParserException) and anything else yaml-cpp throws carry a mark.

@@ -7,6 +7,7 @@
 //
 // Every problem is collected rather than thrown, so one run of `--check` lists all of them.
 #include <sys/stat.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/exceptions.h>
 
 #include <algorithm>
@@ -553,6 +554,8 @@ ConfigResult parse_config_text(const std::string& text, const std::string& file)
             parser.parse_document(doc.root, result.config);
             routes_file_pos = parser.routes_file_pos;
         }
+    } catch (const YAML::DeepRecursion& e) {
+        errors.add(file, to_pos(e.mark), "nested more than " + std::to_string(e.depth() - 1) + " levels deep");
     } catch (const YAML::Exception& e) {
         // Syntax errors (YAML::ParserException) and anything else yaml-cpp throws carry a mark.
         errors.add(file, to_pos(e.mark), e.msg);

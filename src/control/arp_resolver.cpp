@@ -1,6 +1,7 @@
 #include "dprouter/arp_resolver.hpp"
 
 #include <cstring>
+#include <unordered_set>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
@@ -36,6 +37,8 @@ void ArpResolver::unpublish(const Entry& e) {
 void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms,
                          std::vector<rte_mbuf*>& out) {
     tables_ = tables;
+    std::unordered_set<uint64_t> static_keys;  // a set, not a scan per entry: both may be large
+    for (const auto& s : statics) static_keys.insert(key(s.addr_be, s.port));
     // Entries whose address left every connected subnet go.
     for (auto it = entries_.begin(); it != entries_.end();) {
         Entry& e = it->second;
@@ -45,9 +48,7 @@ void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uin
             it = entries_.erase(it);
             continue;
         }
-        bool still_static = false;
-        for (const auto& s : statics) still_static |= (s.addr_be == e.addr_be && s.port == e.port);
-        if (e.is_static && !still_static) {
+        if (e.is_static && !static_keys.contains(it->first)) {
             // No longer configured, but the MAC is the best knowledge there is: forgetting it would
             // hold (and past kHoldPerNextHop drop) the traffic to this next hop until a broadcast
             // request is answered. Like a learnt entry whose confirmation is due (RFC 1122 2.3.2.1):

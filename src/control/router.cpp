@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/ports.hpp"
 #include "dprouter/rings.hpp"
@@ -140,7 +141,11 @@ void Router::setup() {
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
     }
 
+    const uint64_t build_start = now_ms();
     Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
+    // Big tables take a while (rte_lpm_add is quadratic per prefix length: docs/benchmarking.md).
+    DPR_LOG(INFO, "tables built in %lu ms: %u prefixes, %u next hops\n",
+            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops);
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     tables_.store(t, std::memory_order_release);
@@ -177,13 +182,13 @@ void Router::run(const std::atomic<bool>& stop, std::atomic<bool>& reload_reques
         if (rte_eal_remote_launch(worker_main, &s, worker_lcores_[w]) != 0)
             throw std::runtime_error("cannot launch worker on lcore " + std::to_string(worker_lcores_[w]));
     }
-    DPR_LOG(INFO, "forwarding: %zu interfaces, %u workers, %u routes and addresses\n", port_of_.size(), workers_,
-            t->n_nexthops);
+    DPR_LOG(INFO, "forwarding: %zu interfaces, %u workers, %u routes and addresses, %u next hops\n", port_of_.size(),
+            workers_, t->n_routes, t->n_nexthops);
 
     while (!stop.load(std::memory_order_relaxed)) {
         bool busy = false;
         control_iteration(now_ms(), busy);
-        if (reload_requested.exchange(false)) reload();
+        if (reload_requested.exchange(false)) reload(stop);
         // Idle: sleep rather than spin, the control lcore is shared with the OS.
         if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -248,11 +253,23 @@ void Router::reclaim(bool wait) {
     }
 }
 
-void Router::reload() {
+void Router::reload(const std::atomic<bool>& stop) {
     DPR_LOG(INFO, "SIGHUP: reloading %s\n", cfg_.file.c_str());
+    // Checked first in a child with bounded time and memory: a file that would make the parser
+    // loop or swell must not take the router with it. SIGTERM meanwhile abandons the reload.
+    const CheckOutcome checked = check_config_bounded(cfg_.file, &stop);
+    if (checked.status == CheckOutcome::stopped) {
+        DPR_LOG(INFO, "reload abandoned: stopping\n");
+        return;
+    }
+    for (const auto& line : checked.lines) DPR_LOG(ERR, "%s\n", line.c_str());
+    if (checked.status != CheckOutcome::valid) {
+        DPR_LOG(ERR, "reload rejected; the running configuration is unchanged\n");
+        return;
+    }
     ConfigResult r = load_config_file(cfg_.file);
     if (!r.ok()) {
-        for (const auto& e : r.errors) DPR_LOG(ERR, "%s\n", e.to_string().c_str());
+        for (const auto& line : error_lines(r.errors)) DPR_LOG(ERR, "%s\n", line.c_str());
         DPR_LOG(ERR, "reload rejected; the running configuration is unchanged\n");
         return;
     }
@@ -276,7 +293,7 @@ void Router::reload() {
     inject(released);
     cfg_ = std::move(r.config);
     DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses)\n",
-            static_cast<unsigned long>(generation_), fresh->n_nexthops);
+            static_cast<unsigned long>(generation_), fresh->n_routes);
 }
 
 void Router::refresh_telemetry() {

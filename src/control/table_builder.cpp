@@ -1,8 +1,15 @@
 // Turns a validated Config into the Tables the workers read.
+//
+// Linear in the number of routes: a full Internet table (a million routes) shares a handful of
+// next hops, so routes point at deduplicated NextHop entries (one per action, port and gateway)
+// rather than one each, and rte_lpm is sized from the table instead of a fixed multiple of it.
+#include <algorithm>
 #include <atomic>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <rte_byteorder.h>
@@ -49,12 +56,15 @@ int interface_reaching(const Config& cfg, Ipv4 addr) {
 // must never be overridden.
 std::vector<PlannedRoute> plan_routes(const Config& cfg, const uint16_t* port_of) {
     std::vector<PlannedRoute> plan;
+    plan.reserve(cfg.routes.size() + 64);
+    std::unordered_map<Ipv4, int> reaching;  // gateway -> interface: few gateways, many routes
     for (const auto& r : cfg.routes) {
         PlannedRoute p{r.prefix, to_action(r.action), 0, 0};
         if (r.action == RouteAction::forward) {
-            const int i = interface_reaching(cfg, r.via);
-            if (i < 0) throw std::runtime_error("route via " + format_ipv4(r.via) + " reaches no interface");
-            p.port = port_of[i];
+            auto [it, fresh] = reaching.try_emplace(r.via, 0);
+            if (fresh) it->second = interface_reaching(cfg, r.via);
+            if (it->second < 0) throw std::runtime_error("route via " + format_ipv4(r.via) + " reaches no interface");
+            p.port = port_of[it->second];
             p.gateway = r.via;
         }
         plan.push_back(p);
@@ -72,8 +82,28 @@ std::vector<PlannedRoute> plan_routes(const Config& cfg, const uint16_t* port_of
     return plan;
 }
 
-BucketLimits bucket_limits(const TokenBucketConfig& b) {
-    return {static_cast<uint64_t>(b.rate * 1000.0 + 0.5), static_cast<uint64_t>(b.burst * 1000.0 + 0.5)};
+// Thousandths of a token; the parser keeps rate and burst within 0..1e6, the clamp keeps a
+// config built in code from reaching an out-of-range float-to-integer conversion.
+uint64_t milli(double v) {
+    return static_cast<uint64_t>(std::clamp(v, 0.0, config_limits::max_icmp_rate) * 1000.0 + 0.5);
+}
+
+BucketLimits bucket_limits(const TokenBucketConfig& b) { return {milli(b.rate), milli(b.burst)}; }
+
+uint64_t next_hop_key(const PlannedRoute& p) {
+    return uint64_t{static_cast<uint8_t>(p.action)} << 48 | uint64_t{p.port} << 32 | p.gateway;
+}
+
+// rte_lpm sizes: one rule per prefix, and one tbl8 group (256 entries) per /24 that holds a prefix
+// longer than /24. Both get headroom for routes added later without a rebuild (live updates).
+constexpr uint32_t kRuleHeadroom = 65536;
+constexpr uint32_t kTbl8Headroom = 4096;
+
+uint32_t tbl8_groups_needed(const std::vector<PlannedRoute>& plan) {
+    std::unordered_set<uint32_t> slash24;
+    for (const auto& p : plan)
+        if (p.prefix.len > 24) slash24.insert(p.prefix.network() >> 8);
+    return static_cast<uint32_t>(slash24.size());
 }
 
 IcmpLimits icmp_limits(const IcmpRateLimitConfig& rl) {
@@ -92,35 +122,50 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
     t->generation = generation;
     t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
 
-    t->nexthops = static_cast<NextHop*>(rte_zmalloc("dpr_nexthops", sizeof(NextHop) * plan.size() + 1, RTE_CACHE_LINE_SIZE));
+    // Distinct next hops, in order of first use; index[i] is plan[i]'s.
+    std::vector<uint32_t> index(plan.size());
+    std::vector<const PlannedRoute*> distinct;
+    {
+        std::unordered_map<uint64_t, uint32_t> seen;
+        for (size_t i = 0; i < plan.size(); ++i) {
+            auto [it, fresh] = seen.try_emplace(next_hop_key(plan[i]), static_cast<uint32_t>(distinct.size()));
+            if (fresh) distinct.push_back(&plan[i]);
+            index[i] = it->second;
+        }
+    }
+    t->nexthops = static_cast<NextHop*>(rte_zmalloc("dpr_nexthops", sizeof(NextHop) * distinct.size() + 1, RTE_CACHE_LINE_SIZE));
     if (t->nexthops == nullptr) {
         free_tables(t);
         throw std::runtime_error("out of memory for next hops");
     }
+    for (size_t i = 0; i < distinct.size(); ++i) {
+        NextHop* nh = new (&t->nexthops[i]) NextHop();
+        nh->action = distinct[i]->action;
+        nh->port = distinct[i]->port;
+        nh->gateway_be = rte_cpu_to_be_32(distinct[i]->gateway);
+    }
+    t->n_nexthops = static_cast<uint32_t>(distinct.size());
+
     const std::string name = "dpr_lpm_" + std::to_string(generation);
     rte_lpm_config lc{};
-    lc.max_rules = static_cast<uint32_t>(plan.size() + 16);
-    lc.number_tbl8s = static_cast<uint32_t>(std::max<size_t>(256, plan.size() * 2));
+    lc.max_rules = static_cast<uint32_t>(plan.size()) + kRuleHeadroom;
+    lc.number_tbl8s = tbl8_groups_needed(plan) + kTbl8Headroom;
     t->lpm = rte_lpm_create(name.c_str(), SOCKET_ID_ANY, &lc);
     if (t->lpm == nullptr) {
         free_tables(t);
         throw std::runtime_error("cannot create LPM table: " + std::string(rte_strerror(rte_errno)));
     }
     for (size_t i = 0; i < plan.size(); ++i) {
-        NextHop* nh = new (&t->nexthops[i]) NextHop();
-        nh->action = plan[i].action;
-        nh->port = plan[i].port;
-        nh->gateway_be = rte_cpu_to_be_32(plan[i].gateway);
         if (plan[i].prefix.len == 0) {
-            t->default_nh = nh;  // rte_lpm depths are 1..32
+            t->default_nh = &t->nexthops[index[i]];  // rte_lpm depths are 1..32
             continue;
         }
-        if (rte_lpm_add(t->lpm, plan[i].prefix.network(), plan[i].prefix.len, static_cast<uint32_t>(i)) != 0) {
+        if (rte_lpm_add(t->lpm, plan[i].prefix.network(), plan[i].prefix.len, index[i]) != 0) {
             free_tables(t);
             throw std::runtime_error("cannot add " + format_prefix(plan[i].prefix) + " to the LPM table");
         }
     }
-    t->n_nexthops = static_cast<uint32_t>(plan.size());
+    t->n_routes = static_cast<uint32_t>(plan.size());
 
     for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
         const InterfaceConfig& ic = cfg.interfaces[i];

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Large static tables (docs/benchmarking.md "Large tables"): how long `--check` takes and how much
+# memory it needs for N routes (default 1,000,000) written as YAML `routes:` and as a route-list
+# file (`routes_file:`), and how long the router takes from start to forwarding with them.
+#
+#   scripts/bench-tables.sh [build/dprouter] [N]
+#
+# The router runs on two net_null ports (no NIC, no namespaces; --no-huge) with a file prefix of
+# ${DPR_LAB_PREFIX:-}tables. "Forwarding" is the moment it logs "forwarding: ...": the table is
+# built and published and the workers are launched (for the small lab tables that is also when it
+# first answers ping). Memory is the router's RSS then, and DPDK's heap from telemetry.
+# Environment: START_TIMEOUT (seconds, default 1800) bounds each start; START_LIST=0 and START_YAML=0
+# skip the starts (with rte_lpm a million routes take minutes to load, see docs/benchmarking.md).
+set -u
+bin=$(readlink -f "${1:-build/dprouter}")
+n=${2:-1000000}
+here=$(cd "$(dirname "$0")" && pwd)
+prefix="${DPR_LAB_PREFIX:-}tables"
+start_timeout=${START_TIMEOUT:-1800}
+[[ -x $bin ]] || { echo "usage: $0 [PATH/TO/dprouter] [ROUTES]" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || { echo "$0: needs /usr/bin/time (package time; scripts/install-deps.sh)" >&2; exit 2; }
+tmp=$(mktemp -d /tmp/dprouter-tables-XXXXXX)
+router=""
+cleanup() { [[ -n $router ]] && kill -KILL "$router" 2>/dev/null; rm -rf -- "$tmp"; }
+trap cleanup EXIT
+
+cat >"$tmp/base.yaml" <<YAML
+dpdk:
+  eal_args: ["--no-pci", "--no-huge", "-m", "2048", "--vdev", "net_null0", "--vdev", "net_null1",
+             "--file-prefix", "$prefix", "--log-level", "lib.eal:warning"]
+  workers: 1
+interfaces:
+  - {name: lan, device: net_null0, addresses: ["10.1.0.1/24"]}
+  - {name: wan, device: net_null1, addresses: ["10.2.0.1/24"]}
+YAML
+echo "generating $n routes (seed 1)..."
+/usr/bin/python3 "$here/bench/gen_routes.py" --count "$n" --format list >"$tmp/routes.txt"
+/usr/bin/python3 "$here/bench/gen_routes.py" --count "$n" --format yaml >"$tmp/routes-yaml.part"
+cat "$tmp/base.yaml" "$tmp/routes-yaml.part" >"$tmp/yaml.yaml"
+{ cat "$tmp/base.yaml"; echo "routes_file: routes.txt"; } >"$tmp/list.yaml"
+
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+echo "CPU: $cpu, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "routes: $n; YAML $(du -m "$tmp/yaml.yaml" | cut -f1) MB, route list $(du -m "$tmp/routes.txt" | cut -f1) MB"
+
+# check NAME FILE: wall time, CPU time and peak RSS of `--check` (the bounded child included)
+check() {
+    /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$bin" --config "$2" --check >/dev/null 2>"$tmp/err" ||
+        { echo "--check $1 failed:"; head -5 "$tmp/err"; return 1; }
+    read -r wall user sys rss <"$tmp/time"
+    printf '%-28s %8.2f s wall %8.2f s CPU %8d MB peak RSS\n' "--check, $1" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')" \
+        "$((rss / 1024))"
+}
+
+heap_mb() {  # DPDK heap in use on socket 0, from telemetry
+    /usr/bin/python3 - "$1" <<'PY' 2>/dev/null || echo "?"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(f"/var/run/dpdk/{sys.argv[1]}/dpdk_telemetry.v2")
+s.recv(4096)
+s.send(b"/eal/heap_info,0")
+info = json.loads(s.recv(65536))["/eal/heap_info"]
+print(int(info["Alloc_size"]) // (1 << 20))
+PY
+}
+
+# start NAME FILE: seconds from exec to "forwarding:", RSS then, DPDK heap in use
+start() {
+    local log=$tmp/router-$1.log t0 t1
+    t0=$(date +%s.%N)
+    (cd "$tmp" && exec "$bin" --config "$2") >"$log" 2>&1 &
+    router=$!
+    local deadline=$((SECONDS + start_timeout))
+    until grep -q "forwarding:" "$log"; do
+        if ! kill -0 "$router" 2>/dev/null || ((SECONDS > deadline)); then
+            echo "start, $1: no 'forwarding:' within ${start_timeout} s"; tail -5 "$log"
+            kill -KILL "$router" 2>/dev/null; wait "$router" 2>/dev/null; router=""; return 1
+        fi
+        sleep 0.05
+    done
+    t1=$(date +%s.%N)
+    local rss
+    rss=$(awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$router/status")
+    printf '%-28s %8.2f s to forwarding, RSS %d MB, DPDK heap in use %s MB\n' "start, $1" \
+        "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$rss" "$(heap_mb "$prefix")"
+    kill -TERM "$router"; wait "$router" 2>/dev/null; router=""
+}
+
+check "route list" "$tmp/list.yaml"
+check "YAML routes:" "$tmp/yaml.yaml"
+[[ ${START_LIST:-1} == 1 ]] && start "route list" "$tmp/list.yaml"
+[[ ${START_YAML:-1} == 1 ]] && start "YAML routes:" "$tmp/yaml.yaml"
+exit 0

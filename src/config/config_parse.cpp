@@ -30,8 +30,19 @@
 namespace dprouter {
 
 std::string ConfigError::to_string() const {
-    return file + ':' + std::to_string(pos.line) + ':' + std::to_string(pos.column) +
-           ": error: " + message;
+    // One line whatever the message quotes: yaml-cpp puts the offending character in some of its
+    // messages ("unknown escape character: " and a line break), so control bytes are spelt \xNN.
+    std::string text;
+    for (const char c : message) {
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+            text += c;
+            continue;
+        }
+        constexpr char kHex[] = "0123456789abcdef";
+        const auto u = static_cast<unsigned char>(c);
+        text += {'\\', 'x', kHex[u >> 4], kHex[u & 0x0f]};
+    }
+    return file + ':' + std::to_string(pos.line) + ':' + std::to_string(pos.column) + ": error: " + text;
 }
 
 namespace {

@@ -27,7 +27,7 @@ done
 
 dir=build-fuzz
 if [ ! -d "$dir" ]; then
-    CXX=clang++ meson setup "$dir" -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null ||
+    CXX=clang++ meson setup "$dir" --werror -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false >/dev/null ||
         { echo "fuzz: meson setup failed (is clang installed?)"; exit 1; }
 fi
 ninja -C "$dir" tests/fuzz/fuzz_pipeline tests/fuzz/fuzz_config >/dev/null || { echo "fuzz: build failed"; exit 1; }

@@ -6,6 +6,8 @@ pkgs=(
   # build
   build-essential pkg-config meson ninja-build
   libdpdk-dev dpdk dpdk-dev libyaml-cpp-dev libboost-program-options-dev libgtest-dev libpcap-dev libnuma-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # lab and benchmark tools
   iproute2 ethtool iputils-ping iputils-tracepath traceroute tcpdump tshark python3 python3-scapy
   netcat-openbsd dpdk-doc procps

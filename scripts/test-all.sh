@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds (warnings are errors), and runs every test:
 #   1. unit tests (GoogleTest, EAL in memory, no NIC) on the release build
-#   2. the same unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   2. the same unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer, and a short run
+#      of each libFuzzer target (clang, scripts/fuzz.sh)
 #   3. lab tests: the real binary between network namespaces (needs root)
 # Ends with one line "N passed, M failed" and exits non-zero if anything failed.
 set -uo pipefail
@@ -38,6 +39,19 @@ rc=$?
 grep -E '^\[  FAILED  \]|^\[  PASSED  \]|^\[==========\]' "$log"
 [ "$rc" -eq 0 ] || { grep -q '^\[  FAILED  \]' "$log" || { tail -30 "$log"; failed=$((failed + 1)); }; }
 count_gtest "$log"
+
+echo "== fuzzing: a short run of each libFuzzer target (docs/fuzzing.md)"
+fuzz_log=$(mktemp)
+bash scripts/fuzz.sh --seconds 60 all >"$fuzz_log" 2>&1
+fuzz_rc=$?
+cat "$fuzz_log"
+fp=$(grep -c '^fuzz [a-z]*: ok' "$fuzz_log")
+ff=$(grep -c '^fuzz [a-z]*: FINDING' "$fuzz_log")
+[ "$fuzz_rc" -ne 0 ] && [ "$ff" -eq 0 ] && ff=1  # the build failed
+echo "fuzz: $fp passed, $ff failed"
+passed=$((passed + fp))
+failed=$((failed + ff))
+rm -f "$fuzz_log"
 
 echo "== unit tests under ASan + UBSan"
 if build build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false; then

@@ -1,13 +1,15 @@
 // libFuzzer target: arbitrary frames through the whole forwarding pipeline (docs/fuzzing.md).
 //
 // Input: byte 0 picks the receiving port (mod the number of ports), byte 1 the segment size of the
-// mbuf chains (0: one segment when the frame fits, else chains of whole data rooms), then frames,
+// mbuf chains (0: one segment when the frame fits, else chains of whole data rooms; never more than
+// kMaxSegments segments), then frames,
 // each as a 2-byte big-endian length and that many bytes (the last one takes what is left), up to
 // kMaxFrames of them in one burst.
 //
 // After each input: every frame sent or handed to the control thread must pass the oracles in
 // fuzz_oracles.hpp, and, once all of them are freed, every mbuf must be back in its pool. Any
 // violation aborts, which libFuzzer reports as a crash with the input that caused it.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,8 @@ namespace {
 using dprtest::Bytes;
 
 constexpr unsigned kMaxFrames = 32;
+constexpr size_t kMaxSegments = 64;
+constexpr unsigned kPoolSize = 16383;  // a whole burst of chains, and the fragments of most of it
 // Port 3 (small, MTU 576) has a PMD that cannot send chained mbufs (fragments are copied).
 const std::vector<uint8_t> kTxMultiSeg{1, 1, 1, 0, 1, 1};
 constexpr uint32_t kFailedGateway = dprtest::ipv4(10, 5, 0, 254);  // jumbo's gateway: never answers
@@ -84,6 +88,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     if (!r.ok()) finding("setup", r.errors.front().to_string());
     dprtest::HarnessOptions opt;
     opt.tx_multi_seg = kTxMultiSeg;
+    opt.pool_size = kPoolSize;
     g_router = std::make_unique<dprtest::RouterHarness>(r.config, opt);
     fail_gateway(*g_router);
     return 0;
@@ -108,7 +113,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         const Bytes frame(data + off, data + off + len);
         off += len;
-        rte_mbuf* m = dprtest::make_mbuf(h.pool(), frame, seg != 0 ? seg : (len > room ? room : 0));
+        // At most kMaxSegments per frame, so that a burst always fits the pool.
+        const size_t seg_size = seg != 0 ? std::max(seg, (len + kMaxSegments - 1) / kMaxSegments) : (len > room ? room : 0);
+        rte_mbuf* m = dprtest::make_mbuf(h.pool(), frame, seg_size);
         if (m == nullptr) finding("input", "mempool exhausted while building the burst");
         pkts[n++] = m;
     }

@@ -36,6 +36,7 @@ constexpr uint32_t kFailedGateway = dprtest::ipv4(10, 5, 0, 254);  // jumbo's ga
 constexpr uint16_t kJumboPort = 4;
 
 std::unique_ptr<dprtest::RouterHarness> g_router;
+bool g_verbose = false;  // DPR_FUZZ_VERBOSE=1: what each input did (for replaying one by hand)
 
 [[noreturn]] void finding(const char* what, const std::string& detail) {
     std::fprintf(stderr, "fuzz_pipeline: %s: %s\n", what, detail.c_str());
@@ -72,6 +73,7 @@ void fail_gateway(dprtest::RouterHarness& h) {
     h.take_emitted();
     if (!failed()) finding("setup", "gateway 10.5.0.254 did not fail");
     if (h.mbufs_in_use() != 0) finding("setup", "mbufs in use after setup");
+    h.counters() = dprouter::WorkerCounters{};
 }
 
 void check(const dprouter::Tables& t, uint16_t port, const Bytes& frame, const char* where) {
@@ -91,6 +93,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     opt.pool_size = kPoolSize;
     g_router = std::make_unique<dprtest::RouterHarness>(r.config, opt);
     fail_gateway(*g_router);
+    g_verbose = std::getenv("DPR_FUZZ_VERBOSE") != nullptr;
     return 0;
 }
 
@@ -123,8 +126,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     h.advance_tsc_ms(10000);
     h.receive_mbufs(port, pkts, n);
 
-    for (const dprtest::Emitted& e : h.take_emitted()) check(t, e.port, e.bytes, "sent");
-    for (const dprtest::Held& e : h.take_held()) check(t, e.port, e.bytes, "held for ARP");
+    const auto sent = h.take_emitted();
+    const auto held = h.take_held();
+    if (g_verbose) {
+        const dprouter::WorkerCounters& c = h.counters();
+        std::fprintf(stderr, "fuzz_pipeline: %u frame(s) in on port %u: %zu sent, %zu held; forwarded=%lu "
+                     "icmp_sent=%lu; drops: %s\n", unsigned{n}, unsigned{port}, sent.size(), held.size(),
+                     static_cast<unsigned long>(c.counted(dprouter::Event::forwarded)),
+                     static_cast<unsigned long>(c.icmp_sent_total()), h.drops_summary().c_str());
+        h.counters() = dprouter::WorkerCounters{};
+    }
+    for (const dprtest::Emitted& e : sent) check(t, e.port, e.bytes, "sent");
+    for (const dprtest::Held& e : held) check(t, e.port, e.bytes, "held for ARP");
     h.take_learned();
     if (const unsigned used = h.mbufs_in_use(); used != 0)
         finding("mbuf leak", std::to_string(used) + " mbuf(s) neither sent, queued nor freed");

@@ -158,6 +158,12 @@ protected:
         rebuild(cfg);
         h().ctx().next_ip_id = kErrId;
     }
+    // icmp_config() with the MTU of interface `name` set to `mtu`.
+    void use_mtu(const char* name, unsigned mtu) {
+        Config cfg = icmp_config();
+        interface_named(cfg, name).mtu = mtu;
+        use(cfg);
+    }
     uint64_t suppressed(IcmpSuppress why) { return h().counters().suppressed(why); }
     uint64_t suppressed_kind(IcmpKind k) { return h().counters().icmp_suppressed[static_cast<size_t>(k)]; }
     uint64_t total_sent() { return h().counters().icmp_sent_total(); }
@@ -460,9 +466,7 @@ class IcmpFragNeeded : public IcmpTest {
 protected:
     void SetUp() override {
         RouterTest::SetUp();
-        Config cfg = icmp_config();
-        interface_named(cfg, "wan").mtu = 1300;
-        use(cfg);
+        use_mtu("wan", 1300);
     }
     static Bytes df_datagram(size_t total, uint8_t ttl = 64) {
         Ipv4Fields f = ip_fields(lab::kH1Addr, lab::kH2Addr, ttl);
@@ -758,9 +762,7 @@ class IcmpEgressMtu : public IcmpTest {
 protected:
     void SetUp() override {
         IcmpTest::SetUp();
-        Config cfg = icmp_config();
-        interface_named(cfg, "lan").mtu = 68;
-        use(cfg);
+        use_mtu("lan", 68);
     }
 };
 

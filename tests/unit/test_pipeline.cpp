@@ -660,14 +660,17 @@ TEST_F(Pipeline, DropsEchoRequestWithBadIcmpChecksum) {
 // ---------------------------------------------------------------------------------------------
 // Echo replies larger than the egress MTU leave in fragments (DF clear), as Linux sends them.
 
-class PipelineWanMtu576 : public Pipeline {
+// The lab with the wan MTU given.
+template <unsigned WanMtu>
+class PipelineWithWanMtu : public Pipeline {
 protected:
     dprouter::Config make_config() override {
         dprouter::Config cfg = lab_config();
-        interface_named(cfg, "wan").mtu = 576;
+        interface_named(cfg, "wan").mtu = WanMtu;
         return cfg;
     }
 };
+using PipelineWanMtu576 = PipelineWithWanMtu<576>;
 
 // A 1028-byte request from H2 (its link takes it) answered out of a 576-byte wan: two fragments of
 // the reply, 552 and 456 ICMP bytes, the reply's header (the request's ID) on both.
@@ -710,14 +713,7 @@ TEST_F(PipelineWanMtu576, EchoReplyOfExactlyTheMtuIsNotFragmented) {
 // ---------------------------------------------------------------------------------------------
 // Egress MTU (RFC 1191): a DF datagram of exactly the MTU goes, one byte more does not.
 
-class PipelineSmallWanMtu : public Pipeline {
-protected:
-    dprouter::Config make_config() override {
-        dprouter::Config cfg = lab_config();
-        interface_named(cfg, "wan").mtu = 1300;
-        return cfg;
-    }
-};
+using PipelineSmallWanMtu = PipelineWithWanMtu<1300>;
 
 TEST_F(PipelineSmallWanMtu, ForwardsDfDatagramOfExactlyTheMtu) {
     Ipv4Fields ip = from_h1(kH2Addr);

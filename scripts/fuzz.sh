@@ -9,6 +9,7 @@
 # "fuzz TARGET: FINDING ...", and exits non-zero if any target found something.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+top=$PWD
 
 limit=(-max_total_time=60)
 jobs=1
@@ -41,9 +42,12 @@ for t in "${targets[@]}"; do
     [ "$t" = config ] && extra=(-timeout=5 -max_len=4096)
     [ "$t" = pipeline ] && extra=(-timeout=10 -max_len=20000)
     # DPDK's EAL keeps allocations for the whole process; per-input leaks are what the target checks.
-    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$dir/tests/fuzz/fuzz_$t" "${limit[@]}" "${extra[@]}" -jobs="$jobs" -workers="$jobs" \
-        -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1
+    # With --jobs N libFuzzer runs N processes and writes their logs to fuzz-K.log in the current
+    # directory: build-fuzz/ here.
+    ((jobs > 1)) && extra+=(-jobs="$jobs" -workers="$jobs")
+    (cd "$dir" && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "$top/$dir/tests/fuzz/fuzz_$t" "${limit[@]}" "${extra[@]}" -print_final_stats=1 \
+        -artifact_prefix="$top/$findings/" "$top/$corpus" "$top/tests/fuzz/corpus/$t") >"$log" 2>&1
     rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

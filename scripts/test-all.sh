@@ -3,17 +3,18 @@
 #   0. deps: scripts/check-deps.py, every module/command the tests use comes from a listed package (1 test)
 #   1. unit tests (GoogleTest, EAL in memory, no NIC) on the release build in build/
 #   2. the same unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
-#   3. lab tests: the real binary between network namespaces (needs root)
+#   3. fuzz: a 60 s run of each libFuzzer target (clang, scripts/fuzz.sh, docs/fuzzing.md)
+#   4. lab tests: the real binary between network namespaces (needs root)
 # Each step says how long it took; long ones show progress. At the end: a line per step (unit and lab
 # counted apart, lab checks too), then alone on the last line "N passed, M failed" (N: the deps check,
-# every GoogleTest case of both builds and every lab test script). Exits non-zero if anything failed.
+# every GoogleTest case of both builds, each fuzz target and every lab test script). Exits non-zero if anything failed.
 #
 # An existing build/ or build-asan/ is reused as it is (only --werror is switched on if it was off).
-# Environment: TEST_ALL_STEPS (default "deps unit asan lab": the steps to run), LAB_TESTS (lab test names
+# Environment: TEST_ALL_STEPS (default "deps unit asan fuzz lab": the steps to run), LAB_TESTS (lab test names
 # for tests/lab/run.sh, default all), and what tests/lab/run.sh reads (LAB_TEST_TIMEOUT, LAB_VERBOSE).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-steps=" ${TEST_ALL_STEPS:-deps unit asan lab} "
+steps=" ${TEST_ALL_STEPS:-deps unit asan fuzz lab} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 
 t_all=$SECONDS
@@ -111,6 +112,18 @@ if want asan; then
         echo "ASan build failed"; failed=$((failed + 1))
         step_end "unit (asan)" "build failed"
     fi
+fi
+
+if want fuzz; then
+    step_start "fuzzing: a 60 s run of each libFuzzer target (scripts/fuzz.sh)"
+    bash scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-60}" all >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    fp=$(grep -c '^fuzz [a-z]*: ok' "$log")
+    ff=$(grep -c '^fuzz [a-z]*: FINDING' "$log")
+    ((rc != 0 && ff == 0)) && ff=1  # the fuzz build failed
+    passed=$((passed + fp)) failed=$((failed + ff))
+    step_end fuzz "$fp passed, $ff failed"
 fi
 
 if want lab; then

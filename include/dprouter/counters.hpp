@@ -49,7 +49,8 @@ namespace dprouter {
     X(local_udp_closed_port)         /* UDP to us: port unreachable sent (if allowed) */     \
     X(local_tcp_closed_port)         /* TCP to us: RST sent (if allowed) */                  \
     X(local_unknown_protocol)        /* protocol unreachable sent (if allowed) */            \
-    X(tx_full)                       /* the TX queue refused the packet */
+    X(tx_full)                       /* the TX queue refused the packet */                  \
+    X(frag_too_many)                 /* needs more than kMaxFragments pieces (options, tiny MTU) */
 
 enum class Drop : uint16_t {
 #define DPR_ENUM(name) name,

@@ -34,7 +34,8 @@ static_assert(sizeof(LearnMessage) == 16);
 // Packets leaving this burst, per egress port; flushed with rte_eth_tx_burst by the worker loop and
 // read directly by the unit tests.
 struct TxBatch {
-    static constexpr unsigned kCapacity = 512;  // a burst of jumbo frames cut into many fragments fits
+    // A 65535-byte datagram cut for a 68-byte MTU (kMaxFragments pieces) fits, with room to spare.
+    static constexpr unsigned kCapacity = 2048;
     uint16_t count[kMaxPorts]{};
     rte_mbuf* pkts[kMaxPorts][kCapacity];
 };

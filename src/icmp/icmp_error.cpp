@@ -48,6 +48,16 @@ void fill_ip(rte_ipv4_hdr* ip, WorkerContext& ctx, uint8_t tos, uint16_t total, 
 
 }  // namespace
 
+uint32_t icmp_quote_length(uint32_t offender_len, uint32_t offender_ihl, uint16_t egress_mtu) {
+    // As much as fits both 576 bytes (RFC 1812 4.3.2.3) and the link the error leaves by, so that
+    // it goes out whole; but never less than the header and 64 bits of data (RFC 792), which a
+    // header with options does not leave room for at the smallest MTUs: then the error goes out in
+    // fragments (its DF is clear), as RFC 791 intends for a 68-octet link.
+    const uint32_t room = std::min<uint32_t>(kIcmpMaxLength, egress_mtu) - kIcmpErrorHeaders;
+    const uint32_t minimum = std::min(offender_len, offender_ihl + 8);
+    return std::min(offender_len, std::max(room, minimum));
+}
+
 std::optional<IcmpSuppress> icmp_suppressed(const rte_ipv4_hdr* ip, uint32_t len, bool link_broadcast) {
     const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
     if (link_broadcast || dst >= 0xe0000000u) return IcmpSuppress::offender_broadcast;
@@ -104,9 +114,8 @@ bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
         return false;
     }
     const uint32_t offender_len = std::min<uint32_t>(rte_be_to_cpu_16(oip->total_length), available);
-    constexpr uint32_t kHeaders = sizeof(rte_ipv4_hdr) + sizeof(rte_icmp_hdr);
-    const uint32_t quote_len = std::min(offender_len, kIcmpMaxLength - kHeaders);
-    const uint16_t total = static_cast<uint16_t>(kHeaders + quote_len);
+    const uint32_t quote_len = icmp_quote_length(offender_len, (oip->version_ihl & 0x0f) * 4u, t.ifaces[nh->port].mtu);
+    const uint16_t total = static_cast<uint16_t>(kIcmpErrorHeaders + quote_len);
     auto* frame = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(RTE_ETHER_HDR_LEN + total)));
     auto* eth = reinterpret_cast<rte_ether_hdr*>(frame);
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
@@ -132,7 +141,7 @@ bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
     fill_ip(ip, ctx, tos, total, IPPROTO_ICMP, source, oip->src_addr);
 
     ctx.counters->icmp_sent_one(req.kind);
-    stage::send_to_next_hop(ctx, t, m, eth, *nh, ip->dst_addr, false);
+    stage::send_originated_by(ctx, t, m, *nh);
     return true;
 }
 
@@ -188,7 +197,7 @@ bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offende
     fill_ip(ip, ctx, 0, total, IPPROTO_TCP, oip->dst_addr, oip->src_addr);
     tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
     ctx.counters->icmp_sent_one(kind);
-    stage::send_to_next_hop(ctx, t, m, eth, *nh, ip->dst_addr, false);
+    stage::send_originated_by(ctx, t, m, *nh);
     return true;
 }
 

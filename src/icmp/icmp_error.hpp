@@ -16,6 +16,12 @@
 namespace dprouter {
 
 inline constexpr uint32_t kIcmpMaxLength = 576;  // RFC 1812 4.3.2.3: the whole error fits in 576 bytes
+inline constexpr uint32_t kIcmpErrorHeaders = sizeof(rte_ipv4_hdr) + 8;  // our IP header + the ICMP header
+
+// How many bytes of the offender (`offender_len` of them available, IP header of `offender_ihl`
+// bytes first) an error leaving by a link of `egress_mtu` quotes. The route back is looked up
+// first, so that the size is decided knowing the egress.
+uint32_t icmp_quote_length(uint32_t offender_len, uint32_t offender_ihl, uint16_t egress_mtu);
 
 struct IcmpErrorRequest {
     IcmpKind kind;

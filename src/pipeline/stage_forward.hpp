@@ -109,25 +109,37 @@ inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rt
     }
     ipv4_decrement_ttl(ip);
     if (ip->version_ihl != RTE_IPV4_VHL_DEF) [[unlikely]] stamp_transit_options(ctx, t, ip, nh);
-    ctx.counters->event(Event::forwarded);
     if (too_big) [[unlikely]] {
-        fragment_and_send(ctx, t, m, nh);
+        fragment_and_send(ctx, t, m, nh, true);  // counts it forwarded once the pieces exist
         return;
     }
+    ctx.counters->event(Event::forwarded);
     send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, true);
 }
 
-// A datagram the router itself originates (echo reply): routed like any other, without TTL
-// decrement, and never the cause of an error.
-inline void send_originated(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+// A datagram the router built (echo reply, ICMP error, TCP reset; DF clear) leaving by `nh`: in
+// fragments when it is larger than the egress MTU (RFC 791: nothing leaves larger than the link
+// takes), as Linux does with its own replies. Never the cause of an error.
+inline void send_originated_by(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const NextHop& nh) {
     auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+    if (rte_be_to_cpu_16(ip->total_length) > t.ifaces[nh.port].mtu) [[unlikely]] {
+        fragment_and_send(ctx, t, m, nh, false);
+        return;
+    }
+    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, false);
+}
+
+// A datagram the router itself originates (echo reply): routed like any other, without TTL
+// decrement.
+inline void send_originated(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+    const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, RTE_ETHER_HDR_LEN);
     const NextHop* nh = route_lookup(t, rte_be_to_cpu_32(ip->dst_addr));
     if (nh == nullptr || nh->action != NextHopAction::forward) {
         drop(ctx, m, Drop::no_route);
         return;
     }
-    send_to_next_hop(ctx, t, m, eth, *nh, ip->dst_addr, false);
+    send_originated_by(ctx, t, m, *nh);
 }
 
 }  // namespace dprouter::stage

@@ -1,6 +1,7 @@
 // Datagrams addressed to one of the router's own addresses.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 
 #include <rte_icmp.h>
@@ -24,9 +25,12 @@ inline void echo_reply(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv
         drop(ctx, m, Drop::local_icmp_bad_checksum);
         return;
     }
-    icmp->icmp_cksum = csum_update16(icmp->icmp_cksum, rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REQUEST << 8),
-                                     rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8));
+    // Identifier, sequence and data may all be zero: the one case eqn. 3 alone gets wrong.
     icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+    icmp->icmp_cksum = csum_update16_any_data(icmp->icmp_cksum, rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REQUEST << 8),
+                                              rte_cpu_to_be_16(RTE_IP_ICMP_ECHO_REPLY << 8),
+                                              reinterpret_cast<const uint8_t*>(icmp), icmp_len,
+                                              offsetof(rte_icmp_hdr, icmp_cksum));
 
     uint32_t kept_len = 0;
     if (ihl > sizeof(rte_ipv4_hdr)) [[unlikely]] {

@@ -48,13 +48,19 @@ inline bool clamp_tcp_mss(rte_mbuf* m, rte_ipv4_hdr* ip, uint16_t clamp) {
             if (old_mss <= clamp) return false;
             // The checksum sums 16-bit words aligned to the TCP header; the value may straddle two
             // of them, so update every aligned word it touches from its before and after images.
+            // Aligned, it is one word; at an odd offset it touches two, the second ending on the
+            // option's last byte or the one after it, which the header still holds (its length is a
+            // multiple of 4). Reading two words of an aligned value would run past the header, and
+            // past the frame when MSS is the last option of a segment without data.
             auto* base = reinterpret_cast<uint8_t*>(tcp);
-            const size_t first = static_cast<size_t>(value - base) & ~size_t{1};
+            const size_t at = static_cast<size_t>(value - base);
+            const size_t first = at & ~size_t{1};
+            const size_t span = (at & 1) ? 4 : 2;
             uint8_t before[4];
-            std::memcpy(before, base + first, sizeof before);
+            std::memcpy(before, base + first, span);
             value[0] = static_cast<uint8_t>(clamp >> 8);
             value[1] = static_cast<uint8_t>(clamp);
-            for (size_t w = 0; w < sizeof before; w += 2) {
+            for (size_t w = 0; w < span; w += 2) {
                 uint16_t old_word, new_word;
                 std::memcpy(&old_word, before + w, 2);
                 std::memcpy(&new_word, base + first + w, 2);

@@ -236,6 +236,52 @@ TEST(Checksum, DecrementTtlNeverProducesFFFF) {
     }
 }
 
+// An echo request of identifier 0, sequence 0 and no data becomes a reply of all zeros, whose only
+// valid checksum is 0xFFFF (a receiver sums the message to -0; zeros and a 0x0000 checksum sum to
+// +0, which Linux's icmp_rcv and tshark reject). Eqn. 3 alone gives 0x0000 here.
+TEST(Checksum, UpdateToAllZeroDataGivesFFFF) {
+    uint8_t msg[8] = {0x08, 0, 0, 0, 0, 0, 0, 0};  // echo request, checksum at 2..3
+    const uint16_t hc = internet_checksum(msg, sizeof msg);
+    ASSERT_EQ(hc, 0xf7ff);
+    msg[0] = 0x00;  // echo reply
+    const uint16_t old_be = rte_cpu_to_be_16(0x0800), new_be = rte_cpu_to_be_16(0x0000);
+    EXPECT_EQ(rte_be_to_cpu_16(csum_update16(rte_cpu_to_be_16(hc), old_be, new_be)), 0x0000) << "eqn. 3's blind spot";
+    const uint16_t fixed = dprouter::csum_update16_any_data(rte_cpu_to_be_16(hc), old_be, new_be, msg, sizeof msg, 2);
+    EXPECT_EQ(rte_be_to_cpu_16(fixed), 0xffff);
+    EXPECT_EQ(internet_checksum(msg, sizeof msg), 0xffff) << "the full RFC 1071 computation agrees";
+    std::memcpy(msg + 2, &fixed, 2);
+    EXPECT_EQ(ones_sum(msg, sizeof msg), 0xffff) << "and the receiver's check passes";
+}
+
+// Data that is not all zeros but sums to -0 keeps eqn. 3's 0x0000, the only checksum that verifies.
+TEST(Checksum, UpdateToNonZeroDataSummingToMinusZeroKeeps0000) {
+    uint8_t msg[8] = {0x08, 0, 0, 0, 0xff, 0xff, 0, 0};  // identifier 0xFFFF
+    const uint16_t hc = internet_checksum(msg, sizeof msg);
+    msg[0] = 0x00;
+    const uint16_t old_be = rte_cpu_to_be_16(0x0800), new_be = rte_cpu_to_be_16(0x0000);
+    const uint16_t fixed = dprouter::csum_update16_any_data(rte_cpu_to_be_16(hc), old_be, new_be, msg, sizeof msg, 2);
+    EXPECT_EQ(rte_be_to_cpu_16(fixed), 0x0000);
+    std::memcpy(msg + 2, &fixed, 2);
+    EXPECT_EQ(ones_sum(msg, sizeof msg), 0xffff);
+}
+
+// Everywhere else csum_update16_any_data is csum_update16.
+TEST(Checksum, UpdateAnyDataMatchesFullRecompute) {
+    std::mt19937 rng(792);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (int iter = 0; iter < 20000; ++iter) {
+        uint8_t msg[12];
+        for (uint8_t& b : msg) b = static_cast<uint8_t>(iter % 5 == 0 ? 0 : byte(rng));
+        msg[0] = 0x08;
+        msg[2] = msg[3] = 0;
+        const uint16_t hc = internet_checksum(msg, sizeof msg);
+        msg[0] = 0x00;
+        const uint16_t got = rte_be_to_cpu_16(dprouter::csum_update16_any_data(
+            rte_cpu_to_be_16(hc), rte_cpu_to_be_16(0x0800), rte_cpu_to_be_16(0), msg, sizeof msg, 2));
+        ASSERT_EQ(got, internet_checksum(msg, sizeof msg)) << "iteration " << iter;
+    }
+}
+
 TEST(Checksum, FoldCarriesTwice) {
     EXPECT_EQ(dprouter::csum_fold(0x0001ffff), 0x0001);
     EXPECT_EQ(dprouter::csum_fold(0xffffffff), 0xffff);

@@ -248,6 +248,14 @@ TEST(ConfigError, ToStringFormat) {
     EXPECT_EQ(e.to_string(), "a/b.yaml:7:11: error: something is wrong");
 }
 
+// Found by fuzz_config: yaml-cpp quotes the offending character, and a control character (here a
+// line break or another control character after a backslash) must not split the error line.
+TEST(ConfigError, ControlCharactersAreEscapedSoTheErrorIsOneLine) {
+    ConfigError e{"a.yaml", SourcePos{1, 2}, std::string("bad: ") + '\n' + '\t' + '\x1f' + '\x7f' + " end"};
+    EXPECT_EQ(e.to_string(), "a.yaml:1:2: error: bad: \\x0a\\x09\\x1f\\x7f end");
+    EXPECT_EQ(check("a: \"x\\\x01\"\n"), Lines{"t.yaml:1:8: error: unknown escape character: \\x01"});
+}
+
 TEST(ConfigFile, LoadsFromDisk) {
     const std::string path = testing::TempDir() + "dprouter_test_config.yaml";
     {

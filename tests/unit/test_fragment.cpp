@@ -167,6 +167,15 @@ protected:
         h().receive(lab::kLanPort, from_h1(datagram));
         return h().take_emitted();
     }
+    // The same, with the frame in a chain of `seg`-byte segments.
+    std::vector<Emitted> send_chained(const Bytes& datagram, size_t seg) {
+        rte_mbuf* m = make_mbuf(h().pool(), from_h1(datagram), seg);
+        EXPECT_NE(m, nullptr);
+        if (m == nullptr) return {};
+        EXPECT_GT(m->nb_segs, 1);
+        h().receive_mbufs(lab::kLanPort, &m, 1);
+        return h().take_emitted();
+    }
     // Compares `out` with `expected`, frame by frame.
     static void expect_frames(const std::vector<Emitted>& out, const std::vector<Bytes>& expected) {
         ASSERT_EQ(out.size(), expected.size()) << describe(out);
@@ -442,6 +451,68 @@ TEST_F(FragmentTest, ByCopyWithOptions) {
     const Bytes pl = ip_payload(f, 1368);
     expect_frames(send(ipv4_datagram(f, pl)),
                   {fragment(f, f.options, kIpMf, pl, 0, 1264), fragment(f, router_alert, 158, pl, 1264, 104)});
+}
+
+// Found by fuzzing: a chained datagram for a port that cannot send chains used to be dropped (after
+// being counted forwarded). It is fragmented by reference and each piece copied into one segment.
+TEST_F(FragmentTest, ChainedInputByCopyWhenThePortCannotSendChains) {
+    h().tables().ifaces[lab::kWanPort].tx_multi_seg = false;
+    const Ipv4Fields f = h1_to_h2();
+    const Bytes pl = ip_payload(f, 1380);
+    const auto out = send_chained(ipv4_datagram(f, pl), 200);
+    expect_frames(out, {fragment(f, {}, kIpMf, pl, 0, 1280), fragment(f, {}, 160, pl, 1280, 100)});
+    for (const Emitted& e : out) EXPECT_EQ(e.nb_segs, 1u);
+    EXPECT_EQ(h().counted(Event::forwarded), 1u);
+    EXPECT_EQ(h().total_dropped(), 0u);
+}
+
+// More pieces than the 256 the router used to allow: 20000 bytes for a 68-byte MTU make 417.
+// RFC 791 says fragment (DF is clear, and every link takes 68 octets); so it does.
+TEST_F(FragmentTest, DatagramNeedingMoreThan256FragmentsIsFragmented) {
+    use_mtu(68);
+    const Ipv4Fields f = h1_to_h2();
+    const Bytes dg = ipv4_datagram(f, ip_payload(f, 20000 - 20));
+    const auto out = send_chained(dg, 2000);
+    EXPECT_EQ(out.size(), 417u) << "(20000 - 20) / 48, rounded up";
+    check_fragment_properties(out, dg, 68);
+    EXPECT_EQ(h().counted(Event::forwarded), 1u);
+    EXPECT_EQ(h().total_dropped(), 0u) << h().drops_summary();
+}
+
+// The worst case the router handles: a 65535-byte datagram without options at the minimum MTU.
+TEST_F(FragmentTest, LargestDatagramToMinimumMtu) {
+    use_mtu(68);
+    const Ipv4Fields f = h1_to_h2();
+    const Bytes dg = ipv4_datagram(f, ip_payload(f, 65535 - 20));
+    const auto out = send_chained(dg, 2000);
+    EXPECT_EQ(out.size(), 1365u);
+    check_fragment_properties(out, dg, 68);
+    EXPECT_EQ(h().counted(Event::forwarded), 1u);
+}
+
+// A 60-byte header whose option is copied into every fragment leaves 8 bytes of data per piece at
+// MTU 68: 12000 bytes would take 1493 pieces. Refused with its own reason, and not counted
+// forwarded (it used to be counted before the attempt).
+TEST_F(FragmentTest, TooManyFragmentsIsANamedDropNotForwarded) {
+    use_mtu(68);
+    Ipv4Fields f = h1_to_h2();
+    f.options = concat(Bytes{0x9e, 40}, pattern(38, 0x70));  // copy flag set
+    EXPECT_TRUE(send_chained(ipv4_datagram(f, ip_payload(f, 12000 - 60)), 2000).empty());
+    EXPECT_EQ(h().dropped(Drop::frag_too_many), 1u) << h().drops_summary();
+    EXPECT_EQ(h().total_dropped(), 1u) << h().drops_summary();
+    EXPECT_EQ(h().counted(Event::forwarded), 0u);
+    EXPECT_EQ(h().counted(Event::fragmented), 0u);
+}
+
+// Out of mbufs for the pieces: a drop, not a datagram counted forwarded.
+TEST_F(FragmentTest, NoMbufsForFragmentsIsADropNotForwarded) {
+    HarnessOptions opt;
+    opt.pool_size = 64;
+    rebuild(frag_config(68), opt);
+    const Ipv4Fields f = h1_to_h2();
+    EXPECT_TRUE(send_chained(ipv4_datagram(f, ip_payload(f, 8000)), 2000).empty());
+    EXPECT_EQ(h().dropped(Drop::fragmentation_failed), 1u) << h().drops_summary();
+    EXPECT_EQ(h().counted(Event::forwarded), 0u);
 }
 
 // =============================================================================================

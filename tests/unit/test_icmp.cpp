@@ -158,6 +158,12 @@ protected:
         rebuild(cfg);
         h().ctx().next_ip_id = kErrId;
     }
+    // icmp_config() with the MTU of interface `name` set to `mtu`.
+    void use_mtu(const char* name, unsigned mtu) {
+        Config cfg = icmp_config();
+        interface_named(cfg, name).mtu = mtu;
+        use(cfg);
+    }
     uint64_t suppressed(IcmpSuppress why) { return h().counters().suppressed(why); }
     uint64_t suppressed_kind(IcmpKind k) { return h().counters().icmp_suppressed[static_cast<size_t>(k)]; }
     uint64_t total_sent() { return h().counters().icmp_sent_total(); }
@@ -460,9 +466,7 @@ class IcmpFragNeeded : public IcmpTest {
 protected:
     void SetUp() override {
         RouterTest::SetUp();
-        Config cfg = icmp_config();
-        interface_named(cfg, "wan").mtu = 1300;
-        use(cfg);
+        use_mtu("wan", 1300);
     }
     static Bytes df_datagram(size_t total, uint8_t ttl = 64) {
         Ipv4Fields f = ip_fields(lab::kH1Addr, lab::kH2Addr, ttl);
@@ -749,6 +753,81 @@ TEST_F(IcmpEnvelope, OffenderOptionsAreQuoted) {
     f.options = {0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00};  // router alert, NOPs, EOL
     const Bytes dg = udp_datagram(f);
     expect_one(lab::kLanPort, from_h1(dg), lab::kLanPort, error_to_h1(lab::kLanAddr, 11, 0, 0, dg));
+}
+
+// The error fits the link it leaves by (RFC 791), not just 576 bytes: its size is decided after the
+// route back is known. At the IPv4 minimum MTU of 68 that leaves 40 bytes of quote, still more than
+// the header and 64 bits RFC 792 asks for.
+class IcmpEgressMtu : public IcmpTest {
+protected:
+    void SetUp() override {
+        IcmpTest::SetUp();
+        use_mtu("lan", 68);
+    }
+};
+
+// `error` (a whole frame as error_to_h1 builds it) in the pieces a 68-byte link takes: 48 bytes of
+// ICMP per fragment, MF on all but the last.
+std::vector<Bytes> fragments_of(const Bytes& error) {
+    const Bytes dg(error.begin() + kEthHdrLen, error.end());
+    std::vector<Bytes> v;
+    for (size_t off = 20; off < dg.size(); off += 48) {
+        const size_t len = std::min<size_t>(48, dg.size() - off);
+        Bytes ip = dg;  // the header, then this piece's bytes in place of the rest
+        std::copy_n(dg.begin() + static_cast<std::ptrdiff_t>(off), len, ip.begin() + 20);
+        ip.resize(20 + len);
+        put16(ip, 2, static_cast<uint16_t>(ip.size()));
+        put16(ip, 6, static_cast<uint16_t>((off - 20) / 8 | (off + len < dg.size() ? kIpMf : 0)));
+        put16(ip, 10, 0);
+        put16(ip, 10, internet_checksum(ip.data(), 20));
+        v.push_back(ethernet_frame(get_mac(error, 0), get_mac(error, 6), kEtherIpv4, ip));
+    }
+    return v;
+}
+
+TEST_F(IcmpEgressMtu, ErrorOutOfAMinimumMtuLinkQuotes40Bytes) {
+    const Bytes dg = udp_datagram(ip_fields(lab::kH1Addr, lab::kH2Addr, 1), 100);
+    const Bytes full = error_to_h1(lab::kLanAddr, 11, 0, 0, dg);
+    ASSERT_EQ(full.size(), kEthHdrLen + 20 + 8 + 128u);  // what the router sent before: 156 > 68
+    Bytes expected = full;
+    expected.resize(kEthHdrLen + 68);
+    put16(expected, kEthHdrLen + 2, 68);
+    put16(expected, kEthHdrLen + 10, 0);
+    put16(expected, kEthHdrLen + 10, internet_checksum(expected.data() + kEthHdrLen, 20));
+    put16(expected, kEthHdrLen + 22, 0);
+    put16(expected, kEthHdrLen + 22, internet_checksum(expected.data() + kEthHdrLen + 20, 48));
+    expect_one(lab::kLanPort, from_h1(dg), lab::kLanPort, expected);
+    const auto v = icmp_view(expected);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(same_bytes(v->body, Bytes(dg.begin(), dg.begin() + 40)));
+}
+
+// The same error leaving by the 1500-byte wan keeps its 576-byte size: the egress decides.
+TEST_F(IcmpEgressMtu, TheEgressDecidesNotTheIngress) {
+    const Bytes dg = udp_datagram(ip_fields(lab::kH2Addr, lab::kH1Addr, 1), 1000);
+    expect_one(lab::kWanPort, frame_to(lab::kWanMac, lab::kH2Mac, dg), lab::kWanPort,
+               icmp_error(lab::kH2Mac, lab::kWanMac, lab::kWanAddr, lab::kH2Addr, 11, 0, 0, dg));
+}
+
+// A 60-byte offender header plus 64 bits (RFC 792's minimum) cannot fit a 68-byte link whole: the
+// error (96 bytes, DF clear) leaves in two fragments rather than with less than the minimum.
+TEST_F(IcmpEgressMtu, OffenderWithFullOptionsGetsAFragmentedError) {
+    Ipv4Fields f = ip_fields(lab::kH1Addr, lab::kH2Addr, 1);
+    f.options = concat(Bytes{0x9e, 40}, pattern(38, 0x70));  // one 40-byte experimental option
+    const Bytes dg = udp_datagram(f, 100);
+    const Bytes full = icmp_error(lab::kH1Mac, lab::kLanMac, lab::kLanAddr, lab::kH1Addr, 11, 0, 0,
+                                  Bytes(dg.begin(), dg.begin() + 68));
+    ASSERT_EQ(full.size(), kEthHdrLen + 96u);
+    h().receive(lab::kLanPort, from_h1(dg));
+    const auto out = h().take_emitted();
+    const std::vector<Bytes> expected = fragments_of(full);
+    ASSERT_EQ(out.size(), expected.size()) << describe(out) << "; drops: " << h().drops_summary();
+    ASSERT_EQ(out.size(), 2u);
+    for (size_t i = 0; i < out.size(); ++i) {
+        EXPECT_EQ(out[i].port, lab::kLanPort);
+        EXPECT_TRUE(same_bytes(out[i].bytes, expected[i])) << "fragment " << i;
+    }
+    EXPECT_EQ(h().icmp_sent(IcmpKind::time_exceeded), 1u);
 }
 
 TEST_F(IcmpEnvelope, SourceIsTheEgressInterfaceNotTheIngress) {

@@ -149,6 +149,37 @@ TEST_F(MssClampTest, SynWithMss1460LeavesWith1260) {
     EXPECT_EQ(clamped(), 1u);
 }
 
+// Found by fuzzing: with MSS the last option at an even offset, the checksum update read two bytes
+// past the TCP header, past the frame when the segment carries no data. The frame here lives in a
+// heap buffer of exactly its size, attached to the mbuf, so that AddressSanitizer (build-asan) sees
+// any byte read beyond it; the bytes out are checked in every build.
+TEST_F(MssClampTest, MssAsTheLastOptionAtTheVeryEndOfTheFrame) {
+    Segment in;
+    in.options = concat(Bytes{0x01, 0x01, 0x04, 0x02}, mss(1460));  // NOP NOP SACK-permitted MSS
+    Segment out = in;
+    out.options = concat(Bytes{0x01, 0x01, 0x04, 0x02}, mss(1260));
+    Ipv4Fields f = ip(lab::kH1Addr, lab::kH2Addr);
+    const Bytes frame = ipv4_frame(lab::kLanMac, lab::kH1Mac, f, tcp_with_options(lab::kH1Addr, lab::kH2Addr, in));
+    ASSERT_EQ(frame.size(), kEthHdrLen + 20 + 28u) << "the MSS value is the frame's last two bytes";
+
+    std::vector<uint8_t> storage(frame.begin(), frame.end());  // heap, exactly the frame
+    rte_mbuf_ext_shared_info shinfo{};
+    shinfo.free_cb = [](void*, void*) {};
+    rte_mbuf_ext_refcnt_set(&shinfo, 1);
+    rte_mbuf* m = rte_pktmbuf_alloc(h().pool());
+    ASSERT_NE(m, nullptr);
+    rte_pktmbuf_attach_extbuf(m, storage.data(), rte_mem_virt2iova(storage.data()),
+                              static_cast<uint16_t>(storage.size()), &shinfo);
+    ASSERT_NE(rte_pktmbuf_append(m, static_cast<uint16_t>(storage.size())), nullptr);
+    h().receive_mbufs(lab::kLanPort, &m, 1);
+    const auto emitted = h().take_emitted();  // frees the mbuf before `storage` goes
+    ASSERT_EQ(emitted.size(), 1u) << describe(emitted) << "; drops: " << h().drops_summary();
+    f.ttl = 63;
+    EXPECT_TRUE(same_bytes(emitted[0].bytes, ipv4_frame(lab::kH2Mac, lab::kWanMac, f,
+                                                        tcp_with_options(lab::kH1Addr, lab::kH2Addr, out))));
+    EXPECT_EQ(clamped(), 1u);
+}
+
 TEST_F(MssClampTest, SynWithOnlyAnMssOption) {
     Segment in;
     in.options = mss(1460);

@@ -634,6 +634,19 @@ TEST_F(Pipeline, EchoReplyWhoseIcmpChecksumIsZero) {
     EXPECT_TRUE(same_bytes(single_output(kLanPort), expected));
 }
 
+// Found by fuzzing: identifier 0, sequence 0, no data. The reply is all zeros but for its checksum,
+// which must then be 0xFFFF: with 0x0000 the receiver's sum is +0, not -0, and Linux drops it.
+TEST_F(Pipeline, EchoReplyOfAllZerosCarriesChecksumFFFF) {
+    const Ipv4Fields ip = echo_request_ip(kH1Addr, kLanAddr);
+    h().receive(kLanPort, lan_frame(ip, icmp_echo(kIcmpEchoRequest, 0, 0, {})));
+    const Bytes expected = echo_reply_frame(kH1Mac, kLanMac, ip, kLanAddr, 0, 0, {});
+    ASSERT_EQ(get16(expected, kEthHdrLen + 20 + 2), 0xffff);
+    const Bytes out = single_output(kLanPort);
+    EXPECT_TRUE(same_bytes(out, expected));
+    ASSERT_EQ(out.size(), kEthHdrLen + 28);
+    EXPECT_EQ(ones_sum(out.data() + kEthHdrLen + 20, 8), 0xffff) << "the receiver's check";
+}
+
 TEST_F(Pipeline, DropsEchoRequestWithBadIcmpChecksum) {
     const Ipv4Fields ip = echo_request_ip(kH1Addr, kLanAddr);
     Bytes icmp = icmp_echo(kIcmpEchoRequest, 1, 2, pattern(16));
@@ -645,16 +658,62 @@ TEST_F(Pipeline, DropsEchoRequestWithBadIcmpChecksum) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Egress MTU (RFC 1191): a DF datagram of exactly the MTU goes, one byte more does not.
+// Echo replies larger than the egress MTU leave in fragments (DF clear), as Linux sends them.
 
-class PipelineSmallWanMtu : public Pipeline {
+// The lab with the wan MTU given.
+template <unsigned WanMtu>
+class PipelineWithWanMtu : public Pipeline {
 protected:
     dprouter::Config make_config() override {
         dprouter::Config cfg = lab_config();
-        interface_named(cfg, "wan").mtu = 1300;
+        interface_named(cfg, "wan").mtu = WanMtu;
         return cfg;
     }
 };
+using PipelineWanMtu576 = PipelineWithWanMtu<576>;
+
+// A 1028-byte request from H2 (its link takes it) answered out of a 576-byte wan: two fragments of
+// the reply, 552 and 456 ICMP bytes, the reply's header (the request's ID) on both.
+TEST_F(PipelineWanMtu576, EchoReplyOf1028BytesIsFragmented) {
+    const Ipv4Fields ip = echo_request_ip(kH2Addr, kWanAddr);  // DF set, as Linux ping sends it
+    const Bytes data = pattern(1000, 0x21);
+    const Bytes request = icmp_echo(kIcmpEchoRequest, 0x77, 3, data);
+    ASSERT_EQ(20 + request.size(), 1028u);
+    h().receive(kWanPort, ipv4_frame(kWanMac, kH2Mac, ip, request));
+    const Bytes reply_icmp = icmp_echo(kIcmpEchoReply, 0x77, 3, data);
+    Ipv4Fields r;
+    r.tos = ip.tos;
+    r.id = ip.id;
+    r.ttl = 64;
+    r.protocol = kProtoIcmp;
+    r.src = kWanAddr;
+    r.dst = kH2Addr;
+    Ipv4Fields first = r, second = r;
+    first.frag = kIpMf;
+    second.frag = 552 / 8;
+    const auto out = h().take_emitted();
+    ASSERT_EQ(out.size(), 2u) << h().drops_summary();
+    EXPECT_EQ(out[0].port, kWanPort);
+    EXPECT_EQ(out[1].port, kWanPort);
+    EXPECT_TRUE(same_bytes(out[0].bytes, ipv4_frame(kH2Mac, kWanMac, first, Bytes(reply_icmp.begin(), reply_icmp.begin() + 552))));
+    EXPECT_TRUE(same_bytes(out[1].bytes, ipv4_frame(kH2Mac, kWanMac, second, Bytes(reply_icmp.begin() + 552, reply_icmp.end()))));
+    EXPECT_EQ(h().counted(Event::echo_replies), 1u);
+    EXPECT_EQ(h().counted(Event::fragments_created), 2u);
+    EXPECT_EQ(h().counted(Event::forwarded), 0u) << "a reply of ours is not forwarded traffic";
+}
+
+// A reply that fits goes whole.
+TEST_F(PipelineWanMtu576, EchoReplyOfExactlyTheMtuIsNotFragmented) {
+    const Ipv4Fields ip = echo_request_ip(kH2Addr, kWanAddr);
+    const Bytes data = pattern(576 - 28, 0x21);
+    h().receive(kWanPort, ipv4_frame(kWanMac, kH2Mac, ip, icmp_echo(kIcmpEchoRequest, 1, 2, data)));
+    EXPECT_TRUE(same_bytes(single_output(kWanPort), echo_reply_frame(kH2Mac, kWanMac, ip, kWanAddr, 1, 2, data)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Egress MTU (RFC 1191): a DF datagram of exactly the MTU goes, one byte more does not.
+
+using PipelineSmallWanMtu = PipelineWithWanMtu<1300>;
 
 TEST_F(PipelineSmallWanMtu, ForwardsDfDatagramOfExactlyTheMtu) {
     Ipv4Fields ip = from_h1(kH2Addr);

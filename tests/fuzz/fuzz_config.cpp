@@ -24,10 +24,15 @@ bool is_digits(const std::string& s, size_t from, size_t to) {
     return true;
 }
 
-// "fuzz.yaml:LINE:COL: error: MESSAGE", with no line break anywhere.
-bool well_formed(const std::string& line) {
-    const std::string head = std::string(kFile) + ":";
-    if (line.rfind(head, 0) != 0 || line.find('\n') != std::string::npos) return false;
+// "FILE:LINE:COL: error: MESSAGE", with no line break anywhere; FILE is the YAML file or the
+// routes_file it names (whose lines are checked with their own positions).
+bool well_formed(const std::string& line, const std::string& routes_file) {
+    if (line.find('\n') != std::string::npos) return false;
+    std::string head = std::string(kFile) + ":";
+    if (line.rfind(head, 0) != 0) {
+        head = routes_file + ":";
+        if (routes_file.empty() || line.rfind(head, 0) != 0) return false;
+    }
     const size_t c1 = line.find(':', head.size());
     if (c1 == std::string::npos || !is_digits(line, head.size(), c1)) return false;
     const size_t c2 = line.find(':', c1 + 1);
@@ -42,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const dprouter::ConfigResult r = dprouter::parse_config_text(text, kFile);
     for (const dprouter::ConfigError& e : r.errors) {
         const std::string line = e.to_string();
-        if (!well_formed(line)) finding("malformed error line: " + line, text);
+        if (!well_formed(line, r.config.routes_file)) finding("malformed error line: " + line, text);
     }
     if (r.ok() && r.config.interfaces.empty()) finding("accepted a configuration without interfaces", text);
     return 0;

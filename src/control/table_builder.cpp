@@ -2,9 +2,9 @@
 //
 // Linear in the number of routes: a full Internet table (a million routes) shares a handful of
 // next hops, so routes point at deduplicated NextHop entries (one per action, port and gateway)
-// rather than one each, and the FIB is sized from the table instead of a fixed multiple of it. The FIB
-// is rte_fib (DIR-24-8 over an rte_rib trie): linear to build, where DPDK 22.11's rte_lpm_add is
-// quadratic in the rules of one prefix length (docs/benchmarking.md "Large tables").
+// rather than one each, and the FIB is sized from the table instead of a fixed multiple of it.
+// The FIB is rte_fib (DIR-24-8 over an rte_rib trie): linear to build, where DPDK 22.11's
+// rte_lpm_add is quadratic in the rules of one prefix length (docs/benchmarking.md "Large tables").
 #include <algorithm>
 #include <atomic>
 #include <new>
@@ -113,11 +113,11 @@ uint32_t tbl8_groups_needed(const std::vector<PlannedRoute>& plan) {
 
 // The best lookup this CPU and the EAL allow: AVX-512 when the EAL's max SIMD bitwidth is 512
 // (--force-max-simd-bitwidth=512; DPDK defaults to 256 on x86), else DIR-24-8's scalar lookup
-// (which RTE_FIB_LOOKUP_DEFAULT picks then). Chosen once per table, never per packet.
+// (which RTE_FIB_LOOKUP_DEFAULT picks then). Chosen once per table, never per packet; null if none.
 const char* select_lookup(rte_fib* fib) {
     if (rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512) == 0) return "AVX-512 vector";
-    if (rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DEFAULT) != 0) throw std::runtime_error("no FIB lookup function");
-    return "scalar";
+    if (rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DEFAULT) == 0) return "scalar";
+    return nullptr;
 }
 
 IcmpLimits icmp_limits(const IcmpRateLimitConfig& rl) {
@@ -136,12 +136,6 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
                      const uint8_t* port_multi_seg) {
     const std::vector<PlannedRoute> plan = plan_routes(cfg, port_of);
 
-    void* mem = rte_zmalloc("dpr_tables", sizeof(Tables), RTE_CACHE_LINE_SIZE);
-    if (mem == nullptr) throw std::runtime_error("out of memory for forwarding tables");
-    auto* t = new (mem) Tables();
-    t->generation = generation;
-    t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
-
     // Distinct next hops, in order of first use; index[i] is plan[i]'s.
     std::vector<uint32_t> index(plan.size());
     std::vector<const PlannedRoute*> distinct;
@@ -154,6 +148,12 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         }
     }
     check_next_hop_count(distinct.size());
+
+    void* mem = rte_zmalloc("dpr_tables", sizeof(Tables), RTE_CACHE_LINE_SIZE);
+    if (mem == nullptr) throw std::runtime_error("out of memory for forwarding tables");
+    auto* t = new (mem) Tables();
+    t->generation = generation;
+    t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
     t->nexthops = static_cast<NextHop*>(rte_zmalloc("dpr_nexthops", sizeof(NextHop) * distinct.size() + 1, RTE_CACHE_LINE_SIZE));
     if (t->nexthops == nullptr) {
         free_tables(t);
@@ -173,9 +173,9 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
     fc.default_nh = kNoRouteIndex;
     fc.max_routes = static_cast<int>(std::min<size_t>(plan.size() + kRouteHeadroom, INT32_MAX / 2));
     fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
-    // A multiple of 64: DPDK 22.11 hands out tbl8 groups from a bitmap of 64-bit slabs without
-    // checking the index against num_tbl8, so any other count lets it use groups past the table's
-    // end (tests/unit/test_table_builder.cpp, FibHasTbl8HeadroomForLiveAdditions).
+    // A multiple of 64: DPDK 22.11 finds free tbl8 groups in a bitmap of 64-bit slabs, and a FIB
+    // created with 4099 groups handed out 4159 of them, past the end of its tbl8 array
+    // (tests/unit/test_table_builder.cpp, FibHasTbl8HeadroomForLiveAdditions).
     fc.dir24_8.num_tbl8 = RTE_ALIGN_CEIL(tbl8_groups_needed(plan) + kTbl8Headroom, 64u);
     t->n_tbl8 = fc.dir24_8.num_tbl8;
     t->fib = rte_fib_create(name.c_str(), SOCKET_ID_ANY, &fc);
@@ -183,11 +183,10 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         free_tables(t);
         throw std::runtime_error("cannot create the FIB: " + std::string(rte_strerror(rte_errno)));
     }
-    try {
-        t->fib_lookup = select_lookup(t->fib);
-    } catch (...) {
+    t->fib_lookup = select_lookup(t->fib);
+    if (t->fib_lookup == nullptr) {
         free_tables(t);
-        throw;
+        throw std::runtime_error("no FIB lookup function");
     }
     for (size_t i = 0; i < plan.size(); ++i) {
         // Depth 0 is an ordinary DIR-24-8 route: a default route answers every otherwise missed lookup.

@@ -103,9 +103,9 @@ TEST(TableBuilder, DefaultRouteIsAnOrdinaryFibRoute) {
     uint32_t dst[] = {*parse_ipv4("200.1.2.3"), *parse_ipv4("255.255.255.254"), *parse_ipv4("100.0.0.1")};
     uint64_t idx[3];
     route_lookup_bulk(*t, dst, idx, 3);
-    EXPECT_NE(idx[0], kNoRouteIndex);  // the /0 is in the FIB itself, not a miss handled on the side
+    ASSERT_NE(idx[0], kNoRouteIndex);  // the /0 is in the FIB itself, not a miss handled on the side
     EXPECT_EQ(idx[1], idx[0]);
-    EXPECT_NE(idx[2], idx[0]);  // 0.0.0.0/1 is longer
+    ASSERT_NE(idx[2], idx[0]);  // 0.0.0.0/1 is longer
     EXPECT_EQ(next_hop_at(*t, idx[0])->gateway_be, gw("10.2.0.3"));
     EXPECT_EQ(next_hop_at(*t, idx[2])->gateway_be, gw("10.1.0.3"));
     // Deleting the /0 turns those destinations into misses: it was an ordinary depth-0 route.

@@ -10,7 +10,7 @@
 # built and published and the workers are launched (for the small lab tables that is also when it
 # first answers ping). Memory is the router's RSS then, and DPDK's heap from telemetry.
 # Environment: START_TIMEOUT (seconds, default 1800) bounds each start; START_LIST=0 and START_YAML=0
-# skip the starts (with rte_lpm a million routes take minutes to load, see docs/benchmarking.md).
+# skip the starts.
 set -u
 bin=$(readlink -f "${1:-build/dprouter}")
 n=${2:-1000000}

@@ -5,11 +5,12 @@
 
 #include <atomic>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include <rte_ether.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
 
 #include "dprouter/config.hpp"
 #include "dprouter/icmp.hpp"
@@ -70,14 +71,25 @@ struct InterfaceEntry {
     uint32_t mask_be[kMaxAddrsPerInterface]{};
 };
 
+// What the FIB answers for a destination no route covers (it is the fib's default_nh). The FIB
+// stores next hops in 4 bytes (RTE_FIB_DIR24_8_4B) of which DIR-24-8 reserves the top bit to mark
+// tbl8 references, so 2^31 - 1 is the largest value it can hold: the sentinel takes it, and real
+// next-hop indices are 0 .. kNoRouteIndex - 1. A default route (0.0.0.0/0) is an ordinary route.
+inline constexpr uint64_t kNoRouteIndex = (uint64_t{1} << 31) - 1;
+inline constexpr uint64_t kMaxNextHops = kNoRouteIndex;
+// Room the FIB is created with beyond the table it is built from, for routes added in place later
+// (live updates): routes, and tbl8 groups (one per /24 that gets its first prefix longer than /24).
+inline constexpr uint32_t kRouteHeadroom = 65536;
+inline constexpr uint32_t kTbl8Headroom = 4096;
+
 struct Tables {
     uint64_t generation = 0;
-    rte_lpm* lpm = nullptr;        // destination -> index into nexthops
+    rte_fib* fib = nullptr;        // destination (host order) -> index into nexthops, or kNoRouteIndex
     NextHop* nexthops = nullptr;   // rte_zmalloc'd array, one per distinct (action, port, gateway)
     uint32_t n_nexthops = 0;
     uint32_t n_routes = 0;         // prefixes in the table: routes, connected subnets, own and broadcast addresses
-    // rte_lpm has no depth 0, so a default route (0.0.0.0/0) lives here and answers LPM misses.
-    const NextHop* default_nh = nullptr;
+    uint32_t n_tbl8 = 0;           // DIR-24-8 tbl8 groups the fib was created with (sizing, tests)
+    const char* fib_lookup = "";   // the lookup implementation rte_fib_select_lookup chose, for the log
     uint16_t n_ports = 0;
     InterfaceEntry ifaces[kMaxPorts];
     IcmpLimits icmp_limits;  // router-wide; each worker applies its share
@@ -134,5 +146,8 @@ struct Tables {
 Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
                      const uint8_t* port_multi_seg = nullptr);
 void free_tables(Tables* t);
+
+// Throws std::runtime_error when `n` distinct next hops cannot be encoded in the FIB.
+void check_next_hop_count(size_t n);
 
 }  // namespace dprouter

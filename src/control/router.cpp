@@ -143,9 +143,9 @@ void Router::setup() {
 
     const uint64_t build_start = now_ms();
     Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
-    // Big tables take a while (rte_lpm_add is quadratic per prefix length: docs/benchmarking.md).
-    DPR_LOG(INFO, "tables built in %lu ms: %u prefixes, %u next hops\n",
-            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops);
+    // Big tables take a few seconds (docs/benchmarking.md "Large tables").
+    DPR_LOG(INFO, "tables built in %lu ms: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup\n",
+            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops, t->n_tbl8, t->fib_lookup);
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     tables_.store(t, std::memory_order_release);

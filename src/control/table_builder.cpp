@@ -2,7 +2,9 @@
 //
 // Linear in the number of routes: a full Internet table (a million routes) shares a handful of
 // next hops, so routes point at deduplicated NextHop entries (one per action, port and gateway)
-// rather than one each, and rte_lpm is sized from the table instead of a fixed multiple of it.
+// rather than one each, and the FIB is sized from the table instead of a fixed multiple of it.
+// The FIB is rte_fib (DIR-24-8 over an rte_rib trie): linear to build, where DPDK 22.11's
+// rte_lpm_add is quadratic in the rules of one prefix length (docs/benchmarking.md "Large tables").
 #include <algorithm>
 #include <atomic>
 #include <new>
@@ -14,6 +16,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_fib.h>
 #include <rte_malloc.h>
 
 #include "dprouter/tables.hpp"
@@ -51,7 +54,7 @@ int interface_reaching(const Config& cfg, Ipv4 addr) {
     return best;
 }
 
-// Order matters: rte_lpm_add replaces the next hop of an existing prefix, so later entries win.
+// Order matters: rte_fib_add replaces the next hop of an existing prefix, so later entries win.
 // Configured routes go first, then connected subnets, then our own and broadcast addresses, which
 // must never be overridden.
 std::vector<PlannedRoute> plan_routes(const Config& cfg, const uint16_t* port_of) {
@@ -94,10 +97,12 @@ uint64_t next_hop_key(const PlannedRoute& p) {
     return uint64_t{static_cast<uint8_t>(p.action)} << 48 | uint64_t{p.port} << 32 | p.gateway;
 }
 
-// rte_lpm sizes: one rule per prefix, and one tbl8 group (256 entries) per /24 that holds a prefix
-// longer than /24. Both get headroom for routes added later without a rebuild (live updates).
-constexpr uint32_t kRuleHeadroom = 65536;
-constexpr uint32_t kTbl8Headroom = 4096;
+// rte_fib sizes: max_routes bounds the rte_rib trie behind the FIB (one node per prefix, plus the
+// branching nodes, for which rte_fib reserves as many again), and DIR-24-8 takes one tbl8 group
+// (256 next hops, 1 KiB with 4-byte next hops) per /24 that holds a prefix longer than /24, exactly
+// like rte_lpm. Both get headroom for routes added later without a rebuild (live FIB updates):
+// kRouteHeadroom routes, and kTbl8Headroom tbl8 groups (4 MiB) for as many new /24s with longer
+// prefixes in them (tables.hpp).
 
 uint32_t tbl8_groups_needed(const std::vector<PlannedRoute>& plan) {
     std::unordered_set<uint32_t> slash24;
@@ -106,21 +111,30 @@ uint32_t tbl8_groups_needed(const std::vector<PlannedRoute>& plan) {
     return static_cast<uint32_t>(slash24.size());
 }
 
+// The best lookup this CPU and the EAL allow: AVX-512 when the EAL's max SIMD bitwidth is 512
+// (--force-max-simd-bitwidth=512; DPDK defaults to 256 on x86), else DIR-24-8's scalar lookup
+// (which RTE_FIB_LOOKUP_DEFAULT picks then). Chosen once per table, never per packet; null if none.
+const char* select_lookup(rte_fib* fib) {
+    if (rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512) == 0) return "AVX-512 vector";
+    if (rte_fib_select_lookup(fib, RTE_FIB_LOOKUP_DEFAULT) == 0) return "scalar";
+    return nullptr;
+}
+
 IcmpLimits icmp_limits(const IcmpRateLimitConfig& rl) {
     return {bucket_limits(rl.global), bucket_limits(rl.per_destination), bucket_limits(rl.frag_needed)};
 }
 
 }  // namespace
 
+void check_next_hop_count(size_t n) {
+    if (n > kMaxNextHops)
+        throw std::runtime_error(std::to_string(n) + " distinct next hops; the FIB holds at most " +
+                                 std::to_string(kMaxNextHops));
+}
+
 Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
                      const uint8_t* port_multi_seg) {
     const std::vector<PlannedRoute> plan = plan_routes(cfg, port_of);
-
-    void* mem = rte_zmalloc("dpr_tables", sizeof(Tables), RTE_CACHE_LINE_SIZE);
-    if (mem == nullptr) throw std::runtime_error("out of memory for forwarding tables");
-    auto* t = new (mem) Tables();
-    t->generation = generation;
-    t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
 
     // Distinct next hops, in order of first use; index[i] is plan[i]'s.
     std::vector<uint32_t> index(plan.size());
@@ -133,6 +147,13 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
             index[i] = it->second;
         }
     }
+    check_next_hop_count(distinct.size());
+
+    void* mem = rte_zmalloc("dpr_tables", sizeof(Tables), RTE_CACHE_LINE_SIZE);
+    if (mem == nullptr) throw std::runtime_error("out of memory for forwarding tables");
+    auto* t = new (mem) Tables();
+    t->generation = generation;
+    t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
     t->nexthops = static_cast<NextHop*>(rte_zmalloc("dpr_nexthops", sizeof(NextHop) * distinct.size() + 1, RTE_CACHE_LINE_SIZE));
     if (t->nexthops == nullptr) {
         free_tables(t);
@@ -146,23 +167,33 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
     }
     t->n_nexthops = static_cast<uint32_t>(distinct.size());
 
-    const std::string name = "dpr_lpm_" + std::to_string(generation);
-    rte_lpm_config lc{};
-    lc.max_rules = static_cast<uint32_t>(plan.size()) + kRuleHeadroom;
-    lc.number_tbl8s = tbl8_groups_needed(plan) + kTbl8Headroom;
-    t->lpm = rte_lpm_create(name.c_str(), SOCKET_ID_ANY, &lc);
-    if (t->lpm == nullptr) {
+    const std::string name = "dpr_fib_" + std::to_string(generation);
+    rte_fib_conf fc{};
+    fc.type = RTE_FIB_DIR24_8;
+    fc.default_nh = kNoRouteIndex;
+    fc.max_routes = static_cast<int>(std::min<size_t>(plan.size() + kRouteHeadroom, INT32_MAX / 2));
+    fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
+    // A multiple of 64: DPDK 22.11 finds free tbl8 groups in a bitmap of 64-bit slabs, and a FIB
+    // created with 4099 groups handed out 4159 of them, past the end of its tbl8 array
+    // (tests/unit/test_table_builder.cpp, FibHasTbl8HeadroomForLiveAdditions).
+    fc.dir24_8.num_tbl8 = RTE_ALIGN_CEIL(tbl8_groups_needed(plan) + kTbl8Headroom, 64u);
+    t->n_tbl8 = fc.dir24_8.num_tbl8;
+    t->fib = rte_fib_create(name.c_str(), SOCKET_ID_ANY, &fc);
+    if (t->fib == nullptr) {
         free_tables(t);
-        throw std::runtime_error("cannot create LPM table: " + std::string(rte_strerror(rte_errno)));
+        throw std::runtime_error("cannot create the FIB: " + std::string(rte_strerror(rte_errno)));
+    }
+    t->fib_lookup = select_lookup(t->fib);
+    if (t->fib_lookup == nullptr) {
+        free_tables(t);
+        throw std::runtime_error("no FIB lookup function");
     }
     for (size_t i = 0; i < plan.size(); ++i) {
-        if (plan[i].prefix.len == 0) {
-            t->default_nh = &t->nexthops[index[i]];  // rte_lpm depths are 1..32
-            continue;
-        }
-        if (rte_lpm_add(t->lpm, plan[i].prefix.network(), plan[i].prefix.len, index[i]) != 0) {
+        // Depth 0 is an ordinary DIR-24-8 route: a default route answers every otherwise missed lookup.
+        const int rc = rte_fib_add(t->fib, plan[i].prefix.network(), plan[i].prefix.len, index[i]);
+        if (rc != 0) {
             free_tables(t);
-            throw std::runtime_error("cannot add " + format_prefix(plan[i].prefix) + " to the LPM table");
+            throw std::runtime_error("cannot add " + format_prefix(plan[i].prefix) + " to the FIB: " + rte_strerror(-rc));
         }
     }
     t->n_routes = static_cast<uint32_t>(plan.size());
@@ -195,7 +226,7 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
 
 void free_tables(Tables* t) {
     if (t == nullptr) return;
-    rte_lpm_free(t->lpm);
+    rte_fib_free(t->fib);
     rte_free(t->nexthops);
     t->~Tables();
     rte_free(t);

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <rte_ip.h>
-#include <rte_lpm.h>
 
 #include <algorithm>
 
 #include "dprouter/checksum.hpp"
+#include "dprouter/route_lookup.hpp"
 #include "fragment.hpp"
 #include "stage_ipv4_options.hpp"
 #include "stage_mss_clamp.hpp"
@@ -16,12 +16,8 @@
 
 namespace dprouter::stage {
 
-// Looks up the destination (host order); the default route, if any, on a miss; else nullptr.
-inline const NextHop* route_lookup(const Tables& t, uint32_t dst_host) {
-    uint32_t idx;
-    if (rte_lpm_lookup(t.lpm, dst_host, &idx) != 0) [[unlikely]] return t.default_nh;
-    return &t.nexthops[idx];
-}
+// The scalar stages look up one destination at a time (dprouter/route_lookup.hpp).
+using dprouter::route_lookup;
 
 // Refuses datagrams whose route does not forward, with the error each route type owes the sender.
 // Returns true when the packet was consumed.

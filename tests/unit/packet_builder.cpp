@@ -10,11 +10,11 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
-#include <rte_lpm.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include "dprouter/rings.hpp"
+#include "dprouter/route_lookup.hpp"
 
 namespace dprtest {
 
@@ -580,9 +580,7 @@ std::optional<PackedNeighbor> RouterHarness::neighbor(uint32_t addr_host, uint16
 }
 
 const NextHop* RouterHarness::route(uint32_t dst_host) const {
-    uint32_t idx;
-    if (rte_lpm_lookup(tables_->lpm, dst_host, &idx) != 0) return nullptr;
-    return &tables_->nexthops[idx];
+    return route_lookup(*tables_, dst_host);
 }
 
 std::optional<NeighborInfo> RouterHarness::resolver_entry(uint32_t addr_host, uint16_t port) const {

@@ -269,7 +269,7 @@ public:
     std::string drops_summary() const;  // "no_route=1 ttl_expired=2" (non-zero ones only)
     // The neighbour-table word for addr on port, if there is an entry.
     std::optional<dprouter::PackedNeighbor> neighbor(uint32_t addr_host, uint16_t port) const;
-    // The next hop the LPM gives for dst.
+    // The next hop the FIB gives for dst (the default route's if only it matches), else nullptr.
     const dprouter::NextHop* route(uint32_t dst_host) const;
     std::optional<dprouter::NeighborInfo> resolver_entry(uint32_t addr_host, uint16_t port) const;
     // Mbufs missing from the packet pool and the indirect pool (fragments) since construction.

@@ -1,23 +1,48 @@
-// build_tables: routes share deduplicated next hops, and each prefix still leads to the right one.
+// build_tables: routes share deduplicated next hops, each prefix still leads to the right one, and
+// the rte_fib answers longest-prefix matches (default route and misses included) with room to grow.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <rte_byteorder.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
+// DPDK 22.11's rte_vect.h lacks the extern "C" its siblings have.
+extern "C" {
+#include <rte_vect.h>
+}
 
 #include "dprouter/config.hpp"
+#include "dprouter/route_lookup.hpp"
 #include "dprouter/tables.hpp"
 
 namespace dprouter {
 namespace {
 
-const NextHop* lookup(const Tables& t, const char* addr) {
-    uint32_t idx = 0;
-    if (rte_lpm_lookup(t.lpm, *parse_ipv4(addr), &idx) != 0) return t.default_nh;
-    return &t.nexthops[idx];
+const NextHop* lookup(const Tables& t, const char* addr) { return route_lookup(t, *parse_ipv4(addr)); }
+
+struct FreeTables {
+    void operator()(Tables* t) const { free_tables(t); }
+};
+using TablesPtr = std::unique_ptr<Tables, FreeTables>;
+
+// Tables for two interfaces (10.1.0.1/24 on port 0, 10.2.0.1/24 on port 1) and the given routes.
+TablesPtr build(const std::string& routes_yaml) {
+    const ConfigResult r = parse_config_text(
+        "interfaces:\n"
+        "  - {name: lan, device: d0, addresses: [\"10.1.0.1/24\"]}\n"
+        "  - {name: wan, device: d1, addresses: [\"10.2.0.1/24\"]}\n" +
+            routes_yaml,
+        "t.yaml");
+    if (!r.ok()) throw std::runtime_error(error_lines(r.errors)[0]);
+    const uint16_t port_of[] = {0, 1};
+    const rte_ether_addr macs[2] = {};
+    return TablesPtr(build_tables(r.config, port_of, macs, 1));
 }
+
+uint32_t gw(const char* a) { return rte_cpu_to_be_32(*parse_ipv4(a)); }
 
 TEST(TableBuilder, RoutesShareNextHops) {
     std::string list;
@@ -60,14 +85,128 @@ TEST(TableBuilder, RoutesShareNextHops) {
     EXPECT_EQ(lookup(*t, "11.0.0.1"), a);  // same next hop object for every route via 10.1.0.2
     EXPECT_EQ(lookup(*t, "13.2.5.200")->action, NextHopAction::blackhole);
     const NextHop* d = lookup(*t, "13.2.5.100");  // outside the /25: default route
-    EXPECT_EQ(d, t->default_nh);
+    ASSERT_NE(d, nullptr);
     EXPECT_EQ(d->gateway_be, rte_cpu_to_be_32(*parse_ipv4("10.2.0.3")));
     EXPECT_EQ(lookup(*t, "10.1.0.1")->action, NextHopAction::local);
     EXPECT_EQ(lookup(*t, "10.2.0.255")->action, NextHopAction::broadcast);
     const NextHop* c = lookup(*t, "10.1.0.77");
     EXPECT_EQ(c->action, NextHopAction::forward);
     EXPECT_EQ(c->gateway_be, 0u);
+    // Sized from the table: one tbl8 group per /24 holding a longer prefix (the 1000 /25s), plus headroom.
+    // (plus one each for 10.1.0.0/24 and 10.2.0.0/24, which hold our /32 and broadcast addresses).
+    EXPECT_EQ(t->n_tbl8, RTE_ALIGN_CEIL(1000u + 2 + kTbl8Headroom, 64u));  // 64: see the builder
     free_tables(t);
+}
+
+TEST(TableBuilder, DefaultRouteIsAnOrdinaryFibRoute) {
+    TablesPtr t = build("routes: [{prefix: 0.0.0.0/0, via: 10.2.0.3}, {prefix: 0.0.0.0/1, via: 10.1.0.3}]\n");
+    uint32_t dst[] = {*parse_ipv4("200.1.2.3"), *parse_ipv4("255.255.255.254"), *parse_ipv4("100.0.0.1")};
+    uint64_t idx[3];
+    route_lookup_bulk(*t, dst, idx, 3);
+    ASSERT_NE(idx[0], kNoRouteIndex);  // the /0 is in the FIB itself, not a miss handled on the side
+    EXPECT_EQ(idx[1], idx[0]);
+    ASSERT_NE(idx[2], idx[0]);  // 0.0.0.0/1 is longer
+    EXPECT_EQ(next_hop_at(*t, idx[0])->gateway_be, gw("10.2.0.3"));
+    EXPECT_EQ(next_hop_at(*t, idx[2])->gateway_be, gw("10.1.0.3"));
+    // Deleting the /0 turns those destinations into misses: it was an ordinary depth-0 route.
+    ASSERT_EQ(rte_fib_delete(t->fib, 0, 0), 0);
+    EXPECT_EQ(lookup(*t, "200.1.2.3"), nullptr);
+    EXPECT_NE(lookup(*t, "100.0.0.1"), nullptr);
+}
+
+TEST(TableBuilder, MissIsTheSentinel) {
+    TablesPtr t = build("routes: [{prefix: 192.168.0.0/16, via: 10.2.0.3}]\n");
+    uint32_t dst[] = {*parse_ipv4("192.169.0.1"), *parse_ipv4("192.168.255.255"), *parse_ipv4("8.8.8.8")};
+    uint64_t idx[3];
+    route_lookup_bulk(*t, dst, idx, 3);
+    EXPECT_EQ(idx[0], kNoRouteIndex);
+    EXPECT_LT(idx[1], t->n_nexthops);
+    EXPECT_EQ(idx[2], kNoRouteIndex);
+    EXPECT_EQ(next_hop_at(*t, kNoRouteIndex), nullptr);
+    EXPECT_EQ(lookup(*t, "8.8.8.8"), nullptr);
+    EXPECT_EQ(lookup(*t, "192.168.255.255")->gateway_be, gw("10.2.0.3"));
+}
+
+// Longest prefix wins among nested routes from /0 to /32, with the scalar lookup and, when this CPU
+// has AVX-512, the vector one.
+TEST(TableBuilder, LongestPrefixMatch) {
+    TablesPtr t = build(
+        "routes:\n"
+        "  - {prefix: 0.0.0.0/0, via: 10.2.0.2}\n"
+        "  - {prefix: 20.0.0.0/8, via: 10.2.0.3}\n"
+        "  - {prefix: 20.1.0.0/16, action: blackhole}\n"
+        "  - {prefix: 20.1.2.0/24, action: unreachable}\n"
+        "  - {prefix: 20.1.2.128/25, action: prohibit}\n"
+        "  - {prefix: 20.1.2.200/32, via: 10.1.0.9}\n"
+        "  - {prefix: 20.1.2.201/32, via: 10.2.0.3}\n");
+    struct Case {
+        const char* dst;
+        NextHopAction action;
+        uint32_t gateway_be;
+    };
+    const Case cases[] = {
+        {"1.1.1.1", NextHopAction::forward, gw("10.2.0.2")},       {"20.9.9.9", NextHopAction::forward, gw("10.2.0.3")},
+        {"20.1.9.9", NextHopAction::blackhole, 0},                 {"20.1.2.1", NextHopAction::unreachable, 0},
+        {"20.1.2.127", NextHopAction::unreachable, 0},             {"20.1.2.128", NextHopAction::prohibit, 0},
+        {"20.1.2.199", NextHopAction::prohibit, 0},                {"20.1.2.200", NextHopAction::forward, gw("10.1.0.9")},
+        {"20.1.2.201", NextHopAction::forward, gw("10.2.0.3")},    {"20.1.2.202", NextHopAction::prohibit, 0},
+        {"20.1.3.0", NextHopAction::blackhole, 0},                 {"21.0.0.0", NextHopAction::forward, gw("10.2.0.2")},
+        {"10.1.0.1", NextHopAction::local, 0},                     {"10.1.0.255", NextHopAction::broadcast, 0},
+    };
+    constexpr unsigned n = std::size(cases);
+    uint32_t dst[n];
+    for (unsigned i = 0; i < n; ++i) dst[i] = *parse_ipv4(cases[i].dst);
+
+    const uint16_t saved_bitwidth = rte_vect_get_max_simd_bitwidth();
+    bool vector = false;
+    for (int pass = 0; pass < 2; ++pass) {
+        if (pass == 1) {  // the AVX-512 lookup, if both the CPU and the DPDK build have it
+            if (rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512) != 0 ||
+                rte_fib_select_lookup(t->fib, RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512) != 0)
+                break;
+            vector = true;
+        }
+        uint64_t idx[n];
+        route_lookup_bulk(*t, dst, idx, n);
+        for (unsigned i = 0; i < n; ++i) {
+            SCOPED_TRACE(std::string(cases[i].dst) + (vector ? " (AVX-512)" : " (scalar)"));
+            const NextHop* nh = next_hop_at(*t, idx[i]);
+            ASSERT_NE(nh, nullptr);
+            EXPECT_EQ(nh, lookup(*t, cases[i].dst));
+            EXPECT_EQ(nh->action, cases[i].action);
+            EXPECT_EQ(nh->gateway_be, cases[i].gateway_be);
+        }
+    }
+    rte_vect_set_max_simd_bitwidth(saved_bitwidth);
+    if (!vector) std::printf("(AVX-512 FIB lookup not available here: scalar only)\n");
+}
+
+// The FIB is built with room for kTbl8Headroom more /24s holding longer prefixes (live additions),
+// and refuses more than it was sized for rather than overwriting anything.
+TEST(TableBuilder, FibHasTbl8HeadroomForLiveAdditions) {
+    TablesPtr t = build("routes: [{prefix: 30.0.0.0/25, action: blackhole}]\n");
+    // 30.0.0.0/24, and 10.1.0.0/24 and 10.2.0.0/24 for our own and broadcast addresses
+    EXPECT_EQ(t->n_tbl8, RTE_ALIGN_CEIL(3u + kTbl8Headroom, 64u));
+    const uint64_t blackhole = route_lookup(*t, *parse_ipv4("30.0.0.1")) - t->nexthops;
+    uint32_t added = 0;
+    while (added < 2 * kTbl8Headroom && rte_fib_add(t->fib, (40u << 24) + (added << 8) + 128, 25, blackhole) == 0)
+        ++added;
+    EXPECT_GE(added, kTbl8Headroom);
+    EXPECT_LE(3 + added, t->n_tbl8);  // no group past the end (22.11 keeps the last one back)
+    EXPECT_EQ(lookup(*t, "40.0.15.200")->action, NextHopAction::blackhole);
+    EXPECT_EQ(lookup(*t, "40.0.15.100"), nullptr);
+    EXPECT_EQ(lookup(*t, "30.0.0.1")->action, NextHopAction::blackhole);
+}
+
+// Next-hop indices share the FIB's 31 usable bits with the miss sentinel.
+TEST(TableBuilder, RefusesMoreNextHopsThanTheFibEncodes) {
+    EXPECT_NO_THROW(check_next_hop_count(kMaxNextHops));
+    try {
+        check_next_hop_count(kMaxNextHops + 1);
+        FAIL() << "accepted";
+    } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "2147483648 distinct next hops; the FIB holds at most 2147483647");
+    }
 }
 
 }  // namespace

@@ -64,14 +64,20 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     unsigned n_workers = 1;           // rate limits are split evenly across workers
     uint64_t tsc_hz = 0;
     uint64_t fake_tsc = 0;            // tests: when non-zero, the clock the rate limiter reads
+    uint64_t now_tsc = 0;             // the worker loop's one rte_rdtsc per iteration (0: read it)
     uint16_t next_ip_id = 0;          // IP ID of originated datagrams
     IcmpLimiter limiter;
     TxBatch out;
 };
 
 // Runs every stage over `n` packets received on `rx_port`. Each mbuf ends up in ctx.out, in one of
-// the rings, or freed with a drop counted.
+// the rings, or freed with a drop counted. Plain transit IPv4 takes the burst-vector fast path;
+// every other packet the scalar stages, at its position in the burst.
 void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port);
+
+// The same with the scalar stages alone, packet by packet: the reference the fast path must match
+// byte for byte and counter for counter (unit tests run both on copies of the same bursts).
+void pipeline_run_scalar(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port);
 
 // Moves frames the control thread wants sent into ctx.out, and answers the transit packets it gave
 // up on (next hop unresolved) with host unreachable.

@@ -24,7 +24,12 @@ bool icmp_type_is_query(uint8_t type) {
     }
 }
 
-uint64_t clock_now(const WorkerContext& ctx) { return ctx.fake_tsc != 0 ? ctx.fake_tsc : rte_rdtsc(); }
+// The worker reads the TSC once per loop iteration; an offending packet reuses that reading instead
+// of paying an rdtsc of its own (a flood of them is what the limiter exists for).
+uint64_t clock_now(const WorkerContext& ctx) {
+    if (ctx.fake_tsc != 0) return ctx.fake_tsc;
+    return ctx.now_tsc != 0 ? ctx.now_tsc : rte_rdtsc();
+}
 
 // Route back to the offender's source; null when there is none we may use.
 const NextHop* route_back(const Tables& t, uint32_t dst_be) {

@@ -15,7 +15,9 @@
 #              clear); dprouter refusing them with frag needed (DF set, nothing leaves port 1)
 #
 # Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
-# its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci --no-huge -m 1024.
+# its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci, 2 MiB hugepages (as
+# every deployment runs; the script reserves them and gives them back, see BENCH_HUGEPAGES) with a
+# --file-prefix per run and --huge-unlink; BENCH_NOHUGE=1 is the labelled --no-huge -m 1024 variant.
 # Port 0 is a net_pcap vdev replaying, from memory and as fast as the worker polls
 # (infinite_rx=1), a pcap of IPv4/UDP frames to 1024 flows towards 198.18.1.0/24; what is sent
 # back out of port 0 (dprouter's ICMP errors) is counted and freed by net_pcap. Port 1 is net_null
@@ -29,13 +31,19 @@
 # docs/benchmarking.md explains the method, the scenarios and the caveats.
 #
 # Environment:
-#   BENCH_RUNS=5          runs per case
+#   BENCH_RUNS=7          runs per case
 #   BENCH_WARMUP=3        seconds between the first received packet and the start of the window
 #   BENCH_DURATION=10     length of the measured window in seconds
 #   BENCH_CASES=          which cases of the scenario to run, in this order within each round
 #                         (default: all of them; see --list)
-#   BENCH_PROGRAMS="l3fwd dprouter"   forward scenario: which programs, in this order; add
-#                         "testpmd" (dpdk-testpmd --forward-mode=io) for the harness's own cost
+#   BENCH_PROGRAMS="testpmd l3fwd dprouter"   forward scenario: which programs, in this order;
+#                         testpmd (dpdk-testpmd --forward-mode=io) is the harness's own cost, the
+#                         floor the "cycles above testpmd" of the others are counted from
+#   BENCH_NOHUGE=0        1: EAL --no-huge -m 1024 (4 KiB pages) instead of hugepages; the results
+#                         say so. Slower for every program: a labelled variant, not the figure
+#   BENCH_HUGEPAGES=1024  2 MiB hugepages the script makes sure are free (it raises
+#                         /proc/sys/vm/nr_hugepages by what is missing, mounts hugetlbfs on
+#                         /dev/hugepages if nothing is mounted, and undoes both when it ends)
 #   BENCH_OUT=bench-out   results go to $BENCH_OUT/<date-time>/ (logs, pcaps, configs, results)
 #   BENCH_SIZE            frame size including FCS (forward: 64; frag: 1400)
 #   BENCH_FLOWS=1024      number of flows (one source address each)
@@ -82,10 +90,12 @@ done
 [[ ${#pos[@]} -le 1 ]] || { usage >&2; exit 2; }
 
 dprouter=${pos[0]:-$root/build/dprouter}
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-7}
 warmup=${BENCH_WARMUP:-3}
 duration=${BENCH_DURATION:-10}
-programs=${BENCH_PROGRAMS:-l3fwd dprouter}
+programs=${BENCH_PROGRAMS:-testpmd l3fwd dprouter}
+nohuge=${BENCH_NOHUGE:-0}
+hugepages_wanted=${BENCH_HUGEPAGES:-1024}
 flows=${BENCH_FLOWS:-1024}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
 quiet_wait=${BENCH_QUIET_WAIT:-0}
@@ -169,7 +179,14 @@ out=${BENCH_OUT:-$root/bench-out}/$stamp
 
 lcores=0,1          # dprouter: control thread on lcore 0, its one worker on lcore 1
 worker_cpu=1
-eal_common=(-l "$lcores" --no-pci --no-huge -m 1024)   # --in-memory cannot go with --no-huge
+if [[ $nohuge == 1 ]]; then
+    eal_common=(-l "$lcores" --no-pci --no-huge -m 1024)   # --in-memory cannot go with --no-huge
+    memory_note="--no-huge -m 1024 (4 KiB pages; BENCH_NOHUGE=1 variant)"
+else
+    # The hugepage files are unlinked as soon as they are mapped: nothing is left in /dev/hugepages.
+    eal_common=(-l "$lcores" --no-pci --huge-unlink)
+    memory_note="2 MiB hugepages (--huge-unlink)"
+fi
 l3fwd_lcores=${BENCH_L3FWD_LCORES:-1}
 case $l3fwd_lcores in 1|0,1) ;; *) echo "BENCH_L3FWD_LCORES must be 1 or 0,1" >&2; exit 2 ;; esac
 if [[ $(id -u) == 0 ]]; then
@@ -214,7 +231,50 @@ on_exit() {
     fi
     stop_child
     rm -f "${out:?}/.measure"
+    release_hugepages
     exit "$rc"
+}
+
+# ---- hugepages: reserve what is missing, give back exactly that at the end ----
+huge_nr=/proc/sys/vm/nr_hugepages
+huge_added=0      # pages this script added to nr_hugepages
+huge_mounted=     # the mount point this script mounted
+meminfo() { awk -v k="$1:" '$1 == k {print $2}' /proc/meminfo; }
+reserve_hugepages() {
+    [[ $nohuge != 1 ]] || return 0
+    if [[ $(meminfo Hugepagesize) != 2048 ]]; then
+        log "default hugepage size is not 2 MiB ($(meminfo Hugepagesize) kB); using it anyway"
+    fi
+    local free total want
+    free=$(meminfo HugePages_Free)
+    if [[ $free -lt $hugepages_wanted ]]; then
+        [[ -w $huge_nr ]] || { log "need $hugepages_wanted free hugepages, have $free, and cannot write $huge_nr (root?); BENCH_NOHUGE=1 runs without"; exit 1; }
+        total=$(cat "$huge_nr")
+        want=$((total + hugepages_wanted - free))
+        echo "$want" > "$huge_nr"
+        huge_added=$(( $(cat "$huge_nr") - total ))
+        free=$(meminfo HugePages_Free)
+        log "hugepages: nr_hugepages $total -> $((total + huge_added)) (added $huge_added; $free free)"
+        [[ $free -ge $hugepages_wanted ]] || { log "the kernel gave only $free free hugepages (memory fragmented?)"; exit 1; }
+    fi
+    if ! awk '$3 == "hugetlbfs" {found = 1} END {exit !found}' /proc/mounts; then
+        mkdir -p /dev/hugepages
+        mount -t hugetlbfs nodev /dev/hugepages
+        huge_mounted=/dev/hugepages
+        log "hugepages: mounted hugetlbfs on /dev/hugepages"
+    fi
+}
+release_hugepages() {
+    if [[ -n $huge_mounted ]]; then
+        umount "$huge_mounted" 2>/dev/null || log "could not unmount $huge_mounted"
+        huge_mounted=
+    fi
+    if [[ $huge_added -gt 0 ]]; then
+        local total
+        total=$(cat "$huge_nr")
+        echo $((total > huge_added ? total - huge_added : 0)) > "$huge_nr" || true
+        huge_added=0
+    fi
 }
 trap on_exit EXIT
 trap 'log interrupted; exit 130' INT
@@ -222,6 +282,7 @@ trap 'log terminated; exit 143' TERM
 
 mkdir -p "$out"
 log "output: $out"
+reserve_hugepages
 log "scenario $scenario: ${cases[*]}"
 
 # ---- tools: l3fwd, TSC calibrator, pcaps ----
@@ -564,6 +625,8 @@ fi
     echo "dprouter benchmark, scenario $scenario, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, kernel $(uname -r), DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?')"
     echo "tree: git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)'); dprouter binary $(date -r "$dprouter" +%Y-%m-%dT%H:%M 2>/dev/null || echo '?')"
+    echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1), model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)); TSC $tsc_hz Hz"
+    echo "memory: $memory_note"
     echo "frames: $flows flows; window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
     for c in "${cases[@]}"; do
         read -r gen <<< "${c_gen[$c]} ${gen_extra[*]}" || true   # trimmed

@@ -94,6 +94,7 @@ def main():
     ap.add_argument("--scenario", default="forward")
     ap.add_argument("--baseline", default="l3fwd")
     ap.add_argument("--subject", default="dprouter")
+    ap.add_argument("--target", type=float, default=1.05, help="forward: the ratio to reach")
     args = ap.parse_args()
 
     runs = []
@@ -188,7 +189,23 @@ def main():
     def cyc(c):
         return M[c].get("cyc_cpu") or M[c].get("cyc_wall")
 
-    if args.scenario == "forward":
+    floor = M.get("testpmd")
+    if floor and len(M) > 1:
+        # testpmd io does no work on the packets: what the harness itself costs per packet. What a
+        # forwarder needs above it is its own work (parsing, checks, lookup, rewrite).
+        print()
+        print("cycles per packet above the harness (testpmd io, median cycles/packet (cpu) "
+              f"{cyc('testpmd'):.1f}):")
+        summary["harness_cycles"] = cyc("testpmd")
+        for c in M:
+            if c == "testpmd":
+                continue
+            above = cyc(c) - cyc("testpmd")
+            M[c]["cycles_above_testpmd"] = above
+            print(f"  {c:<{w}} {M[c]['tx_mpps']:>8.3f} Mpps out, {cyc(c):>6.1f} cycles/packet, "
+                  f"{above:>+6.1f} above testpmd")
+
+    if args.scenario in ("forward", "bigtable"):
         base = M.get(args.baseline)
         subj = M.get(args.subject)
         if base and subj and base["tx_mpps"] > 0:
@@ -205,9 +222,9 @@ def main():
             print(f"  also: by median in Mpps {in_ratio:.3f}"
                   + (f", by median cycles/packet on CPU {cpu_ratio:.3f}" if cpu_ratio else "")
                   + " (>1: dprouter ahead)")
-            verdict = "met" if ratio >= 1.0 else "NOT met"
-            print(f"target {args.subject} median >= {args.baseline}-LPM median: {verdict}")
-            summary["target_met"] = ratio >= 1.0
+            verdict = "met" if ratio >= args.target else "NOT met"
+            print(f"target {args.subject} median >= {args.target:g} x {args.baseline}-LPM median: {verdict}")
+            summary["target_met"] = ratio >= args.target
 
     if args.scenario == "ttl-flood" and "ttl-0" in M:
         b = M["ttl-0"]

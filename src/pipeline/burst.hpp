@@ -33,9 +33,14 @@ struct Burst {
     uint8_t v4_pkt[kMax];
     uint16_t v4_len[kMax];
 
-    // Per fast packet (indexed by position in the burst): the next hop's link-layer word and the
-    // egress port.
-    uint64_t l2[kMax];
+    // Where each packet's frame starts (mtod), read once in the classify phase.
+    uint8_t* data[kMax];
+
+    // Per fast packet (indexed by position in the burst): the new first 12 bytes of its Ethernet
+    // header, the next hop's MAC and the egress port's, as an 8-byte and a 4-byte word ready to
+    // store; and the egress port.
+    uint64_t eth_head[kMax];
+    uint32_t eth_tail[kMax];
     uint16_t egress[kMax];
 };
 

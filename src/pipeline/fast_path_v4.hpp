@@ -9,11 +9,13 @@
 // predictable "is it plain?" test per packet.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 
 #include <rte_ip.h>
 #include <rte_lpm.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_vect.h>
 
 #include "burst.hpp"
@@ -33,6 +35,30 @@ inline uint64_t mac48(const rte_ether_addr& a) {
     return w;
 }
 
+inline constexpr unsigned kSrcFirst = RTE_ETHER_HDR_LEN + offsetof(rte_ipv4_hdr, src_addr);
+inline constexpr unsigned kDstFirst = RTE_ETHER_HDR_LEN + offsetof(rte_ipv4_hdr, dst_addr);
+
+// May an address with this first octet be a forwarded packet's source and destination? 1..126
+// and 128..223: what is left once the input stage has refused martian sources and destinations
+// (RFC 1812 5.3.7) and the multicast / broadcast destinations it does not forward (>= 224/4).
+// Two compares instead of the stage's three predicates; the static_assert below proves they agree.
+constexpr bool v4_forwardable_first_octet(uint32_t first) { return first - 1 < 223 && first != 127; }
+
+constexpr bool v4_first_octet_rule_matches_stages() {
+    for (uint32_t first = 0; first < 256; ++first) {
+        for (const uint32_t low : {0x000000u, 0x123456u, 0xffffffu}) {
+            const uint32_t a = first << 24 | low;
+            const bool stages_forward_src = !stage::martian_source(a);
+            const bool stages_forward_dst = !stage::martian_destination(a) && a < 0xe0000000u;
+            if (v4_forwardable_first_octet(first) != stages_forward_src ||
+                v4_forwardable_first_octet(first) != stages_forward_dst)
+                return false;
+        }
+    }
+    return true;
+}
+static_assert(v4_first_octet_rule_matches_stages());
+
 // Can any packet received on `rx_port` take the fast path? Not when the ingress interface clamps
 // the MSS (the clamp stage must see every SYN), nor when its MAC is a group address (every frame
 // to it would be a link-layer broadcast, RFC 1812 5.3.4).
@@ -41,29 +67,31 @@ inline bool v4_port_eligible(const Tables& t, uint16_t rx_port) {
     return in.tcp_mss_clamp == 0 && !rte_is_multicast_ether_addr(&in.mac);
 }
 
-// Phase 2 for one packet: is it plain transit IPv4? Every test is one the scalar stages make, with
-// the outcome that lets them reach the forwarding step; a packet failing any goes to them whole.
-inline bool v4_plain(const Tables& t, const rte_mbuf* m, uint64_t our_mac) {
+// Phase 2 for one packet (`p` its first byte): is it plain transit IPv4? Every test is one the
+// scalar stages make, with the outcome that lets them reach the forwarding step; a packet failing
+// any goes to them whole. On success `dst` is its destination (host order) and `len` its total
+// length.
+inline bool v4_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint64_t our_mac, uint32_t& dst,
+                     uint16_t& len) {
     if (rte_pktmbuf_data_len(m) < kFrameV4) return false;  // header not all in the first segment
-    const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
-    uint64_t dst_mac;
-    std::memcpy(&dst_mac, p, sizeof dst_mac);  // 6 MAC bytes + 2 of the source MAC, masked off
-    const auto* eth = reinterpret_cast<const rte_ether_hdr*>(p);
+    // Bytes 0..7: the destination MAC (and 2 bytes of the source, shifted out); bytes 12..19:
+    // EtherType, version/IHL, TOS, total length, ID, as stored.
+    uint64_t w0, w12;
+    std::memcpy(&w0, p, sizeof w0);
+    std::memcpy(&w12, p + 12, sizeof w12);
+    // Our unicast MAC (so not a link-layer broadcast, RFC 1812 5.3.4); IPv4 with version 4 and
+    // no options (08 00 45); total length exactly what the frame carries (padding to trim, or a
+    // truncated datagram: the stages).
+    if (((w0 ^ our_mac) << 16) != 0) return false;
+    if ((w12 & 0xffffff) != 0x450008) return false;
+    len = rte_be_to_cpu_16(static_cast<uint16_t>(w12 >> 32));
+    if (len + uint32_t{RTE_ETHER_HDR_LEN} != rte_pktmbuf_pkt_len(m)) return false;
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(p + RTE_ETHER_HDR_LEN);
-    // Our unicast MAC (so not a link-layer broadcast); IPv4; version 4 with no options (IHL 5);
-    // total length exactly what the frame carries (padding to trim: scalar); TTL left to decrement.
-    bool plain = ((dst_mac ^ our_mac) & kMac48) == 0;
-    plain &= eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4);
-    plain &= ip->version_ihl == RTE_IPV4_VHL_DEF;
-    plain &= rte_be_to_cpu_16(ip->total_length) + uint32_t{RTE_ETHER_HDR_LEN} == rte_pktmbuf_pkt_len(m);
-    plain &= ip->time_to_live > 1;
-    // RFC 1812 5.3.7 martians and anything at or above 224/4 (multicast, class E, broadcast), the
-    // same predicates the input stage uses.
-    const uint32_t src = rte_be_to_cpu_32(ip->src_addr);
-    const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
-    plain &= !stage::martian_source(src);
-    plain &= !stage::martian_destination(dst) & (dst < 0xe0000000u);
-    if (!plain) return false;
+    if (ip->time_to_live <= 1) return false;  // RFC 1812 5.3.1: time exceeded is the stages' job
+    // RFC 1812 5.3.7 martians and anything at or above 224/4 (multicast, class E, broadcast), on
+    // the first octets (see v4_forwardable_first_octet).
+    if (!v4_forwardable_first_octet(p[kSrcFirst]) || !v4_forwardable_first_octet(p[kDstFirst])) return false;
+    dst = rte_be_to_cpu_32(ip->dst_addr);
     // The checksum: trusted from the Rx offload when the PMD vouches for it, else the five-word
     // sum; an offload that says "bad" sends the packet to the stages, which count it.
     const uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
@@ -73,66 +101,107 @@ inline bool v4_plain(const Tables& t, const rte_mbuf* m, uint64_t our_mac) {
     return !t.is_local_source(ip->src_addr);
 }
 
-// Phase 2 over the burst: the candidates' destinations, packed for the bulk lookup.
+// Phase 2 over the burst (b.data filled by phase 1): the candidates' destinations, packed for the
+// bulk lookup.
 inline void v4_classify(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
     const uint64_t our_mac = mac48(t.ifaces[b.rx_port].mac);
     uint16_t c = 0;
     for (uint16_t i = 0; i < b.n; ++i) {
         const rte_mbuf* m = pkts[i];
-        if (!v4_plain(t, m, our_mac)) continue;
-        const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, RTE_ETHER_HDR_LEN);
-        b.v4_dst[c] = rte_be_to_cpu_32(ip->dst_addr);
-        b.v4_len[c] = rte_be_to_cpu_16(ip->total_length);
+        const uint8_t* p = b.data[i];
+        uint32_t dst;
+        uint16_t len;
+        if (!v4_plain(t, m, p, our_mac, dst, len)) continue;
+        b.v4_dst[c] = dst;
+        b.v4_len[c] = len;
         b.v4_pkt[c] = static_cast<uint8_t>(i);
         ++c;
     }
     b.v4_count = c;
 }
 
-// Phase 4 for one candidate: does its route say "forward out of another port to a resolved
-// gateway, within the MTU, with no MSS clamping there"? Anything else (no route, local, broadcast,
-// blackhole/unreachable/prohibit, a redirect candidate leaving by its arrival port, an on-link
-// destination that needs the neighbour hash, an unresolved or failed gateway, too big, clamp)
-// is the stages' business.
-inline void v4_decide(const Tables& t, Burst& b, unsigned c, uint32_t hop) {
-    // rte_lpm has no /0: a miss means the default route, if any, as in route_lookup.
-    const NextHop* nh = hop == UINT32_MAX ? t.default_nh : &t.nexthops[hop];
-    if (nh == nullptr || nh->action != NextHopAction::forward || nh->port == b.rx_port || nh->gateway_be == 0)
-        return;
-    const InterfaceEntry& egress = t.ifaces[nh->port];
-    if (egress.tcp_mss_clamp != 0 || b.v4_len[c] > egress.mtu) return;
-    const PackedNeighbor l2{nh->l2.load(std::memory_order_acquire)};
-    if (l2.state() != NeighborState::reachable) return;
-    const unsigned i = b.v4_pkt[c];
-    b.l2[i] = l2.word;
-    b.egress[i] = nh->port;
-    b.fast |= 1u << i;
-}
-
-// Phases 3 and 4: rte_lpm_lookupx4 four destinations at a time (the last group padded with its
-// own first key), then the next-hop decision for each.
-inline void v4_lookup(const Tables& t, Burst& b) {
-    const unsigned n = b.v4_count;
-    for (unsigned c = n; c % 4 != 0; ++c) b.v4_dst[c] = b.v4_dst[n - 1];
-    for (unsigned c = 0; c < n; c += 4) {
-        uint32_t hop[4];
-        const xmm_t keys = _mm_load_si128(reinterpret_cast<const __m128i*>(&b.v4_dst[c]));
-        rte_lpm_lookupx4(t.lpm, keys, hop, UINT32_MAX);
-        const unsigned k = n - c < 4 ? n - c : 4;
-        for (unsigned j = 0; j < k; ++j) v4_decide(t, b, c + j, hop[j]);
+// Phase 1: where each frame starts, and a prefetch of its first line (which on a NIC is still
+// where the DMA left it; the phases below read every header of the burst).
+inline void v4_prefetch(rte_mbuf* const* pkts, Burst& b) {
+    for (uint16_t i = 0; i < b.n; ++i) {
+        b.data[i] = rte_pktmbuf_mtod(pkts[i], uint8_t*);
+        rte_prefetch0(b.data[i]);
     }
 }
 
-// Phase 5 for one fast packet: TTL - 1 with the RFC 1624 checksum update (the same function the
-// stages use, so the bytes are the same), then the Ethernet addresses: the gateway's MAC from its
-// neighbour word and the egress port's own MAC as source, as one 8-byte and one 4-byte store.
-inline void v4_rewrite(const Tables& t, const Burst& b, rte_mbuf* m, unsigned i) {
-    auto* p = rte_pktmbuf_mtod(m, uint8_t*);
+// What a route's next hop means for the fast path, worked out once per distinct next hop in a
+// burst (bursts mostly share a few).
+struct V4HopVerdict {
+    bool fast = false;      // forward out of another port to a resolved gateway, no MSS clamping
+    uint16_t mtu = 0;       // the egress MTU: longer datagrams are the stages' (frag needed / fragment)
+    uint16_t port = 0;
+    uint64_t eth_head = 0;  // the new Ethernet addresses, as v4_rewrite stores them
+    uint32_t eth_tail = 0;
+};
+
+// Phase 4 for one next hop: does it say "forward out of another port to a resolved gateway, with
+// no MSS clamping there"? Anything else (no route, local, broadcast, blackhole/unreachable/
+// prohibit, a redirect candidate leaving by its arrival port, an on-link destination that needs the
+// neighbour hash, an unresolved or failed gateway, clamping) is the stages' business.
+inline V4HopVerdict v4_hop_verdict(const Tables& t, uint16_t rx_port, uint32_t hop) {
+    V4HopVerdict v;
+    // rte_lpm has no /0: a miss means the default route, if any, as in route_lookup.
+    const NextHop* nh = hop == UINT32_MAX ? t.default_nh : &t.nexthops[hop];
+    if (nh == nullptr || nh->action != NextHopAction::forward || nh->port == rx_port || nh->gateway_be == 0)
+        return v;
+    const InterfaceEntry& egress = t.ifaces[nh->port];
+    if (egress.tcp_mss_clamp != 0) return v;
+    const PackedNeighbor l2{nh->l2.load(std::memory_order_acquire)};
+    if (l2.state() != NeighborState::reachable) return v;
+    uint16_t src_lo;
+    uint32_t src_hi;
+    std::memcpy(&src_lo, egress.mac.addr_bytes, sizeof src_lo);
+    std::memcpy(&src_hi, egress.mac.addr_bytes + sizeof src_lo, sizeof src_hi);
+    v.fast = true;
+    v.mtu = egress.mtu;
+    v.port = nh->port;
+    v.eth_head = (l2.word & kMac48) | uint64_t{src_lo} << 48;
+    v.eth_tail = src_hi;
+    return v;
+}
+
+// Phases 3 and 4: rte_lpm_lookupx4 four destinations at a time (the last group padded with its
+// own first key), then the verdict of each candidate's next hop (reused while consecutive
+// candidates share one) and its length against that egress MTU.
+inline void v4_lookup(const Tables& t, Burst& b) {
+    const unsigned n = b.v4_count;
+    for (unsigned c = n; c % 4 != 0; ++c) b.v4_dst[c] = b.v4_dst[n - 1];
+    alignas(16) uint32_t hop[Burst::kMax];
+    for (unsigned c = 0; c < n; c += 4) {
+        const xmm_t keys = _mm_load_si128(reinterpret_cast<const __m128i*>(&b.v4_dst[c]));
+        rte_lpm_lookupx4(t.lpm, keys, &hop[c], UINT32_MAX);
+    }
+    uint32_t last = UINT32_MAX - 1;  // no next hop has this index (rte_lpm's are 24-bit)
+    V4HopVerdict v;
+    uint32_t fast = 0;
+    for (unsigned c = 0; c < n; ++c) {
+        if (hop[c] != last) {
+            v = v4_hop_verdict(t, b.rx_port, hop[c]);
+            last = hop[c];
+        }
+        if (!v.fast || b.v4_len[c] > v.mtu) continue;
+        const unsigned i = b.v4_pkt[c];
+        b.eth_head[i] = v.eth_head;
+        b.eth_tail[i] = v.eth_tail;
+        b.egress[i] = v.port;
+        fast |= 1u << i;
+    }
+    b.fast = fast;
+}
+
+// Phase 5 for one fast packet: TTL - 1 with the RFC 1624 checksum update (the function the stages
+// use, so the bytes are the same), then the Ethernet addresses prepared by v4_lookup: the
+// gateway's MAC and the egress port's own as source, one 8-byte and one 4-byte store.
+inline void v4_rewrite(const Burst& b, unsigned i) {
+    uint8_t* p = b.data[i];
     ipv4_decrement_ttl(reinterpret_cast<rte_ipv4_hdr*>(p + RTE_ETHER_HDR_LEN));
-    const uint8_t* src = t.ifaces[b.egress[i]].mac.addr_bytes;
-    const uint64_t head = (b.l2[i] & kMac48) | uint64_t{src[0]} << 48 | uint64_t{src[1]} << 56;
-    std::memcpy(p, &head, sizeof head);
-    std::memcpy(p + sizeof head, src + 2, 4);
+    std::memcpy(p, &b.eth_head[i], sizeof b.eth_head[i]);
+    std::memcpy(p + sizeof b.eth_head[i], &b.eth_tail[i], sizeof b.eth_tail[i]);
 }
 
 }  // namespace dprouter::fast

@@ -115,10 +115,10 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
 // scalar stages at its own position, so a flow split between the two paths keeps its order and
 // the ICMP limiter, the rings and the TX batches see the same sequence as with the stages alone.
 void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
-    for (uint16_t i = 0; i < n; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     fast::Burst b;
     b.n = n;
     b.rx_port = rx_port;
+    fast::v4_prefetch(pkts, b);
     if (fast::v4_port_eligible(t, rx_port)) {
         fast::v4_classify(t, pkts, b);
         if (b.v4_count != 0) fast::v4_lookup(t, b);
@@ -126,7 +126,7 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     const uint32_t fast_mask = b.fast;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
-            fast::v4_rewrite(t, b, pkts[i], i);
+            fast::v4_rewrite(b, i);
             emit(ctx, b.egress[i], pkts[i]);
         } else {
             process_one(ctx, t, pkts[i], rx_port);

@@ -16,6 +16,8 @@ namespace config_limits {
 inline constexpr unsigned min_mtu = 68;                // RFC 791: every IPv4 link carries 68 octets
 inline constexpr unsigned max_mtu = 9000;              // common jumbo-frame ceiling
 inline constexpr unsigned max_workers = 127;           // RTE_MAX_LCORE (128) minus the main lcore
+inline constexpr unsigned min_mbufs = 1024;            // dpdk.mbufs: below this nothing runs
+inline constexpr unsigned max_mbufs = 16777215;        // 2^24 - 1: pools of 2 KiB mbufs up to 32 GiB
 inline constexpr std::size_t max_interface_name = 15;  // IFNAMSIZ - 1, like Linux interface names
 }  // namespace config_limits
 
@@ -28,6 +30,7 @@ struct SourcePos {
 struct DpdkConfig {
     std::vector<std::string> eal_args;
     unsigned workers = 1;  // 1..RTE_MAX_LCORE-1
+    unsigned mbufs = 0;    // packet mbufs in the pool; 0: sized by the router (never fewer than that)
 };
 
 struct InterfaceAddress {

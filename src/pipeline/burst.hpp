@@ -24,6 +24,8 @@ struct Burst {
     // Bit i: packet i leaves by the fast path (set by the lookup phase, from the classify
     // phase's candidates). Every other packet goes through the scalar stages at its position.
     uint32_t fast = 0;
+    // Every packet fast, all to one egress port (then egress[0] is that port).
+    bool all_fast_one_port = false;
 
     // IPv4 candidates, in burst order: destination (host order, the key rte_lpm wants), index of
     // the packet in the burst, and its total length (for the egress MTU test after the lookup).

@@ -3,6 +3,8 @@
 // src/pipeline/, the fast path's phases in fast_path_v4.hpp.
 #include "dprouter/pipeline.hpp"
 
+#include <cstring>
+
 #include <rte_prefetch.h>
 
 #include "fast_path_v4.hpp"
@@ -124,6 +126,19 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         if (b.v4_count != 0) fast::v4_lookup(t, b);
     }
     const uint32_t fast_mask = b.fast;
+    if (b.all_fast_one_port) {
+        // The whole burst leaves by one port: rewrite, then append it to that port's TX batch in
+        // one copy (as n emits would, as long as it fits).
+        const uint16_t port = b.egress[0];
+        uint16_t& count = ctx.out.count[port];
+        if (count + n <= TxBatch::kCapacity) {
+            for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
+            std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof pkts[0]);
+            count = static_cast<uint16_t>(count + n);
+            ctx.counters->event(Event::forwarded, n);
+            return;
+        }
+    }
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
             fast::v4_rewrite(b, i);

@@ -359,6 +359,16 @@ TEST_P(FastPath, ClampingIngressIsAllScalar) {
     EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 5u);
 }
 
+// The benchmark's shape: whole bursts of plain packets to one gateway, which leave as one piece.
+TEST_P(FastPath, WholeBurstsToOnePort) {
+    std::vector<Input> in;
+    for (int i = 0; i < 96; ++i)
+        in.push_back({"plain", from_h1(ipv4(10, 99, 8, static_cast<uint8_t>(i)), static_cast<uint8_t>(2 + i)), true});
+    check_bursts(in, kLanPort);
+    expect_same_outcome();
+    EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 96u);
+}
+
 // A TX batch with room for two more: the rest of the fast packets are refused as tx_full, in
 // order, as the stages refuse them.
 TEST_P(FastPath, FullTxBatchRefusesInOrder) {

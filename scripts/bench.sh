@@ -13,6 +13,10 @@
 #   frag       1400-byte frames: testpmd (the harness alone), l3fwd and dprouter forwarding them
 #              whole (MTU 1500); dprouter fragmenting them in two for an egress MTU of 1300 (DF
 #              clear); dprouter refusing them with frag needed (DF set, nothing leaves port 1)
+#   bigtable   dprouter with BENCH_ROUTES (1,000,000) random routes loaded through routes_file,
+#              against 10 routes, on the same 64-byte traffic to BENCH_DESTINATIONS (65,536)
+#              random destinations inside those routes (scripts/bench/gen_bigtable.py,
+#              BENCH_SEED); testpmd on the same pcap for the harness's cost
 #
 # Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
 # its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci, 2 MiB hugepages (as
@@ -41,6 +45,8 @@
 #                         floor the "cycles above testpmd" of the others are counted from
 #   BENCH_NOHUGE=0        1: EAL --no-huge -m 1024 (4 KiB pages) instead of hugepages; the results
 #                         say so. Slower for every program: a labelled variant, not the figure
+#   BENCH_ROUTES=1000000, BENCH_DESTINATIONS=65536, BENCH_SEED=1   the bigtable scenario's table,
+#                         traffic and random seed
 #   BENCH_HUGEPAGES=1024  2 MiB hugepages the script makes sure are free (it raises
 #                         /proc/sys/vm/nr_hugepages by what is missing, mounts hugetlbfs on
 #                         /dev/hugepages if nothing is mounted, and undoes both when it ends)
@@ -95,6 +101,9 @@ warmup=${BENCH_WARMUP:-3}
 duration=${BENCH_DURATION:-10}
 programs=${BENCH_PROGRAMS:-testpmd l3fwd dprouter}
 nohuge=${BENCH_NOHUGE:-0}
+big_routes=${BENCH_ROUTES:-1000000}
+big_destinations=${BENCH_DESTINATIONS:-65536}
+big_seed=${BENCH_SEED:-1}
 hugepages_wanted=${BENCH_HUGEPAGES:-1024}
 flows=${BENCH_FLOWS:-1024}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
@@ -116,6 +125,7 @@ icmp_nolimit='    global: {rate: 1000000000, burst: 1000000}
 define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
     all_cases=()
     return_route=
+    bigtable=
     default_cases=
     case $1 in
     forward)
@@ -153,11 +163,21 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
             "dprouter, egress MTU $fmtu, DF set: frag needed, nothing forwarded"
         default_cases="testpmd l3fwd dpr-fwd dpr-frag dpr-df"
         ;;
-    *) echo "unknown scenario '$1' (forward, ttl-flood, frag)" >&2; exit 2 ;;
+    bigtable)
+        size=${BENCH_SIZE:-64}
+        bigtable=1
+        add_case routes-10 dprouter "$size" "" "" "" \
+            "10 routes (9 of the random ones and a default route via 198.18.9.2): the baseline"
+        add_case routes-big dprouter "$size" "" "" "" \
+            "$big_routes random routes from routes_file, every destination inside one of them"
+        add_case testpmd testpmd "$size" "" "" "" "testpmd io on the same pcap: the harness alone"
+        default_cases="testpmd routes-10 routes-big"
+        ;;
+    *) echo "unknown scenario '$1' (forward, ttl-flood, frag, bigtable)" >&2; exit 2 ;;
     esac
 }
 if [[ -n $list ]]; then
-    for s in forward ttl-flood frag; do
+    for s in forward ttl-flood frag bigtable; do
         define_scenario "$s"
         echo "$s (default cases: $default_cases)"
         for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
@@ -303,9 +323,17 @@ if [[ ! -x $tsc_bin || $bench/tsc_hz.c -nt $tsc_bin ]]; then
 fi
 tsc_hz=$("$tsc_bin")
 
-# One pcap per distinct traffic; the forward scenario's is flows.pcap, as it always was.
+# One pcap per distinct traffic; the forward scenario's is flows.pcap, as it always was. The
+# bigtable scenario has one pcap and one route list for all its cases (gen_bigtable.py).
 declare -A c_pcap pcap_of
+if [[ -n $bigtable ]]; then
+    log "generating $big_routes routes and $big_destinations destinations (seed $big_seed)"
+    "$py" "$bench/gen_bigtable.py" --routes-out "$out/bigtable-routes.txt" --pcap-out "$out/bigtable.pcap" \
+        --routes "$big_routes" --destinations "$big_destinations" --seed "$big_seed" --size "$size"
+    for c in "${cases[@]}"; do c_pcap[$c]=$out/bigtable.pcap; done
+fi
 for c in "${cases[@]}"; do
+    [[ -z ${c_pcap[$c]:-} ]] || continue
     key="${c_size[$c]} ${c_gen[$c]}"
     if [[ -z ${pcap_of[$key]:-} ]]; then
         if [[ $scenario == forward ]]; then f=$out/flows.pcap; else f=$out/$c.pcap; fi
@@ -360,6 +388,22 @@ neighbors:
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
+    fi
+    if [[ -n $bigtable ]]; then
+        # net_pcap's infinite_rx keeps every frame of the capture in an mbuf of dprouter's pool.
+        printf '  mbufs: %d\n' $((big_destinations + 32768)) > "$1.mbufs"
+        sed -i "/^  workers: 1\$/r $1.mbufs" "$1"
+        rm -f "$1.mbufs"
+        if [[ $2 == routes-big ]]; then
+            echo "routes_file: bigtable-routes.txt   # relative to this file" >> "$1"
+        else
+            # The first 9 of the random routes, and a default route that catches the traffic.
+            grep -v '^#' "$out/bigtable-routes.txt" | head -9 \
+                | awk '{printf "  - prefix: %s\n    via: %s\n", $1, $3}' > "$1.routes"
+            printf '  - prefix: 0.0.0.0/0\n    via: 198.18.9.2\n' >> "$1.routes"
+            sed -i "/^routes:\$/r $1.routes" "$1"
+            rm -f "$1.routes"
+        fi
     fi
 }
 
@@ -461,8 +505,9 @@ verify_one() {  # case
     "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
     start_child "$prefix" "$out/verify-$c.log" "${cmd[@]}"
     npkts=$("$py" "$bench/verify.py" count "${c_pcap[$c]}")
+    # 10 s, plus a second per 5000 frames beyond the first 10 000 (a busy machine, 64k frames).
     "$py" "$bench/verify.py" wait --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --rx-count "$npkts" &
+        --rx-count "$npkts" --timeout $((10 + (npkts > 10000 ? (npkts - 10000) / 5000 : 0))) &
     helper=$!
     wait "$helper" || true
     helper=
@@ -627,7 +672,7 @@ fi
     echo "tree: git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)'); dprouter binary $(date -r "$dprouter" +%Y-%m-%dT%H:%M 2>/dev/null || echo '?')"
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1), model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)); TSC $tsc_hz Hz"
     echo "memory: $memory_note"
-    echo "frames: $flows flows; window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
+    echo "frames: $(if [[ -n $bigtable ]]; then echo "$big_destinations destinations, $big_routes routes (seed $big_seed)"; else echo "$flows flows"; fi); window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
     for c in "${cases[@]}"; do
         read -r gen <<< "${c_gen[$c]} ${gen_extra[*]}" || true   # trimmed
         echo "$c: ${c_desc[$c]}; ${c_size[$c]}-byte frames${c_mtu[$c]:+, egress MTU ${c_mtu[$c]}}${gen:+; gen_pcap.py $gen}"

@@ -13,6 +13,7 @@
 #include <rte_errno.h>
 
 #include "dprouter/config.hpp"
+#include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/router.hpp"
 
@@ -122,12 +123,17 @@ int main(int argc, char** argv) {
     }
     dprouter::set_log_level(*level);
 
-    const dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
-    for (const auto& e : result.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
-    if (!result.ok()) return kExitBadConfig;
+    // The file is checked with bounded time and memory first (a hostile file costs a child
+    // process, not a hang); only a file found valid is parsed here.
+    const dprouter::CheckOutcome checked = dprouter::check_config_bounded(opt.config);
+    for (const auto& line : checked.lines) std::fprintf(stderr, "%s\n", line.c_str());
+    if (checked.status != dprouter::CheckOutcome::valid) return kExitBadConfig;
     if (opt.check) {
         std::printf("%s: configuration is valid\n", opt.config.c_str());
         return kExitOk;
     }
+    const dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
+    for (const auto& line : dprouter::error_lines(result.errors)) std::fprintf(stderr, "%s\n", line.c_str());
+    if (!result.ok()) return kExitBadConfig;  // the file changed since the check
     return run_router(result.config, opt);
 }

@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dprouter/limits.hpp"
 #include "dprouter/net.hpp"
 
 namespace dprouter {
@@ -15,10 +17,27 @@ namespace dprouter {
 namespace config_limits {
 inline constexpr unsigned min_mtu = 68;                // RFC 791: every IPv4 link carries 68 octets
 inline constexpr unsigned max_mtu = 9000;              // common jumbo-frame ceiling
-inline constexpr unsigned max_workers = 127;           // RTE_MAX_LCORE (128) minus the main lcore
+inline constexpr unsigned max_workers = kMaxWorkers;  // worker lcores the dataplane can run
+inline constexpr std::size_t max_interfaces = kMaxPorts;           // ports the dataplane can drive
+inline constexpr std::size_t max_addresses = kMaxAddrsPerInterface;  // kept per interface in the fast table
 inline constexpr unsigned min_mbufs = 1024;            // dpdk.mbufs: below this nothing runs
 inline constexpr unsigned max_mbufs = 16777215;        // 2^24 - 1: pools of 2 KiB mbufs up to 32 GiB
 inline constexpr std::size_t max_interface_name = 15;  // IFNAMSIZ - 1, like Linux interface names
+// `tcp_mss_clamp: true` clamps to mtu - 40, which must not fall below the smallest clamp accepted.
+inline constexpr unsigned min_mss_clamp = 64;
+inline constexpr unsigned min_mtu_for_mss_clamp = min_mss_clamp + 40;
+// ICMP token buckets: rate (per second) and burst. The table builder keeps them in thousandths
+// in 64 bits; a million a second is far beyond any sensible ICMP error rate.
+inline constexpr double max_icmp_rate = 1e6;
+inline constexpr double max_icmp_burst = 1e6;
+// Parsing hostile files: yaml-cpp shares aliased nodes, but everything that walks the tree walks
+// an alias as often as it is used, so aliases are counted and the nodes they add are bounded.
+inline constexpr std::size_t max_alias_uses = 1000;
+inline constexpr std::size_t max_alias_nodes = 10000;  // nodes aliases may add beyond those written
+// A route-list file (`routes_file:`) of at most 1 GiB: about 30 million routes.
+inline constexpr unsigned long long max_routes_file_bytes = 1ull << 30;
+// `--check` and the log print the first errors (by position) and then how many more there were.
+inline constexpr std::size_t max_errors_reported = 100;
 }  // namespace config_limits
 
 // Where a value came from in the YAML file (1-based, as editors show it).
@@ -52,6 +71,7 @@ struct InterfaceConfig {
     bool has_advertised_mtu = false;
     unsigned advertised_mtu = 0;   // next-hop MTU reported in frag needed instead of `mtu`
     SourcePos pos;
+    SourcePos mss_clamp_pos;
     // Positions of individual values, so messages point at the offending one (0:0 when the value
     // was not written in the file; messages then fall back to `pos`).
     SourcePos name_pos;
@@ -70,6 +90,7 @@ struct RouteConfig {
     SourcePos pos;
     SourcePos prefix_pos;  // value positions; 0:0 falls back to `pos`
     SourcePos via_pos;
+    bool from_routes_file = false;  // positions are in Config::routes_file, not Config::file
 };
 
 struct NeighborConfig {
@@ -101,6 +122,7 @@ struct IcmpConfig {
 
 struct Config {
     std::string file;  // path the config was read from, for messages
+    std::string routes_file;  // `routes_file:` as resolved (relative to the YAML file's directory); empty if none
     DpdkConfig dpdk;
     std::vector<InterfaceConfig> interfaces;
     std::vector<RouteConfig> routes;
@@ -112,7 +134,8 @@ struct ConfigError {
     std::string file;
     SourcePos pos;
     std::string message;
-    // "FILE:LINE:COLUMN: error: MESSAGE"
+    // "FILE:LINE:COLUMN: error: MESSAGE" on one line: control characters in the message (a value
+    // quoted from the file may hold a newline) are escaped as \xNN.
     std::string to_string() const;
 };
 
@@ -122,10 +145,17 @@ struct ConfigResult {
     bool ok() const { return errors.empty(); }
 };
 
+// The lines `--check` prints: at most config_limits::max_errors_reported errors (they come sorted by
+// position), then "FILE:LINE:COL: error: ... and N more errors" at the first one left out.
+std::vector<std::string> error_lines(const std::vector<ConfigError>& errors);
+
 // Parses YAML text (file is used only in messages) and validates it. Never throws.
 ConfigResult parse_config_text(const std::string& text, const std::string& file);
-// Reads the file and does the same; an unreadable file is one error at 0:0.
+// Reads the file and does the same; an unreadable file is one error at 0:0. A `routes_file:`
+// named in the file is read too; its errors name that file.
 ConfigResult load_config_file(const std::string& path);
+// Reads a whole file into `out`; on failure returns why ("no such file or directory").
+std::optional<std::string> read_whole_file(const std::string& path, std::string& out);
 // Semantic checks on structurally valid config (duplicates, reachability, address sanity).
 // parse_config_text calls it when the file parsed cleanly; a config built in code can use it
 // directly. Errors come sorted by position.

@@ -49,7 +49,7 @@ private:
     void inject(std::vector<rte_mbuf*>& frames);
     void publish(Tables* fresh);
     void reclaim(bool wait);
-    void reload();
+    void reload(const std::atomic<bool>& stop);  // `stop` abandons a reload still being checked
     void refresh_telemetry();
 
     Config cfg_;

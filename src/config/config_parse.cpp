@@ -6,6 +6,7 @@
 // because half-parsed items would otherwise produce follow-on errors that only confuse.
 //
 // Every problem is collected rather than thrown, so one run of `--check` lists all of them.
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -26,13 +27,11 @@
 #include <vector>
 
 #include "dprouter/config.hpp"
+#include "error_sink.hpp"
+#include "route_list.hpp"
+#include "yaml_prescan.hpp"
 
 namespace dprouter {
-
-std::string ConfigError::to_string() const {
-    return file + ':' + std::to_string(pos.line) + ':' + std::to_string(pos.column) +
-           ": error: " + message;
-}
 
 namespace {
 
@@ -65,13 +64,14 @@ bool is_text(const YAML::Node& n) { return n.Tag() == "!" || n.Tag() == "tag:yam
 
 class Parser {
 public:
-    Parser(const std::string& file, std::vector<ConfigError>& errors) : file_(file), errors_(errors) {}
+    Parser(const std::string& file, ErrorSink& errors) : file_(file), errors_(errors) {}
 
     void parse_document(const YAML::Node& root, Config& cfg);
+    SourcePos routes_file_pos;  // where `routes_file:` was written, for "cannot read" messages
 
 private:
     void error(SourcePos pos, std::string message) {
-        errors_.push_back(ConfigError{file_, pos, std::move(message)});
+        errors_.add(file_, pos, std::move(message));
     }
     void error(const YAML::Node& n, std::string message) { error(to_pos(n.Mark()), std::move(message)); }
 
@@ -84,7 +84,7 @@ private:
     bool has_value(const Entry& e);
     std::optional<long long> read_int(const Entry& e);
     void range_error(const Entry& e, long long lo, long long hi);
-    bool read_non_negative(const Entry& e, double& out);
+    bool read_non_negative(const Entry& e, double& out, double max);
     std::optional<bool> read_bool(const Entry& e);
     std::optional<Ipv4> read_ipv4(const Entry& e);
     std::optional<MacAddr> read_mac(const Entry& e);
@@ -102,11 +102,11 @@ private:
     void parse_icmp(const Entry& e, IcmpConfig& icmp);
     void parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket);
     void parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc);
-    static constexpr long long kMinMssClamp = 64;
+    static constexpr long long kMinMssClamp = config_limits::min_mss_clamp;
     static constexpr long long kMaxMssClamp = 65535;
 
     const std::string& file_;
-    std::vector<ConfigError>& errors_;
+    ErrorSink& errors_;
 };
 
 // Reports unknown, duplicate and non-string keys, and returns the first occurrence of each
@@ -179,7 +179,8 @@ void Parser::range_error(const Entry& e, long long lo, long long hi) {
                        std::to_string(hi));
 }
 
-bool Parser::read_non_negative(const Entry& e, double& out) {
+// Numbers beyond `max` are refused: the table builder scales them into integers.
+bool Parser::read_non_negative(const Entry& e, double& out, double max) {
     if (!has_value(e)) return false;
     const std::string text = e.value.IsScalar() ? e.value.Scalar() : std::string();
     double v = 0;
@@ -188,6 +189,10 @@ bool Parser::read_non_negative(const Entry& e, double& out) {
     if (!e.value.IsScalar() || is_text(e.value) || text.empty() || ptr != end ||
         ec != std::errc() || !std::isfinite(v) || v < 0) {
         error(e.pos(), e.name() + " must be a non-negative number");
+        return false;
+    }
+    if (v > max) {
+        error(e.pos(), e.name() + ' ' + text + " out of range 0.." + std::to_string(static_cast<long long>(max)));
         return false;
     }
     out = v;
@@ -228,20 +233,7 @@ std::optional<Ipv4Prefix> Parser::read_prefix(const YAML::Node& n, std::string_v
     }
     const std::string& text = n.Scalar();
     if (auto p = parse_prefix(text)) return p;
-
-    // Say "out of range" when only the length is wrong: that is the likely typo (/33, /240).
-    std::size_t slash = text.find('/');
-    if (slash != std::string::npos && parse_ipv4(std::string_view(text).substr(0, slash))) {
-        std::string_view len = std::string_view(text).substr(slash + 1);
-        unsigned value = 0;
-        auto [ptr, ec] = std::from_chars(len.data(), len.data() + len.size(), value);
-        bool number = !len.empty() && len[0] != '0' && ec == std::errc() && ptr == len.data() + len.size();
-        if (number && value > 32) {
-            error(n, "prefix length " + std::string(len) + " out of range 0..32");
-            return std::nullopt;
-        }
-    }
-    error(n, "invalid " + std::string(noun) + " '" + text + "' (expected A.B.C.D/N)");
+    error(n, invalid_prefix_message(text, noun));
     return std::nullopt;
 }
 
@@ -256,7 +248,7 @@ void Parser::parse_document(const YAML::Node& root, Config& cfg) {
         error(root, "top level must be a mapping");
         return;
     }
-    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "neighbors", "icmp"});
+    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "routes_file", "neighbors", "icmp"});
     if (const Entry* e = find(top, "dpdk")) parse_dpdk(*e, cfg.dpdk);
     if (const Entry* e = find(top, "interfaces")) {
         parse_interfaces(*e, cfg.interfaces);
@@ -265,6 +257,15 @@ void Parser::parse_document(const YAML::Node& root, Config& cfg) {
     }
     if (const Entry* e = find(top, "routes"); e && is_list_or_empty(*e)) {
         for (const auto& item : e->value) parse_route(item, cfg.routes);
+    }
+    if (const Entry* e = find(top, "routes_file")) {
+        if (auto v = read_string(*e)) {
+            if (v->empty()) error(e->pos(), "routes_file must not be empty");
+            else {
+                routes_file_pos = e->pos();
+                cfg.routes_file = *v;
+            }
+        }
     }
     if (const Entry* e = find(top, "neighbors"); e && is_list_or_empty(*e)) {
         for (const auto& item : e->value) parse_neighbor(item, cfg.neighbors);
@@ -370,6 +371,7 @@ void Parser::parse_interface(const YAML::Node& n, std::vector<InterfaceConfig>& 
 // TCP headers without options); a number clamps to that value.
 void Parser::parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc) {
     bool clamp_to_mtu = false;
+    if (const Entry* e = find(f, "tcp_mss_clamp")) ifc.mss_clamp_pos = e->pos();
     if (const Entry* e = find(f, "tcp_mss_clamp"); e && has_value(*e)) {
         const bool is_bool_word = e->value.IsScalar() && !is_text(e->value) &&
                                   (e->value.Scalar() == "true" || e->value.Scalar() == "false");
@@ -517,8 +519,8 @@ void Parser::parse_bucket(const Entry& e, std::string_view context, TokenBucketC
     // Both values are read before bailing out so that both can be reported.
     double rate = 0;
     double burst = 0;
-    bool rate_ok = rate_e && read_non_negative(*rate_e, rate);
-    bool burst_ok = burst_e && read_non_negative(*burst_e, burst);
+    bool rate_ok = rate_e && read_non_negative(*rate_e, rate, config_limits::max_icmp_rate);
+    bool burst_ok = burst_e && read_non_negative(*burst_e, burst, config_limits::max_icmp_burst);
     if (!rate_ok) return;
     bucket.rate = rate;
     bucket.burst = burst;
@@ -529,67 +531,106 @@ void Parser::parse_bucket(const Entry& e, std::string_view context, TokenBucketC
     }
 }
 
-void sort_by_position(std::vector<ConfigError>& errors) {
-    std::stable_sort(errors.begin(), errors.end(), [](const ConfigError& a, const ConfigError& b) {
-        return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
-    });
+}  // namespace
+
+// Relative routes_file paths are relative to the directory of the YAML file.
+static std::string resolve_beside(const std::string& config_file, const std::string& path) {
+    if (path.front() == '/') return path;
+    const std::size_t slash = config_file.rfind('/');
+    return slash == std::string::npos ? path : config_file.substr(0, slash + 1) + path;
 }
 
-}  // namespace
+// Only a regular file of sane size: "/dev/zero" or a FIFO would never end.
+static std::optional<std::string> route_list_unusable(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;  // read_whole_file says why
+    if (!S_ISREG(st.st_mode)) return std::string("is not a regular file");
+    if (static_cast<unsigned long long>(st.st_size) > config_limits::max_routes_file_bytes)
+        return "is larger than " + std::to_string(config_limits::max_routes_file_bytes >> 20) + " MiB";
+    return std::nullopt;
+}
 
 ConfigResult parse_config_text(const std::string& text, const std::string& file) {
     ConfigResult result;
     result.config.file = file;
-    auto& errors = result.errors;
+    ErrorSink errors;
+    SourcePos routes_file_pos;
     try {
-        std::vector<YAML::Node> docs = YAML::LoadAll(text);
-        if (docs.empty() || docs[0].IsNull()) {
-            errors.push_back(ConfigError{file, SourcePos{1, 1}, "missing required key 'interfaces'"});
-            return result;
+        // yaml-cpp 0.7.0 has inputs it cannot get past (its issue 1040: "," loops forever in
+        // LoadAll); the pre-scan stops at those, at documents beyond the first and at alias bombs,
+        // and only a file that passed it is loaded, as one document.
+        if (auto problem = prescan_yaml(text)) {
+            errors.add(file, problem->pos, problem->message);
+        } else {
+            const YAML::Node root = YAML::Load(text);
+            if (!root || root.IsNull()) {
+                errors.add(file, SourcePos{1, 1}, "missing required key 'interfaces'");
+            } else {
+                Parser parser(file, errors);
+                parser.parse_document(root, result.config);
+                routes_file_pos = parser.routes_file_pos;
+            }
         }
-        if (docs.size() > 1) {
-            errors.push_back(ConfigError{file, to_pos(docs[1].Mark()),
-                                         "only one YAML document is allowed"});
-        }
-        Parser(file, errors).parse_document(docs[0], result.config);
     } catch (const YAML::Exception& e) {
         // Syntax errors (YAML::ParserException) and anything else yaml-cpp throws carry a mark.
-        errors.push_back(ConfigError{file, to_pos(e.mark), e.msg});
+        errors.add(file, to_pos(e.mark), e.msg);
+    } catch (const std::bad_alloc&) {
+        throw;  // the bounded check (config_check.cpp) reports running out of memory itself
     } catch (const std::exception& e) {
-        errors.push_back(ConfigError{file, SourcePos{}, std::string("internal error: ") + e.what()});
+        errors.add(file, SourcePos{}, std::string("internal error: ") + e.what());
     }
-    sort_by_position(errors);
+    Config& cfg = result.config;
+    if (!cfg.routes_file.empty()) {
+        cfg.routes_file = resolve_beside(file, cfg.routes_file);
+        std::string list;
+        if (auto why = route_list_unusable(cfg.routes_file))
+            errors.add(file, routes_file_pos, "routes_file '" + cfg.routes_file + "' " + *why);
+        else if (auto why = read_whole_file(cfg.routes_file, list))
+            errors.add(file, routes_file_pos, "cannot read routes_file '" + cfg.routes_file + "': " + *why);
+        else
+            parse_route_list(list, cfg.routes_file, cfg.routes, errors);
+    }
     if (errors.empty()) {
         try {
-            errors = validate_config(result.config);
+            result.errors = validate_config(cfg);
+        } catch (const std::bad_alloc&) {
+            throw;
         } catch (const std::exception& e) {
-            errors.push_back(ConfigError{file, SourcePos{}, std::string("internal error: ") + e.what()});
+            result.errors.push_back(ConfigError{file, SourcePos{}, std::string("internal error: ") + e.what()});
         }
+    } else {
+        result.errors = std::move(errors).finish(file);
     }
     return result;
 }
 
-ConfigResult load_config_file(const std::string& path) {
+std::optional<std::string> read_whole_file(const std::string& path, std::string& out) {
     // stdio rather than iostreams: it reports why a read failed (errno), including EISDIR,
     // which an ifstream would turn into a silently empty file.
     errno = 0;
-    std::string text;
+    out.clear();
     std::FILE* f = std::fopen(path.c_str(), "rb");
     bool ok = f != nullptr;
     if (ok) {
-        char buf[8192];
+        char buf[65536];
         std::size_t n = 0;
-        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
         ok = !std::ferror(f);
         std::fclose(f);
     }
-    if (!ok) {
-        std::string reason = errno ? std::strerror(errno) : "read failed";
-        // Lower-cased to match the other messages ("No such file" -> "no such file").
-        reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+    if (ok) return std::nullopt;
+    std::string reason = errno ? std::strerror(errno) : "read failed";
+    // Lower-cased to match the other messages ("No such file" -> "no such file").
+    reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+    return reason;
+}
+
+ConfigResult load_config_file(const std::string& path) {
+    std::string text;
+    if (auto why = read_whole_file(path, text)) {
         ConfigResult result;
         result.config.file = path;
-        result.errors.push_back(ConfigError{path, SourcePos{}, "cannot read file: " + reason});
+        result.errors.push_back(ConfigError{path, SourcePos{}, "cannot read file: " + *why});
         return result;
     }
     return parse_config_text(text, path);

@@ -1,12 +1,18 @@
 // Semantic checks: relations between values that the parser, looking at one value at a time,
 // cannot see. Each error points at the offending value, falling back to its item when the value
 // has no position (configs built in code).
+//
+// Every check is linear (hash maps, memoised per next hop) or bounded by the dataplane's small
+// limits (16 interfaces of 8 addresses): a million routes must validate in a second or two.
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "dprouter/config.hpp"
+#include "error_sink.hpp"
 
 namespace dprouter {
 
@@ -15,6 +21,13 @@ namespace {
 SourcePos or_item(SourcePos value, SourcePos item) { return value.line > 0 ? value : item; }
 
 std::string first_at(SourcePos pos) { return " (first defined at line " + std::to_string(pos.line) + ")"; }
+
+bool has_control_char(const std::string& s) {
+    return std::any_of(s.begin(), s.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == 0x7f;
+    });
+}
 
 // Subnets of length 1..30 reserve their all-zeros and all-ones host; /31 (RFC 3021) and /32 don't.
 bool has_reserved_hosts(const Ipv4Prefix& p) { return p.len >= 1 && p.len <= 30; }
@@ -40,58 +53,43 @@ bool valid_name_char(char c) {
 
 class Validator {
 public:
-    explicit Validator(const Config& c) : c_(c) {}
+    explicit Validator(const Config& c) : c_(c), subnets_(all_subnets()) {}
 
     std::vector<ConfigError> run() {
         check_interfaces();
         check_addresses();
         check_routes();
         check_neighbors();
-        std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
-            return std::pair(a.pos.line, a.pos.column) < std::pair(b.pos.line, b.pos.column);
-        });
-        return std::move(errors_);
+        return std::move(errors_).finish(c_.file);
     }
 
 private:
-    void error(SourcePos pos, std::string message) {
-        errors_.push_back(ConfigError{c_.file, pos, std::move(message)});
-    }
+    void error(SourcePos pos, std::string message) { errors_.add(c_.file, pos, std::move(message)); }
+    const std::string& file_of(const RouteConfig& r) const { return r.from_routes_file ? c_.routes_file : c_.file; }
 
     // The interface address owning `a` exactly, if any.
     const InterfaceAddress* own_address(Ipv4 a) const {
-        for (const auto& ifc : c_.interfaces)
-            for (const auto& addr : ifc.addresses)
-                if (addr.prefix.addr == a) return &addr;
+        for (const InterfaceAddress* addr : subnets_)
+            if (addr->prefix.addr == a) return addr;
         return nullptr;
     }
 
     // Checks that `a`, used as a next hop or neighbour (`what`), is a host on `subnets`:
     // not ours, inside one of them, and not a subnet's network or broadcast address.
-    // Returns false when it found a problem (already reported).
-    bool check_on_link(const std::string& what, Ipv4 a, SourcePos pos,
-                       const std::vector<const InterfaceAddress*>& subnets,
-                       const std::string& not_found) {
+    // Returns the problem, or nothing when there is none.
+    std::optional<std::string> on_link_problem(const std::string& what, Ipv4 a,
+                                               const std::vector<const InterfaceAddress*>& subnets,
+                                               const std::string& not_found) const {
         const std::string text = what + ' ' + format_ipv4(a);
-        if (own_address(a)) {
-            error(pos, text + " is one of our own addresses");
-            return false;
-        }
+        if (own_address(a)) return text + " is one of our own addresses";
         for (const InterfaceAddress* s : subnets) {
             const Ipv4Prefix& p = s->prefix;
             if (p.len == 0 || !p.contains(a)) continue;
-            if (has_reserved_hosts(p) && a == p.network()) {
-                error(pos, text + " is the network address of " + network_of(p));
-                return false;
-            }
-            if (has_reserved_hosts(p) && a == p.broadcast()) {
-                error(pos, text + " is the broadcast address of " + network_of(p));
-                return false;
-            }
-            return true;
+            if (has_reserved_hosts(p) && a == p.network()) return text + " is the network address of " + network_of(p);
+            if (has_reserved_hosts(p) && a == p.broadcast()) return text + " is the broadcast address of " + network_of(p);
+            return std::nullopt;
         }
-        error(pos, text + not_found);
-        return false;
+        return text + not_found;
     }
 
     void check_mac(const std::string& what, const MacAddr& mac, SourcePos pos) {
@@ -100,12 +98,28 @@ private:
     }
 
     void check_interfaces() {
+        std::unordered_map<std::string, const InterfaceConfig*> names;
+        std::unordered_map<std::string, const InterfaceConfig*> devices;
         for (std::size_t i = 0; i < c_.interfaces.size(); ++i) {
             const InterfaceConfig& ifc = c_.interfaces[i];
             SourcePos name_pos = or_item(ifc.name_pos, ifc.pos);
             SourcePos device_pos = or_item(ifc.device_pos, ifc.pos);
             check_name(ifc.name, name_pos);
+            if (i == config_limits::max_interfaces)
+                error(ifc.pos, "more than " + std::to_string(config_limits::max_interfaces) +
+                                   " interfaces (the dataplane drives at most that many ports)");
             if (ifc.device.empty()) error(device_pos, "interface device must not be empty");
+            // A NUL would end the C string DPDK sees: two "different" devices would be one.
+            if (has_control_char(ifc.device)) error(device_pos, "interface device must not contain control characters");
+            if (ifc.tcp_mss_clamp != 0 && ifc.tcp_mss_clamp < config_limits::min_mss_clamp)
+                error(or_item(ifc.mss_clamp_pos, ifc.pos),
+                      "tcp_mss_clamp " + std::to_string(ifc.tcp_mss_clamp) + " is below " +
+                          std::to_string(config_limits::min_mss_clamp) + " (tcp_mss_clamp: true needs mtu " +
+                          std::to_string(config_limits::min_mtu_for_mss_clamp) + " or more)");
+            if (ifc.addresses.size() > config_limits::max_addresses)
+                error(ifc.addresses[config_limits::max_addresses].pos,
+                      "interface '" + ifc.name + "' has more than " + std::to_string(config_limits::max_addresses) +
+                          " addresses (the dataplane keeps at most that many)");
             if (ifc.mtu < config_limits::min_mtu || ifc.mtu > config_limits::max_mtu) {
                 error(or_item(ifc.mtu_pos, ifc.pos),
                       "mtu " + std::to_string(ifc.mtu) + " out of range " +
@@ -115,22 +129,12 @@ private:
             if (ifc.addresses.empty()) error(ifc.pos, "interface needs at least one address");
 
             // Later duplicates are the errors: the first definition is the one the user meant.
-            for (std::size_t j = 0; j < i; ++j) {
-                const InterfaceConfig& prev = c_.interfaces[j];
-                if (!ifc.name.empty() && prev.name == ifc.name) {
-                    error(name_pos, "duplicate interface name '" + ifc.name + "'" +
-                                        first_at(or_item(prev.name_pos, prev.pos)));
-                    break;
-                }
-            }
-            for (std::size_t j = 0; j < i; ++j) {
-                const InterfaceConfig& prev = c_.interfaces[j];
-                if (!ifc.device.empty() && prev.device == ifc.device) {
-                    error(device_pos, "duplicate interface device '" + ifc.device + "'" +
-                                          first_at(or_item(prev.device_pos, prev.pos)));
-                    break;
-                }
-            }
+            if (auto [it, fresh] = names.try_emplace(ifc.name, &ifc); !fresh && !ifc.name.empty())
+                error(name_pos, "duplicate interface name '" + ifc.name + "'" +
+                                    first_at(or_item(it->second->name_pos, it->second->pos)));
+            if (auto [it, fresh] = devices.try_emplace(ifc.device, &ifc); !fresh && !ifc.device.empty())
+                error(device_pos, "duplicate interface device '" + ifc.device + "'" +
+                                      first_at(or_item(it->second->device_pos, it->second->pos)));
         }
     }
 
@@ -152,6 +156,7 @@ private:
         std::vector<SeenAddress> seen;
         for (const auto& ifc : c_.interfaces) {
             for (const auto& addr : ifc.addresses) {
+                if (!within_limits(ifc, addr)) continue;  // already reported; keeps this quadratic check small
                 if (check_address(addr)) check_address_conflicts(ifc, addr, seen);
                 seen.push_back(SeenAddress{&ifc, &addr});
             }
@@ -198,38 +203,54 @@ private:
     std::vector<const InterfaceAddress*> all_subnets() const {
         std::vector<const InterfaceAddress*> out;
         for (const auto& ifc : c_.interfaces)
-            for (const auto& addr : ifc.addresses) out.push_back(&addr);
+            for (const auto& addr : ifc.addresses)
+                if (within_limits(ifc, addr)) out.push_back(&addr);
         return out;
     }
 
+    // Interfaces and addresses beyond what the dataplane keeps are errors of their own; checks
+    // that compare addresses pairwise look only at those within the limits.
+    bool within_limits(const InterfaceConfig& ifc, const InterfaceAddress& addr) const {
+        return static_cast<std::size_t>(&ifc - c_.interfaces.data()) < config_limits::max_interfaces &&
+               static_cast<std::size_t>(&addr - ifc.addresses.data()) < config_limits::max_addresses;
+    }
+
     void check_routes() {
-        const auto subnets = all_subnets();
-        for (std::size_t i = 0; i < c_.routes.size(); ++i) {
-            const RouteConfig& r = c_.routes[i];
+        const auto& subnets = subnets_;
+        // prefix (network << 8 | length) -> its first route; via -> its problem, if any
+        std::unordered_map<uint64_t, const RouteConfig*> first;
+        std::unordered_map<Ipv4, std::optional<std::string>> via_problem;
+        first.reserve(c_.routes.size());
+        for (const RouteConfig& r : c_.routes) {
+            const std::string& file = file_of(r);
             SourcePos prefix_pos = or_item(r.prefix_pos, r.pos);
             SourcePos via_pos = or_item(r.via_pos, r.pos);
-            const std::string prefix = format_prefix(r.prefix);
             if (r.prefix.len > 32) {
-                error(prefix_pos, "prefix length " + std::to_string(r.prefix.len) + " out of range 0..32");
+                errors_.add(file, prefix_pos, "prefix length " + std::to_string(r.prefix.len) + " out of range 0..32");
                 continue;
             }
-            if (r.prefix.addr != r.prefix.network()) error(prefix_pos, "prefix " + prefix + " has host bits set");
-            for (std::size_t j = 0; j < i; ++j) {
-                const RouteConfig& prev = c_.routes[j];
-                if (prev.prefix.len == r.prefix.len && prev.prefix.network() == r.prefix.network()) {
-                    error(prefix_pos, "duplicate route prefix " + network_of(r.prefix) +
-                                          first_at(or_item(prev.prefix_pos, prev.pos)));
-                    break;
-                }
+            if (r.prefix.addr != r.prefix.network())
+                errors_.add(file, prefix_pos, "prefix " + format_prefix(r.prefix) + " has host bits set");
+            const uint64_t key = uint64_t{r.prefix.network()} << 8 | r.prefix.len;
+            if (auto [it, fresh] = first.try_emplace(key, &r); !fresh) {
+                const RouteConfig& prev = *it->second;
+                const SourcePos at = or_item(prev.prefix_pos, prev.pos);
+                errors_.add(file, prefix_pos,
+                            "duplicate route prefix " + network_of(r.prefix) +
+                                (prev.from_routes_file == r.from_routes_file
+                                     ? first_at(at)
+                                     : " (first defined at " + file_of(prev) + ":" + std::to_string(at.line) + ")"));
             }
             if (r.action == RouteAction::forward && !r.has_via) {
-                error(r.pos, "route " + prefix + " has action forward but no via");
+                errors_.add(file, r.pos, "route " + format_prefix(r.prefix) + " has action forward but no via");
             } else if (r.action != RouteAction::forward && r.has_via) {
-                error(via_pos, "route " + prefix + " with action " + action_name(r.action) +
-                                   " must not have a via");
+                errors_.add(file, via_pos, "route " + format_prefix(r.prefix) + " with action " +
+                                               action_name(r.action) + " must not have a via");
             } else if (r.has_via) {
-                check_on_link("via", r.via, via_pos, subnets,
-                              " is not reachable through any connected network");
+                auto [it, fresh] = via_problem.try_emplace(r.via);
+                if (fresh)
+                    it->second = on_link_problem("via", r.via, subnets, " is not reachable through any connected network");
+                if (it->second) errors_.add(file, via_pos, *it->second);
             }
         }
     }
@@ -245,8 +266,9 @@ private:
     }
 
     void check_neighbors() {
-        for (std::size_t i = 0; i < c_.neighbors.size(); ++i) {
-            const NeighborConfig& n = c_.neighbors[i];
+        // (interface index << 32 | address) -> first neighbour
+        std::unordered_map<uint64_t, const NeighborConfig*> first;
+        for (const NeighborConfig& n : c_.neighbors) {
             SourcePos address_pos = or_item(n.address_pos, n.pos);
             check_mac("neighbor", n.mac, or_item(n.mac_pos, n.pos));
 
@@ -258,23 +280,23 @@ private:
             }
             std::vector<const InterfaceAddress*> subnets;
             for (const auto& addr : ifc->addresses) subnets.push_back(&addr);
-            if (!check_on_link("neighbor", n.address, address_pos, subnets,
-                               " is not on a connected network of interface '" + n.interface + "'"))
+            if (auto problem = on_link_problem("neighbor", n.address, subnets,
+                                               " is not on a connected network of interface '" + n.interface + "'")) {
+                error(address_pos, *problem);
                 continue;
-
-            for (std::size_t j = 0; j < i; ++j) {
-                const NeighborConfig& prev = c_.neighbors[j];
-                if (prev.address == n.address && prev.interface == n.interface) {
-                    error(address_pos, "duplicate neighbor " + format_ipv4(n.address) + " on interface '" +
-                                           n.interface + "'" + first_at(or_item(prev.address_pos, prev.pos)));
-                    break;
-                }
+            }
+            const uint64_t key = uint64_t(ifc - c_.interfaces.begin()) << 32 | n.address;
+            if (auto [it, fresh] = first.try_emplace(key, &n); !fresh) {
+                const NeighborConfig& prev = *it->second;
+                error(address_pos, "duplicate neighbor " + format_ipv4(n.address) + " on interface '" + n.interface +
+                                       "'" + first_at(or_item(prev.address_pos, prev.pos)));
             }
         }
     }
 
     const Config& c_;
-    std::vector<ConfigError> errors_;
+    std::vector<const InterfaceAddress*> subnets_;  // every address within the limits
+    ErrorSink errors_;
 };
 
 }  // namespace

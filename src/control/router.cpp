@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/ports.hpp"
 #include "dprouter/rings.hpp"
@@ -184,7 +185,7 @@ void Router::run(const std::atomic<bool>& stop, std::atomic<bool>& reload_reques
     while (!stop.load(std::memory_order_relaxed)) {
         bool busy = false;
         control_iteration(now_ms(), busy);
-        if (reload_requested.exchange(false)) reload();
+        if (reload_requested.exchange(false)) reload(stop);
         // Idle: sleep rather than spin, the control lcore is shared with the OS.
         if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -246,11 +247,23 @@ void Router::reclaim(bool wait) {
     }
 }
 
-void Router::reload() {
+void Router::reload(const std::atomic<bool>& stop) {
     DPR_LOG(INFO, "SIGHUP: reloading %s\n", cfg_.file.c_str());
+    // Checked first in a child with bounded time and memory: a file that would make the parser
+    // loop or swell must not take the router with it. SIGTERM meanwhile abandons the reload.
+    const CheckOutcome checked = check_config_bounded(cfg_.file, &stop);
+    if (checked.status == CheckOutcome::stopped) {
+        DPR_LOG(INFO, "reload abandoned: stopping\n");
+        return;
+    }
+    for (const auto& line : checked.lines) DPR_LOG(ERR, "%s\n", line.c_str());
+    if (checked.status != CheckOutcome::valid) {
+        DPR_LOG(ERR, "reload rejected; the running configuration is unchanged\n");
+        return;
+    }
     ConfigResult r = load_config_file(cfg_.file);
     if (!r.ok()) {
-        for (const auto& e : r.errors) DPR_LOG(ERR, "%s\n", e.to_string().c_str());
+        for (const auto& line : error_lines(r.errors)) DPR_LOG(ERR, "%s\n", line.c_str());
         DPR_LOG(ERR, "reload rejected; the running configuration is unchanged\n");
         return;
     }

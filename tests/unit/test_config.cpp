@@ -182,7 +182,7 @@ TEST(ConfigParse, EmptySectionsMeanDefaults) {
 TEST(ConfigParse, AllValuesReadBack) {
     ConfigResult r = parse_config_text(R"(dpdk:
   eal_args: [-l, "0-3", --file-prefix, x, 1024]
-  workers: 127
+  workers: 64
 interfaces:
   - name: up_link-0
     device: "0000:03:00.0"
@@ -207,7 +207,7 @@ icmp:
     ASSERT_EQ(errors_of(r), Lines{});
     const Config& c = r.config;
     EXPECT_EQ(c.dpdk.eal_args, (std::vector<std::string>{"-l", "0-3", "--file-prefix", "x", "1024"}));
-    EXPECT_EQ(c.dpdk.workers, 127u);
+    EXPECT_EQ(c.dpdk.workers, 64u);
     EXPECT_EQ(c.interfaces[0].name, "up_link-0");
     EXPECT_EQ(c.interfaces[0].device, "0000:03:00.0");
     EXPECT_EQ(c.interfaces[0].addresses[1].prefix, pfx("198.51.100.1/32"));
@@ -400,9 +400,12 @@ TEST(ConfigTypes, Workers) {
     auto with_workers = [](const std::string& v) {
         return check("dpdk:\n  workers: " + v + "\n" + kTwoInterfaces);
     };
-    EXPECT_EQ(with_workers("-1"), Lines{"t.yaml:2:12: error: workers -1 out of range 1..127"});
-    EXPECT_EQ(with_workers("0"), Lines{"t.yaml:2:12: error: workers 0 out of range 1..127"});
-    EXPECT_EQ(with_workers("128"), Lines{"t.yaml:2:12: error: workers 128 out of range 1..127"});
+    // kMaxWorkers: the dataplane's per-worker arrays stop at 64, so 65 must be refused here, not at start.
+    EXPECT_EQ(with_workers("-1"), Lines{"t.yaml:2:12: error: workers -1 out of range 1..64"});
+    EXPECT_EQ(with_workers("0"), Lines{"t.yaml:2:12: error: workers 0 out of range 1..64"});
+    EXPECT_EQ(with_workers("65"), Lines{"t.yaml:2:12: error: workers 65 out of range 1..64"});
+    EXPECT_EQ(with_workers("127"), Lines{"t.yaml:2:12: error: workers 127 out of range 1..64"});
+    EXPECT_EQ(with_workers("64"), Lines{});
     EXPECT_EQ(with_workers("two"), Lines{"t.yaml:2:12: error: workers must be an integer"});
     EXPECT_EQ(with_workers("1"), Lines{});
 }
@@ -554,7 +557,7 @@ routes:
     via: 10.2.0.x
 )"),
               (Lines{
-                  "t.yaml:2:12: error: workers 0 out of range 1..127",
+                  "t.yaml:2:12: error: workers 0 out of range 1..64",
                   "t.yaml:7:10: error: mtu must be an integer",
                   "t.yaml:8:5: error: interface is missing required key 'device'",
                   "t.yaml:9:17: error: prefix length 40 out of range 0..32",

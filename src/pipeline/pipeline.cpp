@@ -3,8 +3,6 @@
 // src/pipeline/, the fast path's phases in fast_path_v4.hpp.
 #include "dprouter/pipeline.hpp"
 
-#include <cstring>
-
 #include <rte_prefetch.h>
 
 #include "fast_path_v4.hpp"
@@ -110,9 +108,9 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
     }
 }
 
-// The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) prefetch
-// every header; (2) classify the plain transit IPv4 packets; (3) look their destinations up four
-// at a time; (4) keep those whose next hop allows the fast path; (5) one pass in arrival order:
+// The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
+// the plain transit IPv4 packets; (2) look their destinations up four at a time; (3) keep those
+// whose next hop allows the fast path; (4) one pass in arrival order:
 // fast packets are rewritten and queued on their egress port, every other packet goes through the
 // scalar stages at its own position, so a flow split between the two paths keeps its order and
 // the ICMP limiter, the rings and the TX batches see the same sequence as with the stages alone.
@@ -120,7 +118,6 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     fast::Burst b;
     b.n = n;
     b.rx_port = rx_port;
-    fast::v4_prefetch(pkts, b);
     if (fast::v4_port_eligible(t, rx_port)) {
         fast::v4_classify(t, pkts, b);
         if (b.v4_count != 0) fast::v4_lookup(t, b);
@@ -133,7 +130,8 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
             for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
-            std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof pkts[0]);
+            rte_mbuf** out = &ctx.out.pkts[port][count];
+            for (uint16_t i = 0; i < n; ++i) out[i] = pkts[i];
             count = static_cast<uint16_t>(count + n);
             ctx.counters->event(Event::forwarded, n);
             return;

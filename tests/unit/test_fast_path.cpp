@@ -283,7 +283,6 @@ protected:
         dprouter::fast::Burst b;
         b.n = static_cast<uint16_t>(pkts.size());
         b.rx_port = port;
-        dprouter::fast::v4_prefetch(pkts.data(), b);
         if (dprouter::fast::v4_port_eligible(vec_->tables(), port)) {
             dprouter::fast::v4_classify(vec_->tables(), pkts.data(), b);
             if (b.v4_count != 0) dprouter::fast::v4_lookup(vec_->tables(), b);

@@ -47,6 +47,8 @@
 #                         say so. Slower for every program: a labelled variant, not the figure
 #   BENCH_ROUTES=1000000, BENCH_DESTINATIONS=65536, BENCH_SEED=1   the bigtable scenario's table,
 #                         traffic and random seed
+#   BENCH_START_TIMEOUT=30   seconds a program may take before traffic flows (bigtable: 900, as
+#                         dprouter builds its table of a million routes first)
 #   BENCH_HUGEPAGES=1024  2 MiB hugepages the script makes sure are free (it raises
 #                         /proc/sys/vm/nr_hugepages by what is missing, mounts hugetlbfs on
 #                         /dev/hugepages if nothing is mounted, and undoes both when it ends)
@@ -104,6 +106,7 @@ nohuge=${BENCH_NOHUGE:-0}
 big_routes=${BENCH_ROUTES:-1000000}
 big_destinations=${BENCH_DESTINATIONS:-65536}
 big_seed=${BENCH_SEED:-1}
+start_timeout=${BENCH_START_TIMEOUT:-30}
 hugepages_wanted=${BENCH_HUGEPAGES:-1024}
 flows=${BENCH_FLOWS:-1024}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
@@ -166,6 +169,8 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
     bigtable)
         size=${BENCH_SIZE:-64}
         bigtable=1
+        # Building a table of a million routes takes dprouter minutes before traffic flows.
+        start_timeout=${BENCH_START_TIMEOUT:-900}
         add_case routes-10 dprouter "$size" "" "" "" \
             "10 routes (9 of the random ones and a default route via 198.18.9.2): the baseline"
         add_case routes-big dprouter "$size" "" "" "" \
@@ -505,9 +510,10 @@ verify_one() {  # case
     "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
     start_child "$prefix" "$out/verify-$c.log" "${cmd[@]}"
     npkts=$("$py" "$bench/verify.py" count "${c_pcap[$c]}")
-    # 10 s, plus a second per 5000 frames beyond the first 10 000 (a busy machine, 64k frames).
+    # 10 s (more when start-up is long: BENCH_START_TIMEOUT), plus a second per 5000 frames beyond
+    # the first 10 000 (a busy machine, 64k frames).
     "$py" "$bench/verify.py" wait --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --rx-count "$npkts" --timeout $((10 + (npkts > 10000 ? (npkts - 10000) / 5000 : 0))) &
+        --rx-count "$npkts" --timeout $((start_timeout - 20 + (npkts > 10000 ? (npkts - 10000) / 5000 : 0))) &
     helper=$!
     wait "$helper" || true
     helper=
@@ -578,7 +584,7 @@ run_one() {  # case run-number
     start_child "$prefix" "$logf" "${cmd[@]}"
     # In the background and waited for, so that a signal to this script acts at once.
     "$py" "$bench/measure.py" --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" "${extra[@]}" \
+        --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" --start-timeout "$start_timeout" "${extra[@]}" \
         > "$out/.measure" &
     helper=$!
     if wait "$helper"; then
@@ -635,6 +641,13 @@ perf_one() {  # case seconds
     bench_devs "$c"
     "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
     start_child "$prefix" "$out/$c-perf.log" "${cmd[@]}"
+    if [[ $prog == dprouter ]]; then  # its tables may take long to build (bigtable)
+        local waited=0
+        until grep -q '^dprouter: forwarding:' "$out/$c-perf.log" || [[ $waited -ge $start_timeout ]]; do
+            sleep 1
+            waited=$((waited + 1))
+        done
+    fi
     sleep $((warmup + 2))
     tid=$(for t in /proc/"$child"/task/*; do
               if grep -q "^Cpus_allowed_list:[[:space:]]*$worker_cpu\$" "$t/status" 2>/dev/null; then

@@ -24,6 +24,9 @@ struct Burst {
     // Bit i: packet i leaves by the fast path (set by the lookup phase, from the classify
     // phase's candidates). Every other packet goes through the scalar stages at its position.
     uint32_t fast = 0;
+    // Bit i: packet i is plain but for TTL <= 1 and its route forwards: time exceeded, without the
+    // stages' parsing (RFC 1812 5.3.1; stage::refuse_expired).
+    uint32_t expired = 0;
     // Every packet fast, all to one egress port (then egress[0] is that port).
     bool all_fast_one_port = false;
 
@@ -34,6 +37,7 @@ struct Burst {
     alignas(16) uint32_t v4_dst[kMax];
     uint8_t v4_pkt[kMax];
     uint16_t v4_len[kMax];
+    uint32_t v4_expired = 0;  // bit c: candidate c arrived with TTL <= 1
 
     // Where each packet's frame starts (mtod), read once in the classify phase.
     uint8_t* data[kMax];

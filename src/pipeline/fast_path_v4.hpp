@@ -25,6 +25,7 @@
 namespace dprouter::fast {
 
 inline constexpr uint64_t kMac48 = 0x0000ffffffffffffull;
+
 inline constexpr uint32_t kFrameV4 = RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr);
 
 // Byte order on the fast path: the compiler's builtins rather than rte_be_to_cpu_16, whose x86
@@ -86,7 +87,7 @@ inline bool v4_port_eligible(const Tables& t, uint16_t rx_port) {
 // any goes to them whole. On success `dst` is its destination (host order) and `len` its total
 // length.
 inline bool v4_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint64_t our_mac, uint32_t& dst,
-                     uint16_t& len) {
+                     uint16_t& len, bool& expired) {
     if (rte_pktmbuf_data_len(m) < kFrameV4) return false;  // header not all in the first segment
     // Bytes 0..7: the destination MAC (and 2 bytes of the source, shifted out); bytes 12..19:
     // EtherType, version/IHL, TOS, total length, ID, as stored.
@@ -101,7 +102,8 @@ inline bool v4_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint6
     len = be16_to_host(static_cast<uint16_t>(w12 >> 32));
     if (len + uint32_t{RTE_ETHER_HDR_LEN} != rte_pktmbuf_pkt_len(m)) return false;
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(p + RTE_ETHER_HDR_LEN);
-    if (ip->time_to_live <= 1) return false;  // RFC 1812 5.3.1: time exceeded is the stages' job
+    // RFC 1812 5.3.1: TTL <= 1 stays a candidate, marked; what its route says decides (phase 3).
+    expired = ip->time_to_live <= 1;
     // RFC 1812 5.3.7 martians and anything at or above 224/4 (multicast, class E, broadcast), on
     // the first octets (see v4_forwardable_first_octet).
     if ((kV4FirstOctets.ok[p[kSrcFirst]] & kV4FirstOctets.ok[p[kDstFirst]]) == 0) return false;
@@ -123,24 +125,29 @@ inline bool v4_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint6
 inline void v4_classify(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
     const uint64_t our_mac = mac48(t.ifaces[b.rx_port].mac);
     uint16_t c = 0;
+    uint32_t expired_mask = 0;
     for (uint16_t i = 0; i < b.n; ++i) {
         const rte_mbuf* m = pkts[i];
         uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
         b.data[i] = p;
         uint32_t dst;
         uint16_t len;
-        if (!v4_plain(t, m, p, our_mac, dst, len)) continue;
+        bool expired;
+        if (!v4_plain(t, m, p, our_mac, dst, len, expired)) continue;
         b.v4_dst[c] = dst;
         b.v4_len[c] = len;
+        expired_mask |= uint32_t{expired} << c;
         b.v4_pkt[c] = static_cast<uint8_t>(i);
         ++c;
     }
     b.v4_count = c;
+    b.v4_expired = expired_mask;
 }
 
 // What a route's next hop means for the fast path, worked out once per distinct next hop in a
 // burst (bursts mostly share a few).
 struct V4HopVerdict {
+    bool forward = false;   // the route forwards: an expired datagram gets time exceeded
     bool fast = false;      // forward out of another port to a resolved gateway, no MSS clamping
     uint16_t mtu = 0;       // the egress MTU: longer datagrams are the stages' (frag needed / fragment)
     uint16_t port = 0;
@@ -156,8 +163,9 @@ inline V4HopVerdict v4_hop_verdict(const Tables& t, uint16_t rx_port, uint32_t h
     V4HopVerdict v;
     // rte_lpm has no /0: a miss means the default route, if any, as in route_lookup.
     const NextHop* nh = hop == UINT32_MAX ? t.default_nh : &t.nexthops[hop];
-    if (nh == nullptr || nh->action != NextHopAction::forward || nh->port == rx_port || nh->gateway_be == 0)
-        return v;
+    if (nh == nullptr || nh->action != NextHopAction::forward) return v;
+    v.forward = true;
+    if (nh->port == rx_port || nh->gateway_be == 0) return v;
     const InterfaceEntry& egress = t.ifaces[nh->port];
     if (egress.tcp_mss_clamp != 0) return v;
     const PackedNeighbor l2{nh->l2.load(std::memory_order_acquire)};
@@ -188,12 +196,19 @@ inline void v4_lookup(const Tables& t, Burst& b) {
     uint32_t last = UINT32_MAX - 1;  // no next hop has this index (rte_lpm's are 24-bit)
     V4HopVerdict v;
     uint32_t fast = 0;
+    uint32_t expired = 0;
     uint32_t ports = 0;  // bit p: some fast packet leaves by port p
     for (unsigned c = 0; c < n; ++c) {
         if (hop[c] != last) {
             v = v4_hop_verdict(t, b.rx_port, hop[c]);
             last = hop[c];
             if (v.fast) ports |= 1u << v.port;
+        }
+        if ((b.v4_expired >> c) & 1u) [[unlikely]] {
+            // RFC 1812 5.3.1 is the first test forward_transit makes, so a plain datagram with
+            // TTL <= 1 on a forwarding route gets time exceeded whatever the rest of the route.
+            if (v.forward) expired |= 1u << b.v4_pkt[c];
+            continue;
         }
         if (!v.fast || b.v4_len[c] > v.mtu) continue;
         const unsigned i = b.v4_pkt[c];
@@ -203,6 +218,7 @@ inline void v4_lookup(const Tables& t, Burst& b) {
         fast |= 1u << i;
     }
     b.fast = fast;
+    b.expired = expired;
     // One egress port for the whole burst, every packet fast: the common case pipeline_run
     // hands to TX in one piece.
     b.all_fast_one_port = fast == (b.n == 32 ? ~0u : (1u << b.n) - 1) && (ports & (ports - 1)) == 0;

@@ -137,10 +137,13 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
             return;
         }
     }
+    const uint32_t expired_mask = b.expired;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
             fast::v4_rewrite(b, i);
             emit(ctx, b.egress[i], pkts[i]);
+        } else if (expired_mask & (1u << i)) {
+            refuse_expired(ctx, t, pkts[i]);
         } else {
             process_one(ctx, t, pkts[i], rx_port);
         }

@@ -194,6 +194,19 @@ std::vector<Input> mixed_lan_burst(bool default_route) {
         ihl4[kEthHdrLen] = 0x44;
         v.push_back({"IHL 4", ihl4});
     }
+    // TTL 1 and 0 on every kind of route: time exceeded only where the route forwards, and
+    // before anything else forward_transit would say (redirect, MTU, neighbour).
+    for (uint8_t ttl : {1, 0}) {
+        v.push_back({"expired, to the router", from_h1(kLanAddr, ttl)});
+        v.push_back({"expired, no route", from_h1(ipv4(11, 1, 1, 1), ttl)});
+        v.push_back({"expired, unreachable route", from_h1(ipv4(10, 66, 1, 1), ttl)});
+        v.push_back({"expired, directed broadcast", from_h1(ipv4(10, 2, 0, 255), ttl)});
+        v.push_back({"expired, redirect case", from_h1(ipv4(10, 80, 1, 1), ttl)});
+        v.push_back({"expired, unresolved gateway", from_h1(ipv4(10, 79, 1, 1), ttl)});
+        v.push_back({"expired, too big with DF", from_h1(ipv4(10, 77, 1, 1), ttl, kDmzMtu, kIpDf)});
+        v.push_back({"expired, connected", from_h1(kH2Addr, ttl)});
+        v.push_back({"expired, link broadcast", from_h1(ipv4(10, 99, 1, 1), ttl, 18, 0, kBroadcastMac)});
+    }
     v.push_back({"plain last", from_h1(ipv4(10, 99, 9, 9), 255), true});
     return v;
 }

@@ -403,8 +403,8 @@ EOF
             echo "routes_file: bigtable-routes.txt   # relative to this file" >> "$1"
         else
             # The first 9 of the random routes, and a default route that catches the traffic.
-            grep -v '^#' "$out/bigtable-routes.txt" | head -9 \
-                | awk '{printf "  - prefix: %s\n    via: %s\n", $1, $3}' > "$1.routes"
+            awk '/^#/ {next} {printf "  - prefix: %s\n    via: %s\n", $1, $3; if (++n == 9) exit}' \
+                "$out/bigtable-routes.txt" > "$1.routes"
             printf '  - prefix: 0.0.0.0/0\n    via: 198.18.9.2\n' >> "$1.routes"
             sed -i "/^routes:\$/r $1.routes" "$1"
             rm -f "$1.routes"

@@ -73,8 +73,9 @@ struct InterfaceEntry {
 struct Tables {
     uint64_t generation = 0;
     rte_lpm* lpm = nullptr;        // destination -> index into nexthops
-    NextHop* nexthops = nullptr;   // rte_zmalloc'd array
+    NextHop* nexthops = nullptr;   // rte_zmalloc'd array, one entry per distinct next hop
     uint32_t n_nexthops = 0;
+    uint32_t n_routes = 0;         // routes, connected prefixes and our addresses in the LPM
     // rte_lpm has no depth 0, so a default route (0.0.0.0/0) lives here and answers LPM misses.
     const NextHop* default_nh = nullptr;
     uint16_t n_ports = 0;

@@ -180,7 +180,7 @@ void Router::run(const std::atomic<bool>& stop, std::atomic<bool>& reload_reques
             throw std::runtime_error("cannot launch worker on lcore " + std::to_string(worker_lcores_[w]));
     }
     DPR_LOG(INFO, "forwarding: %zu interfaces, %u workers, %u routes and addresses\n", port_of_.size(), workers_,
-            t->n_nexthops);
+            t->n_routes);
 
     while (!stop.load(std::memory_order_relaxed)) {
         bool busy = false;
@@ -287,7 +287,7 @@ void Router::reload(const std::atomic<bool>& stop) {
     inject(released);
     cfg_ = std::move(r.config);
     DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses)\n",
-            static_cast<unsigned long>(generation_), fresh->n_nexthops);
+            static_cast<unsigned long>(generation_), fresh->n_routes);
 }
 
 void Router::refresh_telemetry() {

@@ -1,8 +1,10 @@
 // Turns a validated Config into the Tables the workers read.
 #include <atomic>
+#include <map>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <rte_byteorder.h>
@@ -106,21 +108,32 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         free_tables(t);
         throw std::runtime_error("cannot create LPM table: " + std::string(rte_strerror(rte_errno)));
     }
+    // Routes share next hops: one entry per distinct (action, port, gateway), as a FIB keeps one
+    // adjacency per neighbour. A table of a million routes through a handful of gateways then
+    // has a handful of entries, which stay in cache for the workers (and the resolver updates one
+    // gateway word per gateway, not one per route).
+    std::map<std::tuple<NextHopAction, uint16_t, Ipv4>, uint32_t> shared;
+    uint32_t n = 0;
     for (size_t i = 0; i < plan.size(); ++i) {
-        NextHop* nh = new (&t->nexthops[i]) NextHop();
-        nh->action = plan[i].action;
-        nh->port = plan[i].port;
-        nh->gateway_be = rte_cpu_to_be_32(plan[i].gateway);
+        const auto key = std::make_tuple(plan[i].action, plan[i].port, plan[i].gateway);
+        auto [it, fresh] = shared.try_emplace(key, n);
+        if (fresh) {
+            NextHop* nh = new (&t->nexthops[n++]) NextHop();
+            nh->action = plan[i].action;
+            nh->port = plan[i].port;
+            nh->gateway_be = rte_cpu_to_be_32(plan[i].gateway);
+        }
         if (plan[i].prefix.len == 0) {
-            t->default_nh = nh;  // rte_lpm depths are 1..32
+            t->default_nh = &t->nexthops[it->second];  // rte_lpm depths are 1..32
             continue;
         }
-        if (rte_lpm_add(t->lpm, plan[i].prefix.network(), plan[i].prefix.len, static_cast<uint32_t>(i)) != 0) {
+        if (rte_lpm_add(t->lpm, plan[i].prefix.network(), plan[i].prefix.len, it->second) != 0) {
             free_tables(t);
             throw std::runtime_error("cannot add " + format_prefix(plan[i].prefix) + " to the LPM table");
         }
     }
-    t->n_nexthops = static_cast<uint32_t>(plan.size());
+    t->n_nexthops = n;
+    t->n_routes = static_cast<uint32_t>(plan.size());
 
     for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
         const InterfaceConfig& ic = cfg.interfaces[i];

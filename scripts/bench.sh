@@ -13,9 +13,15 @@
 #   frag       1400-byte frames: testpmd (the harness alone), l3fwd and dprouter forwarding them
 #              whole (MTU 1500); dprouter fragmenting them in two for an egress MTU of 1300 (DF
 #              clear); dprouter refusing them with frag needed (DF set, nothing leaves port 1)
+#   bigtable   dprouter with BENCH_ROUTES (1,000,000) random routes loaded through routes_file,
+#              against 10 routes, on the same 64-byte traffic to BENCH_DESTINATIONS (65,536)
+#              random destinations inside those routes (scripts/bench/gen_bigtable.py,
+#              BENCH_SEED); testpmd on the same pcap for the harness's cost
 #
 # Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
-# its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci --no-huge -m 1024.
+# its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci, 2 MiB hugepages (as
+# every deployment runs; the script reserves them and gives them back, see BENCH_HUGEPAGES) with a
+# --file-prefix per run and --huge-unlink; BENCH_NOHUGE=1 is the labelled --no-huge -m 1024 variant.
 # Port 0 is a net_pcap vdev replaying, from memory and as fast as the worker polls
 # (infinite_rx=1), a pcap of IPv4/UDP frames to 1024 flows towards 198.18.1.0/24; what is sent
 # back out of port 0 (dprouter's ICMP errors) is counted and freed by net_pcap. Port 1 is net_null
@@ -29,13 +35,23 @@
 # docs/benchmarking.md explains the method, the scenarios and the caveats.
 #
 # Environment:
-#   BENCH_RUNS=5          runs per case
+#   BENCH_RUNS=7          runs per case
 #   BENCH_WARMUP=3        seconds between the first received packet and the start of the window
 #   BENCH_DURATION=10     length of the measured window in seconds
 #   BENCH_CASES=          which cases of the scenario to run, in this order within each round
 #                         (default: all of them; see --list)
-#   BENCH_PROGRAMS="l3fwd dprouter"   forward scenario: which programs, in this order; add
-#                         "testpmd" (dpdk-testpmd --forward-mode=io) for the harness's own cost
+#   BENCH_PROGRAMS="testpmd l3fwd dprouter"   forward scenario: which programs, in this order;
+#                         testpmd (dpdk-testpmd --forward-mode=io) is the harness's own cost, the
+#                         floor the "cycles above testpmd" of the others are counted from
+#   BENCH_NOHUGE=0        1: EAL --no-huge -m 1024 (4 KiB pages) instead of hugepages; the results
+#                         say so. Slower for every program: a labelled variant, not the figure
+#   BENCH_ROUTES=1000000, BENCH_DESTINATIONS=65536, BENCH_SEED=1   the bigtable scenario's table,
+#                         traffic and random seed
+#   BENCH_START_TIMEOUT=30   seconds a program may take before traffic flows (bigtable: 900, as
+#                         dprouter builds its table of a million routes first)
+#   BENCH_HUGEPAGES=1024  2 MiB hugepages the script makes sure are free (it raises
+#                         /proc/sys/vm/nr_hugepages by what is missing, mounts hugetlbfs on
+#                         /dev/hugepages if nothing is mounted, and undoes both when it ends)
 #   BENCH_OUT=bench-out   results go to $BENCH_OUT/<date-time>/ (logs, pcaps, configs, results)
 #   BENCH_SIZE            frame size including FCS (forward: 64; frag: 1400)
 #   BENCH_FLOWS=1024      number of flows (one source address each)
@@ -82,10 +98,16 @@ done
 [[ ${#pos[@]} -le 1 ]] || { usage >&2; exit 2; }
 
 dprouter=${pos[0]:-$root/build/dprouter}
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-7}
 warmup=${BENCH_WARMUP:-3}
 duration=${BENCH_DURATION:-10}
-programs=${BENCH_PROGRAMS:-l3fwd dprouter}
+programs=${BENCH_PROGRAMS:-testpmd l3fwd dprouter}
+nohuge=${BENCH_NOHUGE:-0}
+big_routes=${BENCH_ROUTES:-1000000}
+big_destinations=${BENCH_DESTINATIONS:-65536}
+big_seed=${BENCH_SEED:-1}
+start_timeout=${BENCH_START_TIMEOUT:-30}
+hugepages_wanted=${BENCH_HUGEPAGES:-1024}
 flows=${BENCH_FLOWS:-1024}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
 quiet_wait=${BENCH_QUIET_WAIT:-0}
@@ -106,6 +128,7 @@ icmp_nolimit='    global: {rate: 1000000000, burst: 1000000}
 define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
     all_cases=()
     return_route=
+    bigtable=
     default_cases=
     case $1 in
     forward)
@@ -143,11 +166,23 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
             "dprouter, egress MTU $fmtu, DF set: frag needed, nothing forwarded"
         default_cases="testpmd l3fwd dpr-fwd dpr-frag dpr-df"
         ;;
-    *) echo "unknown scenario '$1' (forward, ttl-flood, frag)" >&2; exit 2 ;;
+    bigtable)
+        size=${BENCH_SIZE:-64}
+        bigtable=1
+        # Building a table of a million routes takes dprouter minutes before traffic flows.
+        start_timeout=${BENCH_START_TIMEOUT:-900}
+        add_case routes-10 dprouter "$size" "" "" "" \
+            "10 routes (9 of the random ones and a default route via 198.18.9.2): the baseline"
+        add_case routes-big dprouter "$size" "" "" "" \
+            "$big_routes random routes from routes_file, every destination inside one of them"
+        add_case testpmd testpmd "$size" "" "" "" "testpmd io on the same pcap: the harness alone"
+        default_cases="testpmd routes-10 routes-big"
+        ;;
+    *) echo "unknown scenario '$1' (forward, ttl-flood, frag, bigtable)" >&2; exit 2 ;;
     esac
 }
 if [[ -n $list ]]; then
-    for s in forward ttl-flood frag; do
+    for s in forward ttl-flood frag bigtable; do
         define_scenario "$s"
         echo "$s (default cases: $default_cases)"
         for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
@@ -169,7 +204,14 @@ out=${BENCH_OUT:-$root/bench-out}/$stamp
 
 lcores=0,1          # dprouter: control thread on lcore 0, its one worker on lcore 1
 worker_cpu=1
-eal_common=(-l "$lcores" --no-pci --no-huge -m 1024)   # --in-memory cannot go with --no-huge
+if [[ $nohuge == 1 ]]; then
+    eal_common=(-l "$lcores" --no-pci --no-huge -m 1024)   # --in-memory cannot go with --no-huge
+    memory_note="--no-huge -m 1024 (4 KiB pages; BENCH_NOHUGE=1 variant)"
+else
+    # The hugepage files are unlinked as soon as they are mapped: nothing is left in /dev/hugepages.
+    eal_common=(-l "$lcores" --no-pci --huge-unlink)
+    memory_note="2 MiB hugepages (--huge-unlink)"
+fi
 l3fwd_lcores=${BENCH_L3FWD_LCORES:-1}
 case $l3fwd_lcores in 1|0,1) ;; *) echo "BENCH_L3FWD_LCORES must be 1 or 0,1" >&2; exit 2 ;; esac
 if [[ $(id -u) == 0 ]]; then
@@ -214,7 +256,50 @@ on_exit() {
     fi
     stop_child
     rm -f "${out:?}/.measure"
+    release_hugepages
     exit "$rc"
+}
+
+# ---- hugepages: reserve what is missing, give back exactly that at the end ----
+huge_nr=/proc/sys/vm/nr_hugepages
+huge_added=0      # pages this script added to nr_hugepages
+huge_mounted=     # the mount point this script mounted
+meminfo() { awk -v k="$1:" '$1 == k {print $2}' /proc/meminfo; }
+reserve_hugepages() {
+    [[ $nohuge != 1 ]] || return 0
+    if [[ $(meminfo Hugepagesize) != 2048 ]]; then
+        log "default hugepage size is not 2 MiB ($(meminfo Hugepagesize) kB); using it anyway"
+    fi
+    local free total want
+    free=$(meminfo HugePages_Free)
+    if [[ $free -lt $hugepages_wanted ]]; then
+        [[ -w $huge_nr ]] || { log "need $hugepages_wanted free hugepages, have $free, and cannot write $huge_nr (root?); BENCH_NOHUGE=1 runs without"; exit 1; }
+        total=$(cat "$huge_nr")
+        want=$((total + hugepages_wanted - free))
+        echo "$want" > "$huge_nr"
+        huge_added=$(( $(cat "$huge_nr") - total ))
+        free=$(meminfo HugePages_Free)
+        log "hugepages: nr_hugepages $total -> $((total + huge_added)) (added $huge_added; $free free)"
+        [[ $free -ge $hugepages_wanted ]] || { log "the kernel gave only $free free hugepages (memory fragmented?)"; exit 1; }
+    fi
+    if ! awk '$3 == "hugetlbfs" {found = 1} END {exit !found}' /proc/mounts; then
+        mkdir -p /dev/hugepages
+        mount -t hugetlbfs nodev /dev/hugepages
+        huge_mounted=/dev/hugepages
+        log "hugepages: mounted hugetlbfs on /dev/hugepages"
+    fi
+}
+release_hugepages() {
+    if [[ -n $huge_mounted ]]; then
+        umount "$huge_mounted" 2>/dev/null || log "could not unmount $huge_mounted"
+        huge_mounted=
+    fi
+    if [[ $huge_added -gt 0 ]]; then
+        local total
+        total=$(cat "$huge_nr")
+        echo $((total > huge_added ? total - huge_added : 0)) > "$huge_nr" || true
+        huge_added=0
+    fi
 }
 trap on_exit EXIT
 trap 'log interrupted; exit 130' INT
@@ -222,6 +307,7 @@ trap 'log terminated; exit 143' TERM
 
 mkdir -p "$out"
 log "output: $out"
+reserve_hugepages
 log "scenario $scenario: ${cases[*]}"
 
 # ---- tools: l3fwd, TSC calibrator, pcaps ----
@@ -242,9 +328,17 @@ if [[ ! -x $tsc_bin || $bench/tsc_hz.c -nt $tsc_bin ]]; then
 fi
 tsc_hz=$("$tsc_bin")
 
-# One pcap per distinct traffic; the forward scenario's is flows.pcap, as it always was.
+# One pcap per distinct traffic; the forward scenario's is flows.pcap, as it always was. The
+# bigtable scenario has one pcap and one route list for all its cases (gen_bigtable.py).
 declare -A c_pcap pcap_of
+if [[ -n $bigtable ]]; then
+    log "generating $big_routes routes and $big_destinations destinations (seed $big_seed)"
+    "$py" "$bench/gen_bigtable.py" --routes-out "$out/bigtable-routes.txt" --pcap-out "$out/bigtable.pcap" \
+        --routes "$big_routes" --destinations "$big_destinations" --seed "$big_seed" --size "$size"
+    for c in "${cases[@]}"; do c_pcap[$c]=$out/bigtable.pcap; done
+fi
 for c in "${cases[@]}"; do
+    [[ -z ${c_pcap[$c]:-} ]] || continue
     key="${c_size[$c]} ${c_gen[$c]}"
     if [[ -z ${pcap_of[$key]:-} ]]; then
         if [[ $scenario == forward ]]; then f=$out/flows.pcap; else f=$out/$c.pcap; fi
@@ -299,6 +393,22 @@ neighbors:
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
+    fi
+    if [[ -n $bigtable ]]; then
+        # net_pcap's infinite_rx keeps every frame of the capture in an mbuf of dprouter's pool.
+        printf '  mbufs: %d\n' $((big_destinations + 32768)) > "$1.mbufs"
+        sed -i "/^  workers: 1\$/r $1.mbufs" "$1"
+        rm -f "$1.mbufs"
+        if [[ $2 == routes-big ]]; then
+            echo "routes_file: bigtable-routes.txt   # relative to this file" >> "$1"
+        else
+            # The first 9 of the random routes, and a default route that catches the traffic.
+            awk '/^#/ {next} {printf "  - prefix: %s\n    via: %s\n", $1, $3; if (++n == 9) exit}' \
+                "$out/bigtable-routes.txt" > "$1.routes"
+            printf '  - prefix: 0.0.0.0/0\n    via: 198.18.9.2\n' >> "$1.routes"
+            sed -i "/^routes:\$/r $1.routes" "$1"
+            rm -f "$1.routes"
+        fi
     fi
 }
 
@@ -400,8 +510,10 @@ verify_one() {  # case
     "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
     start_child "$prefix" "$out/verify-$c.log" "${cmd[@]}"
     npkts=$("$py" "$bench/verify.py" count "${c_pcap[$c]}")
+    # 10 s (more when start-up is long: BENCH_START_TIMEOUT), plus a second per 5000 frames beyond
+    # the first 10 000 (a busy machine, 64k frames).
     "$py" "$bench/verify.py" wait --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --rx-count "$npkts" &
+        --rx-count "$npkts" --timeout $((start_timeout - 20 + (npkts > 10000 ? (npkts - 10000) / 5000 : 0))) &
     helper=$!
     wait "$helper" || true
     helper=
@@ -472,7 +584,7 @@ run_one() {  # case run-number
     start_child "$prefix" "$logf" "${cmd[@]}"
     # In the background and waited for, so that a signal to this script acts at once.
     "$py" "$bench/measure.py" --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
-        --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" "${extra[@]}" \
+        --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" --start-timeout "$start_timeout" "${extra[@]}" \
         > "$out/.measure" &
     helper=$!
     if wait "$helper"; then
@@ -529,6 +641,13 @@ perf_one() {  # case seconds
     bench_devs "$c"
     "${prog}_cmd" "$c" "$prefix" "$dev0" "$dev1"
     start_child "$prefix" "$out/$c-perf.log" "${cmd[@]}"
+    if [[ $prog == dprouter ]]; then  # its tables may take long to build (bigtable)
+        local waited=0
+        until grep -q '^dprouter: forwarding:' "$out/$c-perf.log" || [[ $waited -ge $start_timeout ]]; do
+            sleep 1
+            waited=$((waited + 1))
+        done
+    fi
     sleep $((warmup + 2))
     tid=$(for t in /proc/"$child"/task/*; do
               if grep -q "^Cpus_allowed_list:[[:space:]]*$worker_cpu\$" "$t/status" 2>/dev/null; then
@@ -564,7 +683,9 @@ fi
     echo "dprouter benchmark, scenario $scenario, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, kernel $(uname -r), DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?')"
     echo "tree: git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)'); dprouter binary $(date -r "$dprouter" +%Y-%m-%dT%H:%M 2>/dev/null || echo '?')"
-    echo "frames: $flows flows; window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
+    echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1), model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)); TSC $tsc_hz Hz"
+    echo "memory: $memory_note"
+    echo "frames: $(if [[ -n $bigtable ]]; then echo "$big_destinations destinations, $big_routes routes (seed $big_seed)"; else echo "$flows flows"; fi); window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
     for c in "${cases[@]}"; do
         read -r gen <<< "${c_gen[$c]} ${gen_extra[*]}" || true   # trimmed
         echo "$c: ${c_desc[$c]}; ${c_size[$c]}-byte frames${c_mtu[$c]:+, egress MTU ${c_mtu[$c]}}${gen:+; gen_pcap.py $gen}"

@@ -53,21 +53,32 @@ inline uint16_t csum_update32(uint16_t hc_be, uint32_t old_be, uint32_t new_be) 
 // folding gives the same one's-complement result as ten 16-bit words (RFC 1071 1.2.C), in half the
 // additions; the all-ones test does not depend on byte order.
 inline bool ipv4_header20_checksum_ok(const void* hdr) {
-    uint32_t w[5];
-    std::memcpy(w, hdr, sizeof w);
-    uint64_t sum = uint64_t{w[0]} + w[1] + w[2] + w[3] + w[4];
-    sum = (sum & 0xffffffffu) + (sum >> 32);
-    sum = (sum & 0xffffffffu) + (sum >> 32);
-    return csum_fold(static_cast<uint32_t>(sum)) == 0xffff;
+    const auto* b = static_cast<const uint8_t*>(hdr);
+    uint32_t w0, w1, w2, w3, w4;  // five loads straight from the packet, no copy through the stack
+    std::memcpy(&w0, b, 4);
+    std::memcpy(&w1, b + 4, 4);
+    std::memcpy(&w2, b + 8, 4);
+    std::memcpy(&w3, b + 12, 4);
+    std::memcpy(&w4, b + 16, 4);
+    // Folding to 16 bits is reduction modulo 0xFFFF (2^16 = 1 and 2^32 = 1 modulo 0xFFFF), with a
+    // non-zero multiple shown as 0xFFFF: so the folded sum is all ones exactly when the plain sum
+    // is a non-zero multiple of 0xFFFF. One multiply-based remainder instead of four folds.
+    const uint64_t sum = uint64_t{w0} + w1 + w2 + w3 + w4;
+    return sum != 0 && sum % 0xffff == 0;
 }
 
-// TTL decrement on an IPv4 header: the TTL/protocol word drops by 0x0100.
+// TTL decrement on an IPv4 header (TTL >= 1): the TTL/protocol word drops by 0x0100. RFC 1624
+// eqn. 3 with m - m' = 0x0100: HC' = ~(~HC + ~0x0100), which is csum_update16 with the constant
+// folded in. The sum is taken on the checksum as stored (network order read natively): one's
+// complement sums do not depend on byte order (RFC 1071 2.(B)), so the constant is 0x0100
+// byte-swapped, ~0x0001 = 0xFFFE. One fold suffices (0xFFFF + 0xFFFE folds to at most 0xFFFE),
+// and like eqn. 3 it yields 0x0000, never 0xFFFF, when the sum is zero.
 inline void ipv4_decrement_ttl(rte_ipv4_hdr* ip) {
-    const uint16_t old_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8));
+    static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "the constant below is 0x0100 as stored");
     --ip->time_to_live;
-    const uint16_t new_word = rte_cpu_to_be_16(static_cast<uint16_t>(ip->time_to_live << 8));
-    // The protocol byte is unchanged, so it cancels out and need not be part of the words.
-    ip->hdr_checksum = csum_update16(ip->hdr_checksum, old_word, new_word);
+    uint32_t sum = static_cast<uint16_t>(~ip->hdr_checksum) + 0xfffeu;
+    sum = (sum & 0xffff) + (sum >> 16);
+    ip->hdr_checksum = static_cast<uint16_t>(~sum);
 }
 
 // Undoes ipv4_decrement_ttl, so that an error about a packet we had started to forward quotes the

@@ -20,6 +20,8 @@ inline constexpr unsigned max_mtu = 9000;              // common jumbo-frame cei
 inline constexpr unsigned max_workers = kMaxWorkers;  // worker lcores the dataplane can run
 inline constexpr std::size_t max_interfaces = kMaxPorts;           // ports the dataplane can drive
 inline constexpr std::size_t max_addresses = kMaxAddrsPerInterface;  // kept per interface in the fast table
+inline constexpr unsigned min_mbufs = 1024;            // dpdk.mbufs: below this nothing runs
+inline constexpr unsigned max_mbufs = 16777215;        // 2^24 - 1: pools of 2 KiB mbufs up to 32 GiB
 inline constexpr std::size_t max_interface_name = 15;  // IFNAMSIZ - 1, like Linux interface names
 // `tcp_mss_clamp: true` clamps to mtu - 40, which must not fall below the smallest clamp accepted.
 inline constexpr unsigned min_mss_clamp = 64;
@@ -47,6 +49,7 @@ struct SourcePos {
 struct DpdkConfig {
     std::vector<std::string> eal_args;
     unsigned workers = 1;  // 1..RTE_MAX_LCORE-1
+    unsigned mbufs = 0;    // packet mbufs in the pool; 0: sized by the router (never fewer than that)
 };
 
 struct InterfaceAddress {

@@ -69,17 +69,27 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     uint64_t fake_tsc = 0;            // tests: when non-zero, the TSC the worker reads (see worker_tsc)
     // UTC minus TSC in milliseconds (wall_clock.hpp), written by the control thread, read relaxed.
     std::atomic<int64_t> utc_minus_tsc_ms{0};
+    uint64_t now_tsc = 0;             // the worker loop's one rte_rdtsc per iteration (0: read it)
     uint16_t next_ip_id = 0;          // IP ID of originated datagrams
     IcmpLimiter limiter;
     TxBatch out;
 };
 
-// The worker's clock: the TSC, or in tests the fake one (rate limiter, timestamps).
-inline uint64_t worker_tsc(const WorkerContext& ctx) { return ctx.fake_tsc != 0 ? ctx.fake_tsc : rte_rdtsc(); }
+// The worker's clock: the TSC read once per loop iteration (an offending packet reuses it rather
+// than paying an rdtsc of its own), or in tests the fake one (rate limiter, timestamps).
+inline uint64_t worker_tsc(const WorkerContext& ctx) {
+    if (ctx.fake_tsc != 0) return ctx.fake_tsc;
+    return ctx.now_tsc != 0 ? ctx.now_tsc : rte_rdtsc();
+}
 
 // Runs every stage over `n` packets received on `rx_port`. Each mbuf ends up in ctx.out, in one of
-// the rings, or freed with a drop counted.
+// the rings, or freed with a drop counted. Plain transit IPv4 takes the burst-vector fast path;
+// every other packet the scalar stages, at its position in the burst.
 void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port);
+
+// The same with the scalar stages alone, packet by packet: the reference the fast path must match
+// byte for byte and counter for counter (unit tests run both on copies of the same bursts).
+void pipeline_run_scalar(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port);
 
 // Moves frames the control thread wants sent into ctx.out, and answers the transit packets it gave
 // up on (next hop unresolved) with host unreachable.

@@ -195,7 +195,15 @@ def main():
             stats = tel.query(f"/ethdev/stats,{args.rx_port}")
         except (OSError, ValueError):
             stats = None
-        if stats and stats.get("ipackets", 0) > 0:
+        # dprouter answers /dprouter/stats only once its tables are built and its workers run;
+        # before that net_pcap's infinite_rx may already count the capture it preloaded.
+        ready = True
+        if args.router_stats and stats and stats.get("ipackets", 0) > 0:
+            try:
+                ready = isinstance(tel.query("/dprouter/stats"), dict)
+            except (OSError, ValueError):
+                ready = False
+        if stats and stats.get("ipackets", 0) > 0 and ready:
             break
         if time.monotonic() > deadline:
             fail(f"port {args.rx_port} received nothing within {args.start_timeout} s "

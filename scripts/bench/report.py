@@ -94,6 +94,7 @@ def main():
     ap.add_argument("--scenario", default="forward")
     ap.add_argument("--baseline", default="l3fwd")
     ap.add_argument("--subject", default="dprouter")
+    ap.add_argument("--target", type=float, default=1.05, help="forward: the ratio to reach")
     args = ap.parse_args()
 
     runs = []
@@ -188,6 +189,22 @@ def main():
     def cyc(c):
         return M[c].get("cyc_cpu") or M[c].get("cyc_wall")
 
+    floor = M.get("testpmd")
+    if floor and len(M) > 1:
+        # testpmd io does no work on the packets: what the harness itself costs per packet. What a
+        # forwarder needs above it is its own work (parsing, checks, lookup, rewrite).
+        print()
+        print("cycles per packet above the harness (testpmd io, median cycles/packet (cpu) "
+              f"{cyc('testpmd'):.1f}):")
+        summary["harness_cycles"] = cyc("testpmd")
+        for c in M:
+            if c == "testpmd":
+                continue
+            above = cyc(c) - cyc("testpmd")
+            M[c]["cycles_above_testpmd"] = above
+            print(f"  {c:<{w}} {M[c]['tx_mpps']:>8.3f} Mpps out, {cyc(c):>6.1f} cycles/packet, "
+                  f"{above:>+6.1f} above testpmd")
+
     if args.scenario == "forward":
         base = M.get(args.baseline)
         subj = M.get(args.subject)
@@ -205,9 +222,22 @@ def main():
             print(f"  also: by median in Mpps {in_ratio:.3f}"
                   + (f", by median cycles/packet on CPU {cpu_ratio:.3f}" if cpu_ratio else "")
                   + " (>1: dprouter ahead)")
-            verdict = "met" if ratio >= 1.0 else "NOT met"
-            print(f"target {args.subject} median >= {args.baseline}-LPM median: {verdict}")
-            summary["target_met"] = ratio >= 1.0
+            verdict = "met" if ratio >= args.target else "NOT met"
+            print(f"target {args.subject} median >= {args.target:g} x {args.baseline}-LPM median: {verdict}")
+            summary["target_met"] = ratio >= args.target
+
+    if args.scenario == "bigtable" and "routes-10" in M and "routes-big" in M:
+        small, big = M["routes-10"], M["routes-big"]
+        ratio = big["tx_mpps"] / small["tx_mpps"] if small["tx_mpps"] else float("nan")
+        summary["bigtable_ratio"] = ratio
+        print()
+        print("bigtable (medians; the same traffic, the same binary, only the table differs):")
+        print(f"  routes-10   {small['tx_mpps']:.3f} Mpps out, {cyc('routes-10'):.1f} cycles/packet")
+        print(f"  routes-big  {big['tx_mpps']:.3f} Mpps out, {cyc('routes-big'):.1f} cycles/packet "
+              f"({cyc('routes-big') - cyc('routes-10'):+.1f})")
+        print(f"ratio routes-big/routes-10 (median out Mpps): {ratio:.3f}; target >= 0.9: "
+              f"{'met' if ratio >= 0.9 else 'NOT met'}")
+        summary["bigtable_target_met"] = ratio >= 0.9
 
     if args.scenario == "ttl-flood" and "ttl-0" in M:
         b = M["ttl-0"]
@@ -240,6 +270,14 @@ def main():
             print(f"  live half under the flood: {100 * live:.1f} % of the TTL>1 packets forwarded; "
                   f"input rate {m['rx_mpps'] / b['rx_mpps']:.3f} x the baseline's, "
                   f"cycles/packet {cyc('ttl-50') / c0:.3f} x")
+            # The router keeps up with the live traffic when it takes the mixed input as fast as
+            # the clean input: every live packet is then forwarded at the rate it arrives.
+            rate_ratio = m["rx_mpps"] / b["rx_mpps"]
+            summary["ttl50_rate_vs_clean"] = rate_ratio
+            print(f"  ttl-50: live traffic forwarded at {m['tx_mpps']:.3f} Mpps "
+                  f"({100 * live:.1f} % of it) while taking {m['rx_mpps']:.3f} Mpps in; clean (ttl-0) "
+                  f"{b['rx_mpps']:.3f} Mpps; rate ratio {rate_ratio:.3f}, target >= 0.9: "
+                  f"{'met' if rate_ratio >= 0.9 and live >= 0.999 else 'NOT met'}")
         if "ttl-50-nolimit" in M and "ttl-50" in M:
             m, l = M["ttl-50-nolimit"], M["ttl-50"]
             extra_err = m["icmp_sent_ps"] - l["icmp_sent_ps"]

@@ -275,7 +275,7 @@ void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
         error(e.pos(), "dpdk must be a mapping");
         return;
     }
-    Entries f = read_map(e.value, "dpdk", {"eal_args", "workers"});
+    Entries f = read_map(e.value, "dpdk", {"eal_args", "workers", "mbufs"});
     if (const Entry* args = find(f, "eal_args")) {
         if (!args->value.IsSequence() && !args->value.IsNull()) {
             error(args->pos(), "eal_args must be a list of strings");
@@ -295,6 +295,15 @@ void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
                 range_error(*w, 1, config_limits::max_workers);
             } else {
                 dpdk.workers = static_cast<unsigned>(*v);
+            }
+        }
+    }
+    if (const Entry* m = find(f, "mbufs")) {
+        if (auto v = read_int(*m)) {
+            if (*v < config_limits::min_mbufs || *v > config_limits::max_mbufs) {
+                range_error(*m, config_limits::min_mbufs, config_limits::max_mbufs);
+            } else {
+                dpdk.mbufs = static_cast<unsigned>(*v);
             }
         }
     }

@@ -1,5 +1,6 @@
 #include "dprouter/worker.hpp"
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -35,6 +36,7 @@ int worker_main(void* arg) {
     while (!w.stop->load(std::memory_order_relaxed)) {
         // The tables pointer stays valid until this worker next reports quiescent.
         const Tables* t = w.tables->load(std::memory_order_acquire);
+        ctx.now_tsc = rte_rdtsc();  // one clock reading per iteration, for every packet of it
         for (uint16_t i = 0; i < w.n_ports; ++i) {
             const uint16_t port = w.ports[i];
             const uint16_t n = rte_eth_rx_burst(port, w.queue, pkts, kRxBurst);

@@ -1,9 +1,11 @@
-// Composes the stages. Kept in one translation unit with the stages inline so the compiler sees the
-// whole per-packet path; each stage lives in its own header under src/pipeline/.
+// Composes the stages and the burst-vector fast path. Kept in one translation unit with the stages
+// inline so the compiler sees the whole per-packet path; each stage lives in its own header under
+// src/pipeline/, the fast path's phases in fast_path_v4.hpp.
 #include "dprouter/pipeline.hpp"
 
 #include <rte_prefetch.h>
 
+#include "fast_path_v4.hpp"
 #include "stage_arp.hpp"
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
@@ -106,9 +108,62 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
     }
 }
 
+// The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
+// the plain transit IPv4 packets; (2) look their destinations up four at a time; (3) keep those
+// whose next hop allows the fast path; (4) one pass in arrival order:
+// fast packets are rewritten and queued on their egress port, every other packet goes through the
+// scalar stages at its own position, so a flow split between the two paths keeps its order and
+// the ICMP limiter, the rings and the TX batches see the same sequence as with the stages alone.
+void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
+    fast::Burst b;
+    b.n = n;
+    b.rx_port = rx_port;
+    if (fast::v4_port_eligible(t, rx_port)) {
+        fast::v4_classify(t, pkts, b);
+        if (b.v4_count != 0) fast::v4_lookup(t, b);
+    }
+    const uint32_t fast_mask = b.fast;
+    if (b.all_fast_one_port) {
+        // The whole burst leaves by one port: rewrite, then append it to that port's TX batch in
+        // one copy (as n emits would, as long as it fits).
+        const uint16_t port = b.egress[0];
+        uint16_t& count = ctx.out.count[port];
+        if (count + n <= TxBatch::kCapacity) {
+            for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
+            rte_mbuf** out = &ctx.out.pkts[port][count];
+            for (uint16_t i = 0; i < n; ++i) out[i] = pkts[i];
+            count = static_cast<uint16_t>(count + n);
+            ctx.counters->event(Event::forwarded, n);
+            return;
+        }
+    }
+    const uint32_t expired_mask = b.expired;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (fast_mask & (1u << i)) {
+            fast::v4_rewrite(b, i);
+            emit(ctx, b.egress[i], pkts[i]);
+        } else if (expired_mask & (1u << i)) {
+            refuse_expired(ctx, t, pkts[i]);
+        } else {
+            process_one(ctx, t, pkts[i], rx_port);
+        }
+    }
+    // Counted as the stages count each forwarded packet, once per burst.
+    if (fast_mask != 0) ctx.counters->event(Event::forwarded, static_cast<uint64_t>(__builtin_popcount(fast_mask)));
+}
+
 }  // namespace
 
 void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
+    ctx.counters->ports[rx_port].rx += n;
+    constexpr unsigned kMax = fast::Burst::kMax;
+    for (unsigned off = 0; off < n; off += kMax) {
+        const unsigned k = n - off < kMax ? n - off : kMax;
+        run_vector(ctx, t, pkts + off, static_cast<uint16_t>(k), rx_port);
+    }
+}
+
+void pipeline_run_scalar(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
     ctx.counters->ports[rx_port].rx += n;
     const uint16_t lead = n < kPrefetchAhead ? n : kPrefetchAhead;
     for (uint16_t i = 0; i < lead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));

@@ -82,11 +82,16 @@ inline void refuse_too_big(WorkerContext& ctx, const Tables& t, rte_mbuf* m, con
 
 // A transit datagram whose route says forward. Every check that may answer with an error runs
 // before the header is touched, so errors quote the datagram as it arrived.
+// RFC 1812 5.3.1: a transit datagram whose TTL would reach 0 is discarded with time exceeded.
+inline void refuse_expired(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+    icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
+    drop(ctx, m, Drop::ttl_expired);
+}
+
 inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
                             rte_ipv4_hdr* ip, const NextHop& nh, uint16_t rx_port) {
     if (ip->time_to_live <= 1) [[unlikely]] {
-        icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
-        drop(ctx, m, Drop::ttl_expired);
+        refuse_expired(ctx, t, m);
         return;
     }
     const InterfaceEntry& egress = t.ifaces[nh.port];

@@ -66,14 +66,14 @@ inline bool ipv4_validate(WorkerContext& ctx, rte_mbuf* m, rte_ipv4_hdr* ip) {
 // A source that is not a unique unicast host: 0/8, 127/8, 224/4 and above (multicast, class E,
 // limited broadcast). Linux accepts class E sources; RFC 1812 5.3.7 says SHOULD NOT, and we follow it.
 // (A datagram from outside claiming one of our own addresses is refused too: Tables::is_local_source.)
-inline bool martian_source(uint32_t src_host) {
+constexpr bool martian_source(uint32_t src_host) {
     const uint32_t first = src_host >> 24;
     return first == 0 || first == 127 || first >= 224;
 }
 
 // Destinations that are never valid on the wire: 0/8, 127/8 and class E (but not 255.255.255.255,
 // which is the limited broadcast and has its own counter).
-inline bool martian_destination(uint32_t dst_host) {
+constexpr bool martian_destination(uint32_t dst_host) {
     const uint32_t first = dst_host >> 24;
     return first == 0 || first == 127 || (first >= 240 && dst_host != 0xffffffffu);
 }

@@ -418,6 +418,14 @@ TEST(ConfigTypes, Workers) {
     EXPECT_EQ(with_workers("1"), Lines{});
 }
 
+TEST(ConfigTypes, Mbufs) {
+    auto with_mbufs = [](const std::string& v) { return check("dpdk:\n  mbufs: " + v + "\n" + kTwoInterfaces); };
+    EXPECT_EQ(with_mbufs("1023"), Lines{"t.yaml:2:10: error: mbufs 1023 out of range 1024..16777215"});
+    EXPECT_EQ(with_mbufs("16777216"), Lines{"t.yaml:2:10: error: mbufs 16777216 out of range 1024..16777215"});
+    EXPECT_EQ(with_mbufs("many"), Lines{"t.yaml:2:10: error: mbufs must be an integer"});
+    EXPECT_EQ(with_mbufs("70000"), Lines{});
+}
+
 TEST(ConfigTypes, EalArgs) {
     EXPECT_EQ(check("dpdk:\n  eal_args: \"--no-pci -m 512\"\n" + kTwoInterfaces),
               Lines{"t.yaml:2:13: error: eal_args must be a list of strings"});

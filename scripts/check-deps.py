@@ -289,6 +289,8 @@ def tokenize(s):
             i += 2
             continue
         if op in (">>", "&>", ">&", "<&", "<<"):
+            if word.isdigit():
+                word = ""  # the descriptor of "2>&1": part of the redirection, not a word
             flush()
             toks.append("REDIR")
             i += 2
@@ -299,6 +301,8 @@ def tokenize(s):
             i += 1
             continue
         if c in "<>":
+            if word.isdigit():
+                word = ""  # the descriptor of "2>file"
             flush()
             toks.append("REDIR")
             i += 1

@@ -231,7 +231,15 @@ TEST(BoundedCheck, ValidInvalidAndLimits) {
     const CheckLimits small{8u << 20, 60, 60};
     bad = check_config_bounded(big_path, nullptr, &small);
     EXPECT_EQ(bad.status, CheckOutcome::invalid);
+#if defined(__SANITIZE_ADDRESS__)
+    // Under AddressSanitizer the limit hits ASan's own mappings (shadow, allocator metadata) before
+    // operator new: the child dies with ASan's "Failed to mmap" and is refused as an abnormal exit.
+    // The refusal is what matters there; the exact message is checked in the release build.
+    ASSERT_EQ(bad.lines.size(), 1u);
+    EXPECT_EQ(bad.lines[0].rfind(big_path + ":1:1: error: ", 0), 0u) << bad.lines[0];
+#else
     EXPECT_EQ(bad.lines, Lines{big_path + ":1:1: error: checking the configuration needs more than 8 MiB of memory; refused"});
+#endif
 
     const CheckLimits no_time{1u << 30, 60, 0};
     bad = check_config_bounded(big_path, nullptr, &no_time);

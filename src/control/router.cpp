@@ -84,8 +84,11 @@ void Router::setup() {
     const unsigned frame = max_mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8;  // + a VLAN tag's worth
     const uint16_t data_room = static_cast<uint16_t>(RTE_PKTMBUF_HEADROOM + std::max<unsigned>(frame, 2048));
     const unsigned n_ports = static_cast<unsigned>(cfg_.interfaces.size());
+    // dpdk.mbufs can only add: a port that keeps mbufs of its own (net_pcap's infinite_rx holds
+    // its whole capture) needs more than the queues and rings account for.
     const unsigned n_mbufs = std::max<unsigned>(
-        16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + 2 * kInjectRingSize);
+        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + 2 * kInjectRingSize,
+         cfg_.dpdk.mbufs});
     pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
     // Fragments reference the original payload through indirect mbufs, which carry no data room.

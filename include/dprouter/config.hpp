@@ -16,6 +16,7 @@ namespace dprouter {
 // Ranges the parser and validator enforce (documented in docs/configuration.md).
 namespace config_limits {
 inline constexpr unsigned min_mtu = 68;                // RFC 791: every IPv4 link carries 68 octets
+inline constexpr unsigned min_mtu_ipv6 = 1280;         // RFC 8200 5: every IPv6 link carries 1280 octets
 inline constexpr unsigned max_mtu = 9000;              // common jumbo-frame ceiling
 inline constexpr unsigned max_workers = kMaxWorkers;  // worker lcores the dataplane can run
 inline constexpr std::size_t max_interfaces = kMaxPorts;           // ports the dataplane can drive
@@ -57,10 +58,19 @@ struct InterfaceAddress {
     SourcePos pos;
 };
 
+// An IPv6 entry of `addresses` (the list holds both families; the parser sorts them).
+struct InterfaceAddress6 {
+    Ipv6Prefix prefix;  // e.g. 2001:db8:1::1/64
+    SourcePos pos;
+};
+
 struct InterfaceConfig {
     std::string name;
     std::string device;  // vdev devargs ("net_af_packet0,iface=x") or PCI address
-    std::vector<InterfaceAddress> addresses;
+    std::vector<InterfaceAddress> addresses;     // the IPv4 entries of `addresses`
+    std::vector<InterfaceAddress6> addresses6;   // the IPv6 entries; the link-local fe80::/64 address
+                                                 // derived from the MAC is added by the table
+                                                 // builder unless a link-local one is listed here
     unsigned mtu = 1500;  // IP MTU, 68..9000
     bool has_mac = false;
     MacAddr mac;
@@ -93,12 +103,37 @@ struct RouteConfig {
     bool from_routes_file = false;  // positions are in Config::routes_file, not Config::file
 };
 
+// An IPv6 route: same keys as IPv4 (`prefix`, `via`, `action`), plus `interface`, required when
+// `via` is link-local (fe80::/10 is on every link) and optional otherwise.
+struct Route6Config {
+    Ipv6Prefix prefix;
+    RouteAction action = RouteAction::forward;
+    bool has_via = false;
+    Ipv6 via;
+    std::string interface;  // empty: the interface whose connected subnet holds `via`
+    SourcePos pos;
+    SourcePos prefix_pos;
+    SourcePos via_pos;
+    SourcePos interface_pos;
+    bool from_routes_file = false;
+};
+
 struct NeighborConfig {
     Ipv4 address = 0;
     MacAddr mac;
     std::string interface;
     SourcePos pos;
     SourcePos address_pos;  // value positions; 0:0 falls back to `pos`
+    SourcePos mac_pos;
+    SourcePos interface_pos;
+};
+
+struct Neighbor6Config {
+    Ipv6 address;
+    MacAddr mac;
+    std::string interface;
+    SourcePos pos;
+    SourcePos address_pos;
     SourcePos mac_pos;
     SourcePos interface_pos;
 };
@@ -125,8 +160,10 @@ struct Config {
     std::string routes_file;  // `routes_file:` as resolved (relative to the YAML file's directory); empty if none
     DpdkConfig dpdk;
     std::vector<InterfaceConfig> interfaces;
-    std::vector<RouteConfig> routes;
-    std::vector<NeighborConfig> neighbors;
+    std::vector<RouteConfig> routes;          // IPv4 entries of `routes` (and of the routes file)
+    std::vector<Route6Config> routes6;        // IPv6 entries
+    std::vector<NeighborConfig> neighbors;    // IPv4 entries of `neighbors`
+    std::vector<Neighbor6Config> neighbors6;  // IPv6 entries
     IcmpConfig icmp;
 };
 

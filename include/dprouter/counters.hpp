@@ -50,7 +50,30 @@ namespace dprouter {
     X(local_tcp_closed_port)         /* TCP to us: RST sent (if allowed) */                  \
     X(local_unknown_protocol)        /* protocol unreachable sent (if allowed) */            \
     X(tx_full)                       /* the TX queue refused the packet */                  \
-    X(frag_too_many)                 /* needs more than kMaxFragments pieces (options, tiny MTU) */
+    X(frag_too_many)                 /* needs more than kMaxFragments pieces (options, tiny MTU) */ \
+    X(ipv6_runt)                     /* fewer than 40 bytes after the Ethernet header */     \
+    X(ipv6_bad_version)              /* RFC 8200 3: version != 6 */                          \
+    X(ipv6_bad_length)               /* payload length beyond the frame */                   \
+    X(ipv6_bad_source)               /* RFC 4291 2.7/2.5.2: multicast or unspecified source */ \
+    X(ipv6_loopback)                 /* RFC 4291 2.5.3: ::1 on the wire */                   \
+    X(ipv6_martian_destination)      /* unspecified or v4-mapped destination */              \
+    X(ipv6_scope_violation)          /* RFC 4007: link-local address off its link */          \
+    X(ipv6_multicast_not_forwarded)  /* no multicast routing */                              \
+    X(ipv6_link_multicast_not_forwarded) /* unicast destination in a multicast frame */      \
+    X(ipv6_no_route)                 /* LPM miss */                                          \
+    X(ipv6_route_blackhole)          /* blackhole route */                                   \
+    X(ipv6_route_unreachable)        /* unreachable route */                                 \
+    X(ipv6_route_prohibit)           /* prohibit route */                                    \
+    X(hop_limit_exceeded)            /* RFC 8200 3: transit hop limit <= 1 */                \
+    X(ipv6_too_big)                  /* RFC 8200 5: larger than the egress MTU (Packet Too Big) */ \
+    X(ipv6_bad_extension_header)     /* RFC 8200 4: truncated or malformed extension header */ \
+    X(ipv6_bad_option)               /* RFC 8200 4.2: unrecognized option whose action drops */ \
+    X(ipv6_routing_header_type0)     /* RFC 5095 3: type 0 routing header with segments left */ \
+    X(ipv6_unknown_next_header)      /* to us: unrecognized Next Header (param problem 1) */ \
+    X(nd_bad_hop_limit)              /* RFC 4861 6.1/7.1: ND message with hop limit != 255 */ \
+    X(nd_malformed)                  /* RFC 4861 7.1.1: bad length, code, option or target */ \
+    X(nd_not_for_us)                 /* solicitation for an address we do not own */         \
+    X(local6_icmp_bad_checksum)      /* ICMPv6 to us with a bad checksum */
 
 enum class Drop : uint16_t {
 #define DPR_ENUM(name) name,
@@ -72,6 +95,9 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> 
     X(echo_replies)          \
     X(arp_requests_answered) \
     X(held_for_arp)          \
+    X(held_for_nd)           \
+    X(nd_solicitations_answered) \
+    X(nd_learned)            \
     X(fragmented)            \
     X(fragments_created)     \
     X(mss_clamped)           \

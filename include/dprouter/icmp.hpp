@@ -22,7 +22,18 @@ namespace dprouter {
     X(redirect_host, 5, 1)        /* better first hop on the same link */ \
     X(time_exceeded, 11, 0)       /* transit TTL <= 1 */       \
     X(param_problem, 12, 0)       /* malformed IP options */   \
-    X(tcp_reset, 0, 0)            /* not ICMP: TCP RST for TCP to the router */
+    X(tcp_reset, 0, 0)            /* not ICMP: TCP RST for TCP to the router */ \
+    X(icmp6_no_route, 1, 0)             /* RFC 4443 3.1: no route, unreachable route */ \
+    X(icmp6_admin_prohibited, 1, 1)     /* prohibit route */         \
+    X(icmp6_beyond_scope, 1, 2)         /* link-local source, other link */ \
+    X(icmp6_address_unreachable, 1, 3)  /* Neighbor Discovery failed */ \
+    X(icmp6_port_unreachable, 1, 4)     /* to us, UDP */             \
+    X(icmp6_packet_too_big, 2, 0)       /* RFC 4443 3.2: larger than the egress MTU */ \
+    X(icmp6_time_exceeded, 3, 0)        /* RFC 4443 3.3: hop limit <= 1 in transit */ \
+    X(icmp6_param_header, 4, 0)         /* RFC 4443 3.4: erroneous header field */ \
+    X(icmp6_param_next_header, 4, 1)    /* unrecognized Next Header */ \
+    X(icmp6_param_option, 4, 2)         /* unrecognized IPv6 option */ \
+    X(icmp6_redirect, 137, 0)           /* RFC 4861 8.2: better first hop on the same link */
 
 enum class IcmpKind : uint8_t {
 #define DPR_ENUM(name, type, code) name,
@@ -52,6 +63,7 @@ inline constexpr std::array<IcmpKindInfo, static_cast<size_t>(IcmpKind::count)> 
     X(rate_global)          /* router-wide budget spent */                    \
     X(rate_destination)     /* budget for this destination spent */          \
     X(rate_frag_needed)     /* frag-needed budget spent */                    \
+    X(rate_packet_too_big)  /* ICMPv6 Packet Too Big budget spent */          \
     X(no_route_back)        /* no route to the offender's source */           \
     X(no_mbuf)              /* mbuf pool empty */
 
@@ -75,6 +87,8 @@ struct BucketLimits {
     uint64_t burst_milli = 0;
 };
 
+// ICMPv6 errors use the same configured limits, with buckets of their own (RFC 4443 2.4(f)):
+// `frag_needed` is also the Packet Too Big budget.
 struct IcmpLimits {
     BucketLimits global;
     BucketLimits per_destination;
@@ -124,11 +138,15 @@ struct alignas(RTE_CACHE_LINE_SIZE) IcmpLimiter {
     uint32_t dest_seed = 0;
     TokenBucket global;
     TokenBucket frag_needed;
+    // ICMPv6: the same limits, separate state, so neither family can starve the other.
+    TokenBucket global6;
+    TokenBucket packet_too_big6;
     // This worker's share of the limits of the tables generation it last saw; recomputed only when
     // a reload publishes new tables, so the divisions stay off the per-error path.
     uint64_t limits_generation = UINT64_MAX;
     IcmpLimits limits;
     DestSlot dest[kDestSlots];
+    DestSlot dest6[kDestSlots];
 };
 
 // A worker's share of the router-wide limits.

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
@@ -40,6 +41,39 @@ public:
     // Control side only.
     bool set(uint32_t addr_be, uint16_t port, PackedNeighbor value);
     void remove(uint32_t addr_be, uint16_t port);
+
+private:
+    rte_hash* hash_ = nullptr;
+    bool has_rcu_ = false;
+};
+
+// The IPv6 neighbour cache (RFC 4861 5.1) the workers read, same design: key = address and port.
+struct Neighbor6Key {
+    uint8_t addr[16];
+    uint16_t port;
+    uint16_t zero = 0;
+};
+static_assert(sizeof(Neighbor6Key) == 20);
+
+class NeighborTable6 {
+public:
+    NeighborTable6(const char* name, uint32_t capacity, rte_rcu_qsbr* qsbr);
+    ~NeighborTable6();
+    NeighborTable6(const NeighborTable6&) = delete;
+    NeighborTable6& operator=(const NeighborTable6&) = delete;
+
+    bool lookup(const uint8_t* addr, uint16_t port, PackedNeighbor* out) const {
+        Neighbor6Key key{};
+        std::memcpy(key.addr, addr, 16);
+        key.port = port;
+        void* data = nullptr;
+        if (rte_hash_lookup_data(hash_, &key, &data) < 0) return false;
+        out->word = reinterpret_cast<uintptr_t>(data);
+        return true;
+    }
+
+    bool set(const uint8_t* addr, uint16_t port, PackedNeighbor value);
+    void remove(const uint8_t* addr, uint16_t port);
 
 private:
     rte_hash* hash_ = nullptr;

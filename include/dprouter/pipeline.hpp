@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -31,6 +32,19 @@ struct LearnMessage {
 };
 static_assert(sizeof(LearnMessage) == 16);
 
+// The same for IPv6 Neighbor Discovery (a solicitation or advertisement that names a link-layer
+// address, RFC 4861 7.2.3 - 7.2.5), on a ring of its own with 32-byte elements.
+struct LearnMessage6 {
+    uint8_t addr[16];
+    uint16_t port;
+    uint8_t is_advert;     // a Neighbor Advertisement (else a solicitation's source link-layer option)
+    uint8_t flags;         // NA flags byte as received (R 0x80, S 0x40, O 0x20)
+    rte_ether_addr mac;
+    uint16_t update_only;  // 1: refresh a known entry, create none
+    uint8_t reserved[4];
+};
+static_assert(sizeof(LearnMessage6) == 32);
+
 // Packets leaving this burst, per egress port; flushed with rte_eth_tx_burst by the worker loop and
 // read directly by the unit tests.
 struct TxBatch {
@@ -49,7 +63,18 @@ inline void set_held_meta(rte_mbuf* m, uint32_t target_be, uint16_t port, bool t
     m->hash.fdir.hi = transit ? 1u : 0u;
 }
 inline uint32_t held_next_hop(const rte_mbuf* m) { return m->hash.usr; }
-inline bool held_is_transit(const rte_mbuf* m) { return m->hash.fdir.hi == 1u; }
+inline bool held_is_transit(const rte_mbuf* m) { return (m->hash.fdir.hi & 1u) != 0; }
+
+// An IPv6 packet waiting for Neighbor Discovery: hash.fdir.hi bit 1 marks the family, and the
+// 16-byte target travels in the first bytes of the mbuf's headroom (RX mbufs keep
+// RTE_PKTMBUF_HEADROOM in front of the frame; callers check rte_pktmbuf_headroom(m) >= 16).
+inline void set_held_meta6(rte_mbuf* m, const uint8_t* target, uint16_t port, bool transit) {
+    std::memcpy(m->buf_addr, target, 16);
+    m->port = port;
+    m->hash.fdir.hi = (transit ? 1u : 0u) | 2u;
+}
+inline bool held_is_ipv6(const rte_mbuf* m) { return (m->hash.fdir.hi & 2u) != 0; }
+inline const uint8_t* held_next_hop6(const rte_mbuf* m) { return static_cast<const uint8_t*>(m->buf_addr); }
 
 // A frame in the inject ring whose port is this is not to be sent: it is a transit packet whose next
 // hop failed to resolve, and the worker answers it with ICMP host unreachable.
@@ -59,8 +84,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     unsigned worker_id = 0;
     WorkerCounters* counters = nullptr;
     const NeighborTable* neighbors = nullptr;
+    const NeighborTable6* neighbors6 = nullptr;
     rte_ring* hold_ring = nullptr;    // worker -> control: packets waiting for a next hop (SP/SC)
     rte_ring* learn_ring = nullptr;   // worker -> control: LearnMessage elements (SP/SC)
+    rte_ring* learn6_ring = nullptr;  // worker -> control: LearnMessage6 elements (SP/SC)
     rte_ring* inject_ring = nullptr;  // control -> worker: complete frames, m->port = egress (SP/SC)
     rte_mempool* pool = nullptr;      // for packets the worker originates (ICMP errors, TCP RST)
     rte_mempool* indirect_pool = nullptr;  // fragments point into the original through these

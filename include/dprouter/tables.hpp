@@ -11,6 +11,7 @@
 
 #include <rte_ether.h>
 #include <rte_fib.h>
+#include <rte_fib6.h>
 
 #include "dprouter/config.hpp"
 #include "dprouter/icmp.hpp"
@@ -56,6 +57,26 @@ struct alignas(RTE_CACHE_LINE_SIZE / 2) NextHop {
     std::atomic<uint64_t> l2{0};
 };
 
+// An IPv6 next hop: the same actions as IPv4; the gateway is an IPv6 address (often link-local,
+// RFC 4861 8: routers advertise and redirect with link-local addresses), all zeros when the
+// destination is on-link.
+struct alignas(32) NextHop6 {
+    NextHopAction action = NextHopAction::forward;
+    uint16_t port = 0;
+    uint8_t gateway[16]{};  // network order; all zero: connected
+    std::atomic<uint64_t> l2{0};  // the gateway's PackedNeighbor, kept current by the control thread
+    bool has_gateway() const {
+        uint64_t a, b;
+        std::memcpy(&a, gateway, 8);
+        std::memcpy(&b, gateway + 8, 8);
+        return (a | b) != 0;
+    }
+};
+
+// IPv6 addresses of an interface beyond the IPv4 ones: [0] is always the link-local address
+// (listed in the config, or derived from the MAC by modified EUI-64), the configured ones follow.
+inline constexpr unsigned kMaxAddrs6PerInterface = kMaxAddrsPerInterface + 1;
+
 struct InterfaceEntry {
     bool in_use = false;
     bool icmp_redirects = true;
@@ -69,6 +90,13 @@ struct InterfaceEntry {
     uint8_t n_addrs = 0;
     uint32_t addr_be[kMaxAddrsPerInterface]{};  // our addresses on this interface
     uint32_t mask_be[kMaxAddrsPerInterface]{};
+    // IPv6 runs on the interface when its MTU is at least 1280 (RFC 8200 5); then it has at
+    // least its link-local address.
+    bool ipv6 = false;
+    uint8_t n_addrs6 = 0;
+    uint8_t plen6[kMaxAddrs6PerInterface]{};
+    uint8_t addr6[kMaxAddrs6PerInterface][16]{};  // network order; [0] link-local
+    const uint8_t* link_local() const { return addr6[0]; }
 };
 
 // What the FIB answers for a destination no route covers (it is the fib's default_nh). The FIB
@@ -81,6 +109,10 @@ inline constexpr uint64_t kMaxNextHops = kNoRouteIndex;
 // (live updates): routes, and tbl8 groups (one per /24 that gets its first prefix longer than /24).
 inline constexpr uint32_t kRouteHeadroom = 65536;
 inline constexpr uint32_t kTbl8Headroom = 4096;
+// The IPv6 FIB (rte_fib6 TRIE) is sized the same way: routes, and tbl8 groups of 256 entries
+// (a prefix of length L > 24 takes up to ceil((L - 24) / 8) of them).
+inline constexpr uint32_t kRoute6Headroom = 16384;
+inline constexpr uint32_t kTbl8Headroom6 = 4096;
 
 struct Tables {
     uint64_t generation = 0;
@@ -105,6 +137,63 @@ struct Tables {
         for (uint32_t i = 0; i < n_local; ++i)
             if (local_be[i] == src_be) return true;
         return false;
+    }
+
+    // IPv6: destination (16 bytes, network order) -> index into nexthops6, or kNoRouteIndex.
+    // Holds configured routes, connected prefixes and our global addresses (/128, action local).
+    // Link-local addresses are not in it: fe80::/10 exists on every link, so the input stage
+    // settles link-local destinations by the receiving interface (RFC 4007 scope rules).
+    rte_fib6* fib6 = nullptr;
+    NextHop6* nexthops6 = nullptr;
+    uint32_t n_nexthops6 = 0;
+    uint32_t n_routes6 = 0;
+    uint32_t n_tbl8_6 = 0;
+    const char* fib6_lookup = "";
+    // Our IPv6 addresses (link-local ones included), for the "not one of ours as a source" test
+    // and for local delivery; a filter on the last byte keeps the common case to one test.
+    uint64_t local6_filter[4]{};
+    uint32_t n_local6 = 0;
+    uint8_t local6[kMaxPorts * kMaxAddrs6PerInterface][16]{};
+
+    bool is_local6(const uint8_t* a) const {
+        const uint8_t last = a[15];
+        if (!(local6_filter[last >> 6] & (uint64_t{1} << (last & 63)))) [[likely]] return false;
+        for (uint32_t i = 0; i < n_local6; ++i)
+            if (std::memcmp(local6[i], a, 16) == 0) return true;
+        return false;
+    }
+    // Is `a` one of our IPv6 addresses on interface `port` (link-local included)?
+    bool owns6_on(uint16_t port, const uint8_t* a) const {
+        const InterfaceEntry& e = ifaces[port];
+        for (unsigned i = 0; i < e.n_addrs6; ++i)
+            if (std::memcmp(e.addr6[i], a, 16) == 0) return true;
+        return false;
+    }
+    // Is `a` on one of the connected IPv6 prefixes of interface `port` (fe80::/64 included)?
+    bool on_link6(uint16_t port, const uint8_t* a) const {
+        const InterfaceEntry& e = ifaces[port];
+        for (unsigned i = 0; i < e.n_addrs6; ++i)
+            if (prefix6_match(e.addr6[i], a, e.plen6[i])) return true;
+        return false;
+    }
+    // The source for a message we send out of `port` to `peer` (RFC 4443 2.2, RFC 6724 rule 2 in
+    // its simplest form): a link-local peer gets our link-local address; otherwise the global
+    // address whose prefix holds the peer, else the first global one, else the link-local one.
+    const uint8_t* source6_for(uint16_t port, const uint8_t* peer) const {
+        const InterfaceEntry& e = ifaces[port];
+        const bool peer_ll = peer[0] == 0xfe && (peer[1] & 0xc0) == 0x80;
+        if (peer_ll || e.n_addrs6 <= 1) return e.addr6[0];
+        for (unsigned i = 1; i < e.n_addrs6; ++i)
+            if (prefix6_match(e.addr6[i], peer, e.plen6[i])) return e.addr6[i];
+        return e.addr6[1];
+    }
+    static bool prefix6_match(const uint8_t* a, const uint8_t* b, unsigned len) {
+        const unsigned full = len / 8;
+        if (std::memcmp(a, b, full) != 0) return false;
+        const unsigned rest = len % 8;
+        if (rest == 0) return true;
+        const uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+        return ((a[full] ^ b[full]) & mask) == 0;
     }
 
     // Is `addr_be` one of our addresses on interface `port`?
@@ -146,6 +235,8 @@ struct Tables {
 Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
                      const uint8_t* port_multi_seg = nullptr);
 void free_tables(Tables* t);
+// The IPv6 part, called by build_tables (table_builder6.cpp).
+void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, Tables* t);
 
 // Throws std::runtime_error when `n` distinct next hops cannot be encoded in the FIB.
 void check_next_hop_count(size_t n);

@@ -221,6 +221,12 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         }
         if (port_of[i] + 1u > t->n_ports) t->n_ports = static_cast<uint16_t>(port_of[i] + 1);
     }
+    try {
+        build_tables6(cfg, port_of, port_mac, t);
+    } catch (...) {
+        free_tables(t);
+        throw;
+    }
     return t;
 }
 
@@ -228,6 +234,8 @@ void free_tables(Tables* t) {
     if (t == nullptr) return;
     rte_fib_free(t->fib);
     rte_free(t->nexthops);
+    rte_fib6_free(t->fib6);
+    rte_free(t->nexthops6);
     t->~Tables();
     rte_free(t);
 }

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include <arpa/inet.h>
+
 namespace dprouter {
 
 namespace {
@@ -95,5 +97,62 @@ std::string format_mac(const MacAddr& m) {
                   m.bytes[2], m.bytes[3], m.bytes[4], m.bytes[5]);
     return buf;
 }
+
+std::optional<Ipv6> parse_ipv6(std::string_view s) {
+    // inet_pton accepts exactly the RFC 4291 2.2 forms and nothing else (no zone, no brackets, no
+    // leading or trailing text); it wants a terminated string.
+    if (s.empty() || s.size() > 45) return std::nullopt;
+    char buf[46];
+    s.copy(buf, s.size());
+    buf[s.size()] = '\0';
+    Ipv6 a;
+    if (inet_pton(AF_INET6, buf, a.bytes.data()) != 1) return std::nullopt;
+    return a;
+}
+
+std::optional<Ipv6Prefix> parse_prefix6(std::string_view s) {
+    std::size_t slash = s.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    auto addr = parse_ipv6(s.substr(0, slash));
+    auto len = parse_decimal(s.substr(slash + 1), 3);
+    if (!addr || !len || *len > 128) return std::nullopt;
+    return Ipv6Prefix{*addr, static_cast<uint8_t>(*len)};
+}
+
+Ipv6 link_local_from_mac(const MacAddr& mac) {
+    Ipv6 a;
+    a.bytes[0] = 0xfe;
+    a.bytes[1] = 0x80;
+    // Modified EUI-64: the MAC split by ff:fe, universal/local bit inverted.
+    a.bytes[8] = static_cast<uint8_t>(mac.bytes[0] ^ 0x02);
+    a.bytes[9] = mac.bytes[1];
+    a.bytes[10] = mac.bytes[2];
+    a.bytes[11] = 0xff;
+    a.bytes[12] = 0xfe;
+    a.bytes[13] = mac.bytes[3];
+    a.bytes[14] = mac.bytes[4];
+    a.bytes[15] = mac.bytes[5];
+    return a;
+}
+
+Ipv6 solicited_node(const Ipv6& a) {
+    Ipv6 g;
+    g.bytes[0] = 0xff;
+    g.bytes[1] = 0x02;
+    g.bytes[11] = 0x01;
+    g.bytes[12] = 0xff;
+    g.bytes[13] = a.bytes[13];
+    g.bytes[14] = a.bytes[14];
+    g.bytes[15] = a.bytes[15];
+    return g;
+}
+
+std::string format_ipv6(const Ipv6& a) {
+    char buf[INET6_ADDRSTRLEN];
+    if (inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof buf) == nullptr) return "?";
+    return buf;
+}
+
+std::string format_prefix6(const Ipv6Prefix& p) { return format_ipv6(p.addr) + '/' + std::to_string(p.len); }
 
 }  // namespace dprouter

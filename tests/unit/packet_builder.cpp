@@ -397,11 +397,14 @@ void RouterHarness::build() {
     ctx_->fake_tsc = kTscHz;  // one second in; the rate limiter's clock stands still unless a test moves it
     ctx_->hold_ring = make_ring(unique_name("hold"), opt_.ring_size, sizeof(void*));
     ctx_->learn_ring = make_ring(unique_name("learn"), opt_.ring_size, sizeof(LearnMessage));
+    ctx_->learn6_ring = make_ring(unique_name("learn6"), opt_.ring_size, sizeof(LearnMessage6));
     ctx_->inject_ring = make_ring(unique_name("inj"), opt_.ring_size, sizeof(void*));
 
     const std::string hash_name = unique_name("nb");
     neighbors_ = std::make_unique<NeighborTable>(hash_name.c_str(), opt_.neighbor_capacity, nullptr);
     ctx_->neighbors = neighbors_.get();
+    neighbors6_ = std::make_unique<NeighborTable6>(unique_name("nb6").c_str(), opt_.neighbor_capacity, nullptr);
+    ctx_->neighbors6 = neighbors6_.get();
     resolver_ = std::make_unique<ArpResolver>(*neighbors_, pool_);
 
     for (const auto& n : cfg_.neighbors)
@@ -433,9 +436,11 @@ unsigned RouterHarness::shutdown() {
     if (ctx_ != nullptr) {
         rte_ring_free(ctx_->hold_ring);
         rte_ring_free(ctx_->learn_ring);
+        rte_ring_free(ctx_->learn6_ring);
         rte_ring_free(ctx_->inject_ring);
     }
     neighbors_.reset();
+    neighbors6_.reset();
     free_tables(tables_);
     tables_ = nullptr;
     delete ctx_;

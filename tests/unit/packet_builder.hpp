@@ -290,6 +290,7 @@ public:
     dprouter::Tables& tables() { return *tables_; }
     dprouter::ArpResolver& resolver() { return *resolver_; }
     dprouter::NeighborTable& neighbors() { return *neighbors_; }
+    dprouter::NeighborTable6& neighbors6() { return *neighbors6_; }
     dprouter::WorkerCounters& counters() { return *counters_; }
     rte_mempool* pool() { return pool_; }
     rte_mempool* indirect_pool() { return indirect_pool_; }
@@ -311,6 +312,7 @@ private:
     dprouter::WorkerCounters* counters_ = nullptr;
     dprouter::WorkerContext* ctx_ = nullptr;
     std::unique_ptr<dprouter::NeighborTable> neighbors_;
+    std::unique_ptr<dprouter::NeighborTable6> neighbors6_;
     std::unique_ptr<dprouter::ArpResolver> resolver_;
     bool shut_ = false;
 };

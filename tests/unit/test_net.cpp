@@ -107,5 +107,44 @@ TEST(NetMac, MulticastAndZero) {
     EXPECT_FALSE(parse_mac("00:00:00:00:00:01")->is_zero());
 }
 
+TEST(NetIpv6, ParsesAndFormatsCanonically) {
+    EXPECT_EQ(format_ipv6(*parse_ipv6("2001:DB8:0:0:0:0:0:1")), "2001:db8::1");
+    EXPECT_EQ(format_ipv6(*parse_ipv6("::")), "::");
+    EXPECT_EQ(format_ipv6(*parse_ipv6("fe80::1")), "fe80::1");
+    const Ipv6 a = *parse_ipv6("2001:db8:1::2");
+    EXPECT_EQ(a.bytes[0], 0x20);
+    EXPECT_EQ(a.bytes[1], 0x01);
+    EXPECT_EQ(a.bytes[5], 0x01);
+    EXPECT_EQ(a.bytes[15], 0x02);
+    for (const char* bad : {"", "2001:db8::1::2", "fe80::1%eth0", "[::1]", "2001:db8::g", " ::1", "10.0.0.1",
+                            "1:2:3:4:5:6:7:8:9"})
+        EXPECT_FALSE(parse_ipv6(bad).has_value()) << "'" << bad << "'";
+}
+
+TEST(NetIpv6, PrefixesAndClasses) {
+    const Ipv6Prefix p = *parse_prefix6("2001:db8:1::1/64");
+    EXPECT_EQ(p.len, 64);
+    EXPECT_EQ(format_ipv6(p.network()), "2001:db8:1::");
+    EXPECT_TRUE(p.contains(*parse_ipv6("2001:db8:1::ffff")));
+    EXPECT_FALSE(p.contains(*parse_ipv6("2001:db8:2::1")));
+    EXPECT_EQ(format_ipv6(parse_prefix6("2001:db8:ffff::/33")->network()), "2001:db8:8000::");
+    EXPECT_FALSE(parse_prefix6("::/129").has_value());
+    EXPECT_FALSE(parse_prefix6("::/01").has_value());
+    EXPECT_TRUE(parse_ipv6("fe80::1")->is_link_local());
+    EXPECT_TRUE(parse_ipv6("febf::1")->is_link_local());
+    EXPECT_FALSE(parse_ipv6("fec0::1")->is_link_local());
+    EXPECT_TRUE(parse_ipv6("ff02::1")->is_multicast());
+    EXPECT_TRUE(parse_ipv6("::1")->is_loopback());
+    EXPECT_TRUE(parse_ipv6("::")->is_unspecified());
+    EXPECT_TRUE(parse_ipv6("::ffff:10.0.0.1")->is_v4_mapped());
+}
+
+// RFC 4291 appendix A: 02:00:00:00:01:01 -> interface identifier 0000:00ff:fe00:0101.
+TEST(NetIpv6, LinkLocalAndSolicitedNode) {
+    EXPECT_EQ(format_ipv6(link_local_from_mac(*parse_mac("02:00:00:00:01:01"))), "fe80::ff:fe00:101");
+    EXPECT_EQ(format_ipv6(link_local_from_mac(*parse_mac("52:54:00:12:34:56"))), "fe80::5054:ff:fe12:3456");
+    EXPECT_EQ(format_ipv6(solicited_node(*parse_ipv6("2001:db8::1:2345:6789"))), "ff02::1:ff45:6789");
+}
+
 }  // namespace
 }  // namespace dprouter

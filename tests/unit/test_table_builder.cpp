@@ -209,5 +209,71 @@ TEST(TableBuilder, RefusesMoreNextHopsThanTheFibEncodes) {
     }
 }
 
+// IPv6: link-local first on every interface that can carry IPv6, connected prefixes, our own
+// addresses as local /128s, configured routes by longest match, a miss without a default route.
+TEST(TableBuilder6, BuildsTheIpv6Fib) {
+    Config cfg;
+    InterfaceConfig lan;
+    lan.name = "lan";
+    lan.device = "d0";
+    lan.addresses6.push_back({*parse_prefix6("2001:db8:1::1/64"), {}});
+    InterfaceConfig wan = lan;
+    wan.name = "wan";
+    wan.device = "d1";
+    wan.addresses6 = {{*parse_prefix6("2001:db8:2::1/64"), {}}, {*parse_prefix6("fe80::1/64"), {}}};
+    InterfaceConfig small = lan;
+    small.name = "small";
+    small.device = "d2";
+    small.mtu = 1000;  // below 1280: no IPv6 here
+    small.addresses6.clear();
+    cfg.interfaces = {lan, wan, small};
+    Route6Config r;
+    r.prefix = *parse_prefix6("2001:db8:9::/48");
+    r.has_via = true;
+    r.via = *parse_ipv6("fe80::2");
+    r.interface = "wan";
+    cfg.routes6.push_back(r);
+    Route6Config u;
+    u.prefix = *parse_prefix6("2001:db8:9:66::/64");
+    u.action = RouteAction::unreachable;
+    cfg.routes6.push_back(u);
+    const uint16_t port_of[] = {0, 1, 2};
+    rte_ether_addr macs[3] = {{{0x02, 0, 0, 0, 1, 1}}, {{0x02, 0, 0, 0, 2, 1}}, {{0x02, 0, 0, 0, 3, 1}}};
+    TablesPtr t(build_tables(cfg, port_of, macs, 61));
+    auto at = [&](const char* a) { return route6_lookup(*t, parse_ipv6(a)->bytes.data()); };
+    auto text = [](const uint8_t* b) {
+        Ipv6 a;
+        std::copy(b, b + 16, a.bytes.begin());
+        return format_ipv6(a);
+    };
+
+    EXPECT_TRUE(t->ifaces[0].ipv6);
+    EXPECT_EQ(text(t->ifaces[0].link_local()), "fe80::ff:fe00:101");  // derived from the MAC
+    EXPECT_EQ(text(t->ifaces[1].link_local()), "fe80::1");            // listed
+    EXPECT_EQ(t->ifaces[1].n_addrs6, 2);
+    EXPECT_FALSE(t->ifaces[2].ipv6);
+    EXPECT_TRUE(t->is_local6(parse_ipv6("2001:db8:1::1")->bytes.data()));
+    EXPECT_TRUE(t->is_local6(parse_ipv6("fe80::1")->bytes.data()));
+    EXPECT_FALSE(t->is_local6(parse_ipv6("2001:db8:1::2")->bytes.data()));
+    EXPECT_TRUE(t->on_link6(0, parse_ipv6("2001:db8:1::77")->bytes.data()));
+    EXPECT_TRUE(t->on_link6(0, parse_ipv6("fe80::77")->bytes.data()));
+    EXPECT_EQ(text(t->source6_for(1, parse_ipv6("fe80::2")->bytes.data())), "fe80::1");
+    EXPECT_EQ(text(t->source6_for(1, parse_ipv6("2001:db8:77::1")->bytes.data())), "2001:db8:2::1");
+
+    ASSERT_NE(at("2001:db8:1::1"), nullptr);
+    EXPECT_EQ(at("2001:db8:1::1")->action, NextHopAction::local);
+    ASSERT_NE(at("2001:db8:1::9"), nullptr);
+    EXPECT_EQ(at("2001:db8:1::9")->action, NextHopAction::forward);
+    EXPECT_FALSE(at("2001:db8:1::9")->has_gateway());
+    EXPECT_EQ(at("2001:db8:1::9")->port, 0);
+    const NextHop6* via = at("2001:db8:9:1::5");
+    ASSERT_NE(via, nullptr);
+    EXPECT_EQ(via->port, 1);
+    EXPECT_EQ(text(via->gateway), "fe80::2");
+    ASSERT_NE(at("2001:db8:9:66::5"), nullptr);
+    EXPECT_EQ(at("2001:db8:9:66::5")->action, NextHopAction::unreachable);
+    EXPECT_EQ(at("2001:db8:77::1"), nullptr);  // no default route
+}
+
 }  // namespace
 }  // namespace dprouter

@@ -40,7 +40,7 @@ inline void route6_lookup_bulk(const Tables& t, const uint8_t (*dst)[16], uint64
 }
 
 inline const NextHop6* next_hop6_at(const Tables& t, uint64_t hop_index) {
-    if (hop_index == kNoRouteIndex) [[unlikely]] return nullptr;
+    if (hop_index == kNoRoute6Index) [[unlikely]] return nullptr;
     return &t.nexthops6[hop_index];
 }
 

@@ -109,7 +109,12 @@ inline constexpr uint64_t kMaxNextHops = kNoRouteIndex;
 // (live updates): routes, and tbl8 groups (one per /24 that gets its first prefix longer than /24).
 inline constexpr uint32_t kRouteHeadroom = 65536;
 inline constexpr uint32_t kTbl8Headroom = 4096;
-// The IPv6 FIB (rte_fib6 TRIE) is sized the same way: routes, and tbl8 groups of 256 entries
+// The IPv6 FIB (rte_fib6 TRIE) stores next hops in 2 bytes: its tbl24 then takes 32 MiB rather
+// than 64, and 2^15 - 1 distinct IPv6 next hops (action, port, gateway) is plenty. The top bit
+// marks tbl8 references, as in DIR-24-8, so the sentinel is 2^15 - 1.
+inline constexpr uint64_t kNoRoute6Index = (uint64_t{1} << 15) - 1;
+inline constexpr uint64_t kMaxNextHops6 = kNoRoute6Index;
+// It is sized the same way: routes, and tbl8 groups of 256 entries
 // (a prefix of length L > 24 takes up to ceil((L - 24) / 8) of them).
 inline constexpr uint32_t kRoute6Headroom = 16384;
 inline constexpr uint32_t kTbl8Headroom6 = 4096;
@@ -139,7 +144,7 @@ struct Tables {
         return false;
     }
 
-    // IPv6: destination (16 bytes, network order) -> index into nexthops6, or kNoRouteIndex.
+    // IPv6: destination (16 bytes, network order) -> index into nexthops6, or kNoRoute6Index.
     // Holds configured routes, connected prefixes and our global addresses (/128, action local).
     // Link-local addresses are not in it: fe80::/10 exists on every link, so the input stage
     // settles link-local destinations by the receiving interface (RFC 4007 scope rules).

@@ -175,7 +175,9 @@ void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_a
             index[i] = it->second;
         }
     }
-    check_next_hop_count(distinct.size());
+    if (distinct.size() > kMaxNextHops6)
+        throw std::runtime_error(std::to_string(distinct.size()) + " distinct IPv6 next hops; the FIB holds at most " +
+                                 std::to_string(kMaxNextHops6));
     t->nexthops6 =
         static_cast<NextHop6*>(rte_zmalloc("dpr_nexthops6", sizeof(NextHop6) * (distinct.size() + 1), RTE_CACHE_LINE_SIZE));
     if (t->nexthops6 == nullptr) throw std::runtime_error("out of memory for IPv6 next hops");
@@ -190,9 +192,9 @@ void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_a
     const std::string name = "dpr_fib6_" + std::to_string(t->generation);
     rte_fib6_conf fc{};
     fc.type = RTE_FIB6_TRIE;
-    fc.default_nh = kNoRouteIndex;
+    fc.default_nh = kNoRoute6Index;
     fc.max_routes = static_cast<int>(std::min<size_t>(plan.size() + kRoute6Headroom, INT32_MAX / 2));
-    fc.trie.nh_sz = RTE_FIB6_TRIE_4B;
+    fc.trie.nh_sz = RTE_FIB6_TRIE_2B;
     fc.trie.num_tbl8 = RTE_ALIGN_CEIL(tbl8_groups_needed6(plan) + kTbl8Headroom6, 64u);
     t->n_tbl8_6 = fc.trie.num_tbl8;
     t->fib6 = rte_fib6_create(name.c_str(), SOCKET_ID_ANY, &fc);

@@ -45,7 +45,7 @@ bool g_verbose = false;  // DPR_FUZZ_VERBOSE=1: what each input did (for replayi
 
 void init_eal(const char* argv0) {
     const std::string prefix = "dprouter-fuzz-" + std::to_string(getpid());
-    std::vector<std::string> eal_args{argv0,         "--no-pci",       "--no-huge", "-m", "256",
+    std::vector<std::string> eal_args{argv0,         "--no-pci",       "--no-huge", "-m", "512",
                                       "--no-shconf", "--no-telemetry", "-l",        "0",  "--file-prefix",
                                       prefix,        "--log-level",    "lib.eal:warning"};
     std::vector<char*> args;

@@ -16,7 +16,7 @@
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     const std::string prefix = "dprouter-unit-" + std::to_string(getpid());
-    std::vector<std::string> eal_args{"unit_tests", "--no-pci",       "--no-huge", "-m", "256",
+    std::vector<std::string> eal_args{"unit_tests", "--no-pci",       "--no-huge", "-m", "512",
                                       "--no-shconf", "--no-telemetry", "-l",        "0",  "--file-prefix",
                                       prefix,       "--log-level",    "lib.eal:warning"};
     std::vector<char*> args;

@@ -147,8 +147,11 @@ void Router::setup() {
     const uint64_t build_start = now_ms();
     Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
     // Big tables take a few seconds (docs/benchmarking.md "Large tables").
-    DPR_LOG(INFO, "tables built in %lu ms: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup\n",
-            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops, t->n_tbl8, t->fib_lookup);
+    DPR_LOG(INFO,
+            "tables built in %lu ms: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup; "
+            "IPv6: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup\n",
+            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops, t->n_tbl8, t->fib_lookup,
+            t->n_routes6, t->n_nexthops6, t->n_tbl8_6, t->fib6_lookup);
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     tables_.store(t, std::memory_order_release);
@@ -295,8 +298,8 @@ void Router::reload(const std::atomic<bool>& stop) {
     publish(fresh);
     inject(released);
     cfg_ = std::move(r.config);
-    DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses)\n",
-            static_cast<unsigned long>(generation_), fresh->n_routes);
+    DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses, %u IPv6)\n",
+            static_cast<unsigned long>(generation_), fresh->n_routes, fresh->n_routes6);
 }
 
 void Router::refresh_telemetry() {

@@ -265,6 +265,31 @@ TEST_F(Ipv6Extensions, FragmentsAreNotReassembled) {
                lab::kLanPort, reply_to_h1(lab6::kLanAddr));
 }
 
+TEST_F(Ipv6Extensions, HeadersAcrossMbufSegments) {
+    // The chain, the checksum and the quote read across segments of 64 bytes (the fixed header
+    // must be in the first): the 72-byte Destination Options header straddles two, and so does
+    // the UDP header after it (frame offsets 126..133).
+    Bytes pad(70, 0);
+    pad[0] = 1;
+    pad[1] = 68;
+    const Bytes dopt = ext_header(kProtoUdp, pad);
+    const Bytes p = ipv6_packet(fields6(lab6::kH1, lab6::kLanAddr, 64, kNh6DestOpts),
+                                concat(dopt, udp6_segment(lab6::kH1, lab6::kLanAddr, 5000, 53, pattern(300))));
+    h().receive(lab::kLanPort, from_h1(p), 64);
+    const auto out = h().take_emitted();
+    ASSERT_EQ(out.size(), 1u) << h().drops_summary();
+    EXPECT_TRUE(same_bytes(out[0].bytes, error_to_h1(lab6::kLanAddr, 1, 4, 0, p)));
+    EXPECT_TRUE(l4_checksum_ok6(out[0].bytes));
+    // An unknown option behind it, across segments too.
+    const Bytes bad = ipv6_packet(fields6(lab6::kH1, lab6::kLanAddr, 64, kNh6DestOpts),
+                                  concat(ext_header(kProtoUdp, {1, 2, 0, 0, 0xbf, 4, 0, 0, 0, 0, 1, 2, 0, 0}),
+                                         pattern(16)));
+    h().receive(lab::kLanPort, from_h1(bad), 60);  // the option starts the second segment
+    const auto out2 = h().take_emitted();
+    ASSERT_EQ(out2.size(), 1u) << h().drops_summary();
+    EXPECT_TRUE(same_bytes(out2[0].bytes, error_to_h1(lab6::kLanAddr, 4, 2, 46, bad)));
+}
+
 TEST_F(Ipv6Extensions, TruncatedChainAndNoNextHeader) {
     expect_nothing(lab::kLanPort, from_h1(ipv6_packet(fields6(lab6::kH1, lab6::kLanAddr, 64, kNh6DestOpts),
                                                       {kProtoUdp, 2, 1, 4, 0, 0, 0, 0})));

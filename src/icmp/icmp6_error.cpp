@@ -136,6 +136,11 @@ bool icmp6_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offen
     const uint32_t icmp_len = 8 + quote_len;
     auto* frame = reinterpret_cast<uint8_t*>(
         rte_pktmbuf_append(m, static_cast<uint16_t>(RTE_ETHER_HDR_LEN + kIpv6HdrLen + icmp_len)));
+    if (frame == nullptr) [[unlikely]] {  // a pool of mbufs too small for 1294 bytes
+        rte_pktmbuf_free(m);
+        ctx.counters->icmp_suppressed_one(req.kind, IcmpSuppress::no_mbuf);
+        return false;
+    }
     auto* eth = reinterpret_cast<rte_ether_hdr*>(frame);
     auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
     auto* icmp = reinterpret_cast<uint8_t*>(ip + 1);

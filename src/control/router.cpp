@@ -219,9 +219,22 @@ void Router::run(const std::atomic<bool>& stop, std::atomic<bool>& reload_reques
 
 void Router::control_iteration(uint64_t now, bool& busy) {
     std::vector<rte_mbuf*> out;
+    // What the workers learnt first, then what they hold: a worker that reported a neighbour (say,
+    // from the solicitation a host sent before its echo request) and then held a packet for it finds
+    // the entry made, instead of a needless request or solicitation going out.
+    for (WorkerContext* ctx : contexts_) {
+        LearnMessage msgs[kRxBurst];
+        unsigned n = rte_ring_sc_dequeue_burst_elem(ctx->learn_ring, msgs, sizeof(LearnMessage), kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) resolver_->on_learn(msgs[i], now, out);
+        busy |= n != 0;
+        LearnMessage6 msgs6[kRxBurst];
+        n = rte_ring_sc_dequeue_burst_elem(ctx->learn6_ring, msgs6, sizeof(LearnMessage6), kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) nd_resolver_->on_learn(msgs6[i], now, out);
+        busy |= n != 0;
+    }
     for (WorkerContext* ctx : contexts_) {
         void* held[kRxBurst];
-        unsigned n = rte_ring_sc_dequeue_burst(ctx->hold_ring, held, kRxBurst, nullptr);
+        const unsigned n = rte_ring_sc_dequeue_burst(ctx->hold_ring, held, kRxBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) {
             auto* m = static_cast<rte_mbuf*>(held[i]);
             if (held_is_ipv6(m))
@@ -229,14 +242,6 @@ void Router::control_iteration(uint64_t now, bool& busy) {
             else
                 resolver_->on_held(m, now, out);
         }
-        busy |= n != 0;
-        LearnMessage msgs[kRxBurst];
-        n = rte_ring_sc_dequeue_burst_elem(ctx->learn_ring, msgs, sizeof(LearnMessage), kRxBurst, nullptr);
-        for (unsigned i = 0; i < n; ++i) resolver_->on_learn(msgs[i], now, out);
-        busy |= n != 0;
-        LearnMessage6 msgs6[kRxBurst];
-        n = rte_ring_sc_dequeue_burst_elem(ctx->learn6_ring, msgs6, sizeof(LearnMessage6), kRxBurst, nullptr);
-        for (unsigned i = 0; i < n; ++i) nd_resolver_->on_learn(msgs6[i], now, out);
         busy |= n != 0;
     }
     if (now >= next_timer_ms_) {

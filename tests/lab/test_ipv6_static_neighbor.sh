@@ -3,6 +3,7 @@
 # IPv6 counterpart of test_static_neighbor: h2 never answers Neighbor Discovery (NOARP), so the router
 # gives up after its solicitations and h1 gets ICMPv6 address unreachable (1/3) about 3 s later; with
 # h2 as a static IPv6 neighbour in the config, ping -6 h1 -> h2 gets through.
+# Needs the IPv6 forwarding (v6-forward), configuration (v6-config) and lab library (v6-lab) work.
 set -u
 source "$(dirname "$0")/lib.sh"
 lab_test_init "$@"

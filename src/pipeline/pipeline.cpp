@@ -14,6 +14,7 @@
 #include "stage_ipv6_input.hpp"
 #include "stage_ipv6_local.hpp"
 #include "stage_local.hpp"
+#include "stage_nd.hpp"
 
 namespace dprouter {
 namespace {
@@ -238,7 +239,11 @@ void pipeline_take_injected(WorkerContext& ctx, const Tables& t) {
     for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         if (m->port == kInjectHostUnreachable) {
-            refuse_unresolved(ctx, t, m);
+            // The family the packet was held as: ICMP host unreachable, or ICMPv6 address unreachable.
+            if (held_is_ipv6(m))
+                refuse_unresolved6(ctx, t, m);
+            else
+                refuse_unresolved(ctx, t, m);
             continue;
         }
         emit(ctx, m->port, m);

@@ -416,6 +416,16 @@ void RouterHarness::build() {
             }
     std::vector<rte_mbuf*> released;  // nothing is held yet
     resolver_->attach(tables_, statics_, 0, released);
+
+    nd_resolver_ = std::make_unique<Nd6Resolver>(*neighbors6_, pool_);
+    for (const auto& n : cfg_.neighbors6)
+        for (size_t i = 0; i < cfg_.interfaces.size(); ++i)
+            if (cfg_.interfaces[i].name == n.interface) {
+                Mac m{};
+                std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), m.begin());
+                statics6_.push_back({n.address.bytes, port_of_[i], to_ether(m)});
+            }
+    nd_resolver_->attach(tables_, statics6_, 0, released);
 }
 
 RouterHarness::~RouterHarness() {
@@ -433,6 +443,7 @@ unsigned RouterHarness::shutdown() {
         free_ring_mbufs(ctx_->inject_ring);
     }
     resolver_.reset();  // frees the packets it holds
+    nd_resolver_.reset();
     if (ctx_ != nullptr) {
         rte_ring_free(ctx_->hold_ring);
         rte_ring_free(ctx_->learn_ring);
@@ -526,25 +537,29 @@ size_t RouterHarness::learned_in_ring() const { return rte_ring_count(ctx_->lear
 
 std::vector<Emitted> RouterHarness::run_resolver_output(std::vector<rte_mbuf*>& out) {
     // As the router does: the control thread enqueues, the worker moves them to its TX batch.
-    const unsigned n = rte_ring_sp_enqueue_burst(ctx_->inject_ring, reinterpret_cast<void**>(out.data()),
-                                                 static_cast<unsigned>(out.size()), nullptr);
-    if (n != out.size()) throw std::runtime_error("inject ring full");
-    out.clear();
-    while (rte_ring_count(ctx_->inject_ring) != 0) pipeline_take_injected(*ctx_, *tables_);
+    inject(out);
     return take_emitted();
 }
 
 std::vector<Emitted> RouterHarness::control(uint64_t now_ms) {
     std::vector<rte_mbuf*> out;
-    for (rte_mbuf* m : take_held_mbufs()) resolver_->on_held(m, now_ms, out);
     for (const LearnMessage& msg : take_learned()) resolver_->on_learn(msg, now_ms, out);
+    for (const LearnMessage6& msg : take_learned6()) nd_resolver_->on_learn(msg, now_ms, out);
+    for (rte_mbuf* m : take_held_mbufs()) {
+        if (held_is_ipv6(m))
+            nd_resolver_->on_held(m, now_ms, out);
+        else
+            resolver_->on_held(m, now_ms, out);
+    }
     resolver_->on_timer(now_ms, out);
+    nd_resolver_->on_timer(now_ms, out);
     return run_resolver_output(out);
 }
 
 std::vector<Emitted> RouterHarness::timer(uint64_t now_ms) {
     std::vector<rte_mbuf*> out;
     resolver_->on_timer(now_ms, out);
+    nd_resolver_->on_timer(now_ms, out);
     return run_resolver_output(out);
 }
 
@@ -552,10 +567,15 @@ void RouterHarness::set_static_neighbors(const std::vector<ArpResolver::Static>&
     statics_ = statics;
     std::vector<rte_mbuf*> released;
     resolver_->attach(tables_, statics_, now_ms, released);
+    inject(released);
+}
+
+void RouterHarness::inject(std::vector<rte_mbuf*>& frames) {
     // Released frames go through the inject ring into ctx.out, where take_emitted() finds them.
-    const unsigned n = rte_ring_sp_enqueue_burst(ctx_->inject_ring, reinterpret_cast<void**>(released.data()),
-                                                 static_cast<unsigned>(released.size()), nullptr);
-    if (n != released.size()) throw std::runtime_error("inject ring full");
+    const unsigned n = rte_ring_sp_enqueue_burst(ctx_->inject_ring, reinterpret_cast<void**>(frames.data()),
+                                                 static_cast<unsigned>(frames.size()), nullptr);
+    if (n != frames.size()) throw std::runtime_error("inject ring full");
+    frames.clear();
     while (rte_ring_count(ctx_->inject_ring) != 0) pipeline_take_injected(*ctx_, *tables_);
 }
 
@@ -563,6 +583,36 @@ void RouterHarness::add_static_neighbor(uint32_t addr_host, uint16_t port, const
     std::vector<ArpResolver::Static> s = statics_;
     s.push_back({to_be(addr_host), port, to_ether(mac)});
     set_static_neighbors(s, now_ms);
+}
+
+// --- IPv6 Neighbor Discovery (v6-nd)
+
+std::vector<LearnMessage6> RouterHarness::take_learned6() {
+    std::vector<LearnMessage6> v;
+    LearnMessage6 msg;
+    while (rte_ring_sc_dequeue_elem(ctx_->learn6_ring, &msg, sizeof msg) == 0) v.push_back(msg);
+    return v;
+}
+
+size_t RouterHarness::learned6_in_ring() const { return rte_ring_count(ctx_->learn6_ring); }
+
+void RouterHarness::set_static_neighbors6(const std::vector<Nd6Resolver::Static>& statics, uint64_t now_ms) {
+    statics6_ = statics;
+    std::vector<rte_mbuf*> released;
+    nd_resolver_->attach(tables_, statics6_, now_ms, released);
+    inject(released);
+}
+
+std::optional<PackedNeighbor> RouterHarness::neighbor6(const std::array<uint8_t, 16>& addr, uint16_t port) const {
+    PackedNeighbor p;
+    if (!neighbors6_->lookup(addr.data(), port, &p)) return std::nullopt;
+    return p;
+}
+
+std::optional<Neighbor6Info> RouterHarness::nd_entry(const std::array<uint8_t, 16>& addr, uint16_t port) const {
+    for (const Neighbor6Info& n : nd_resolver_->snapshot())
+        if (n.addr == addr && n.port == port) return n;
+    return std::nullopt;
 }
 
 uint64_t RouterHarness::total_dropped() const {

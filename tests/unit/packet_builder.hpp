@@ -32,6 +32,7 @@
 #include "dprouter/config.hpp"
 #include "dprouter/counters.hpp"
 #include "dprouter/limits.hpp"
+#include "dprouter/nd_resolver.hpp"
 #include "dprouter/neighbor_table.hpp"
 #include "dprouter/pipeline.hpp"
 #include "dprouter/tables.hpp"
@@ -251,8 +252,8 @@ public:
     size_t learned_in_ring() const;
 
     // --- control side (the fake clock is whatever now_ms the test passes)
-    // What the control thread does in one pass: every held packet to on_held, every learn message
-    // to on_learn, then on_timer; the frames the resolver produced go through the inject ring and
+    // What the control thread does in one pass: every learn message to on_learn, every held packet
+    // to on_held (IPv6 ones to the Nd6Resolver), then on_timer; the frames the resolver produced go through the inject ring and
     // pipeline_take_injected into ctx.out, and are returned as take_emitted() would (ctx.out must
     // be empty beforehand, or its frames come back too).
     std::vector<Emitted> control(uint64_t now_ms);
@@ -261,6 +262,15 @@ public:
     // Re-attaches the tables with these static neighbours (replacing earlier ones).
     void set_static_neighbors(const std::vector<dprouter::ArpResolver::Static>& statics, uint64_t now_ms = 0);
     void add_static_neighbor(uint32_t addr_host, uint16_t port, const Mac& mac, uint64_t now_ms = 0);
+
+    // --- IPv6 Neighbor Discovery (v6-nd): control() and timer() drive the Nd6Resolver too (held
+    // packets by family, ctx.learn6_ring), which starts with the config's neighbors6.
+    std::vector<dprouter::LearnMessage6> take_learned6();
+    size_t learned6_in_ring() const;
+    void set_static_neighbors6(const std::vector<dprouter::Nd6Resolver::Static>& statics, uint64_t now_ms = 0);
+    std::optional<dprouter::PackedNeighbor> neighbor6(const std::array<uint8_t, 16>& addr, uint16_t port) const;
+    std::optional<dprouter::Neighbor6Info> nd_entry(const std::array<uint8_t, 16>& addr, uint16_t port) const;
+    dprouter::Nd6Resolver& nd_resolver() { return *nd_resolver_; }
 
     // --- inspection
     uint64_t dropped(dprouter::Drop d) const { return counters_->dropped(d); }
@@ -299,11 +309,14 @@ public:
 private:
     void build();
     std::vector<Emitted> run_resolver_output(std::vector<rte_mbuf*>& out);
+    // Frames from a resolver through the inject ring and pipeline_take_injected into ctx.out.
+    void inject(std::vector<rte_mbuf*>& frames);
 
     dprouter::Config cfg_;
     HarnessOptions opt_;
     std::vector<uint16_t> port_of_;
     std::vector<dprouter::ArpResolver::Static> statics_;
+    std::vector<dprouter::Nd6Resolver::Static> statics6_;
     rte_mempool* pool_ = nullptr;
     rte_mempool* indirect_pool_ = nullptr;
     unsigned pool_start_avail_ = 0;
@@ -314,6 +327,7 @@ private:
     std::unique_ptr<dprouter::NeighborTable> neighbors_;
     std::unique_ptr<dprouter::NeighborTable6> neighbors6_;
     std::unique_ptr<dprouter::ArpResolver> resolver_;
+    std::unique_ptr<dprouter::Nd6Resolver> nd_resolver_;
     bool shut_ = false;
 };
 

@@ -109,17 +109,19 @@ inline constexpr uint64_t kMaxNextHops = kNoRouteIndex;
 // (live updates): routes, and tbl8 groups (one per /24 that gets its first prefix longer than /24).
 inline constexpr uint32_t kRouteHeadroom = 65536;
 inline constexpr uint32_t kTbl8Headroom = 4096;
-// The IPv6 FIB (rte_fib6 TRIE) stores next hops in 2 bytes: its tbl24 then takes 32 MiB rather
-// than 64, and 2^15 - 1 distinct IPv6 next hops (action, port, gateway) is plenty. The top bit
-// marks tbl8 references, as in DIR-24-8, so the sentinel is 2^15 - 1.
-inline constexpr uint64_t kNoRoute6Index = (uint64_t{1} << 15) - 1;
+// The IPv6 FIB (rte_fib6 TRIE) stores next hops in 4 bytes, like the IPv4 one. Not 2: the TRIE
+// numbers its tbl8 groups with next-hop values, so 2-byte entries cap the pool at 32767 groups,
+// and since a route reserves one group per byte below /24 that is about 9,000 /48../64 routes
+// (docs/benchmarking.md "IPv6 FIB"). 4 bytes cost a 64 MiB tbl24 and 1 KiB per group. The top bit
+// marks tbl8 references, so the sentinel is 2^31 - 1.
+inline constexpr uint64_t kNoRoute6Index = (uint64_t{1} << 31) - 1;
 inline constexpr uint64_t kMaxNextHops6 = kNoRoute6Index;
 // It is sized the same way: routes, and tbl8 groups of 256 entries
 // (a prefix of length L > 24 takes up to ceil((L - 24) / 8) of them).
 inline constexpr uint32_t kRoute6Headroom = 16384;
 inline constexpr uint32_t kTbl8Headroom6 = 4096;
 // The TRIE's pool holds at most as many tbl8 groups as its largest next-hop value, and it is filled
-// by reservation (table_builder6.cpp): a few thousand independent /48../64 routes exhaust it.
+// by reservation (table_builder6.cpp); memory runs out long before this bound.
 inline constexpr uint64_t kMaxTbl8Groups6 = kNoRoute6Index;
 
 struct Tables {

@@ -231,7 +231,7 @@ void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_a
     fc.type = RTE_FIB6_TRIE;
     fc.default_nh = kNoRoute6Index;
     fc.max_routes = static_cast<int>(std::min<size_t>(plan.size() + kRoute6Headroom, INT32_MAX / 2));
-    fc.trie.nh_sz = RTE_FIB6_TRIE_2B;
+    fc.trie.nh_sz = RTE_FIB6_TRIE_4B;
     const uint64_t reserved = tbl8_reserved6(plan);
     if (reserved > kMaxTbl8Groups6)
         throw std::runtime_error("the IPv6 routes need " + std::to_string(reserved) +

@@ -1,8 +1,15 @@
 // Composes the stages and the burst-vector fast path. Kept in one translation unit with the stages
 // inline so the compiler sees the whole per-packet path; each stage lives in its own header under
 // src/pipeline/, the fast path's phases in fast_path_v4.hpp.
+// DPDK 22.11's rte_vect.h lacks the extern "C" its siblings have; included first, so that no
+// other header brings it in without.
+extern "C" {
+#include <rte_vect.h>
+}
+
 #include "dprouter/pipeline.hpp"
 
+#include <rte_cpuflags.h>
 #include <rte_prefetch.h>
 
 #include "fast_path_v4.hpp"
@@ -109,8 +116,8 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
 }
 
 // The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
-// the plain transit IPv4 packets; (2) look their destinations up four at a time; (3) keep those
-// whose next hop allows the fast path; (4) one pass in arrival order:
+// the plain transit packets of each family; (2) look their destinations up, one bulk lookup per
+// family; (3) keep those whose next hop allows the fast path; (4) one pass in arrival order:
 // fast packets are rewritten and queued on their egress port, every other packet goes through the
 // scalar stages at its own position, so a flow split between the two paths keeps its order and
 // the ICMP limiter, the rings and the TX batches see the same sequence as with the stages alone.
@@ -118,20 +125,35 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     fast::Burst b;
     b.n = n;
     b.rx_port = rx_port;
-    if (fast::v4_port_eligible(t, rx_port)) {
-        fast::v4_classify(t, pkts, b);
-        if (b.v4_count != 0) fast::v4_lookup(t, b);
+    // Phase 1, per family.
+    if (fast::v4_port_eligible(t, rx_port)) fast::v4_classify(t, pkts, b);
+    // Phases 2 and 3, per family (each ORs its packets into b.fast and b.expired).
+    if (b.v4_cand != 0) fast::v4_lookup(t, b);
+    // Phase 4.
+    if (b.one_hop) {
+        // The whole burst leaves through one next hop: the same Ethernet words for every packet,
+        // then the burst is appended to that port's TX batch in one copy (as n emits would).
+        const uint16_t port = b.egress[0];
+        const uint64_t head = b.eth_head[0];
+        const uint32_t tail = b.eth_tail[0];
+        for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], head, tail);
+        ctx.counters->event(Event::forwarded, n);
+        uint16_t& count = ctx.out.count[port];
+        if (count + n <= TxBatch::kCapacity) {
+            std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
+            count = static_cast<uint16_t>(count + n);
+        } else {
+            for (uint16_t i = 0; i < n; ++i) emit(ctx, port, pkts[i]);
+        }
+        return;
     }
     const uint32_t fast_mask = b.fast;
     if (b.all_fast_one_port) {
-        // The whole burst leaves by one port: rewrite, then append it to that port's TX batch in
-        // one copy (as n emits would, as long as it fits).
         const uint16_t port = b.egress[0];
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
             for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
-            rte_mbuf** out = &ctx.out.pkts[port][count];
-            for (uint16_t i = 0; i < n; ++i) out[i] = pkts[i];
+            std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
             count = static_cast<uint16_t>(count + n);
             ctx.counters->event(Event::forwarded, n);
             return;
@@ -153,6 +175,14 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
 }
 
 }  // namespace
+
+fast::V4Classify fast::v4_classify_best() {
+#if defined(RTE_ARCH_X86)
+    if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 && rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
+        return V4Classify::avx2;
+#endif
+    return V4Classify::scalar;
+}
 
 void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
     ctx.counters->ports[rx_port].rx += n;

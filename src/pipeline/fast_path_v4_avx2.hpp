@@ -91,7 +91,7 @@ struct V4Columns {
         const unsigned k = n - g < 8 ? n - g : 8;
         const uint8_t* mb[8];
         const uint8_t* fp[8];
-        alignas(16) uint16_t head01[8];
+        alignas(32) uint32_t head01[8];  // bytes 0, 1 of each frame (the rest of the rows start at 2)
         for (unsigned j = 0; j < 8; ++j) {
             mb[j] = kV4Blank;
             fp[j] = kV4Blank;
@@ -103,7 +103,9 @@ struct V4Columns {
                 // Headers not all in the first segment: read the stand-in (the lane fails).
                 if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr)) fp[j] = d;
             }
-            std::memcpy(&head01[j], fp[j], sizeof head01[j]);
+            uint16_t first2;
+            std::memcpy(&first2, fp[j], sizeof first2);
+            head01[j] = first2;
         }
         // ol_flags (low half) and pkt_len; frame bytes 2..5 (destination MAC), 10..13 (EtherType
         // in the high half), 14..17 (version/IHL, TOS, total length); 18..21, 22..25 (TTL,
@@ -111,7 +113,7 @@ struct V4Columns {
         const V4Columns mc = v4_columns(mb, kMbufRow);
         const V4Columns lo = v4_columns(fp, 2);
         const V4Columns hi = v4_columns(fp, 18);
-        const __m256i h01 = _mm256_cvtepu16_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(head01)));
+        const __m256i h01 = _mm256_load_si256(reinterpret_cast<const __m256i*>(head01));
         // Our unicast MAC (RFC 1812 5.3.4: no link-layer broadcast); EtherType IPv4, version 4, no
         // options.
         __m256i ok = _mm256_and_si256(_mm256_cmpeq_epi32(h01, v_mac01), _mm256_cmpeq_epi32(lo.c[0], v_mac25));

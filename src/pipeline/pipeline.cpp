@@ -160,16 +160,23 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         }
     }
     const uint32_t expired_mask = b.expired;
+    rte_mbuf* expired[fast::Burst::kMax];  // refused, freed together at the end of the burst
+    unsigned n_expired = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
             fast::v4_rewrite(b, i);
             emit(ctx, b.egress[i], pkts[i]);
         } else if (expired_mask & (1u << i)) {
-            refuse_expired(ctx, t, pkts[i]);
+            // stage::refuse_expired (RFC 1812 5.3.1), but the offender's mbuf goes back to the
+            // pool with the others of the burst in one rte_pktmbuf_free_bulk.
+            icmp_send_error(ctx, t, pkts[i], {IcmpKind::time_exceeded});
+            ctx.counters->drop(Drop::ttl_expired);
+            expired[n_expired++] = pkts[i];
         } else {
             process_one(ctx, t, pkts[i], rx_port);
         }
     }
+    if (n_expired != 0) rte_pktmbuf_free_bulk(expired, n_expired);
     // Counted as the stages count each forwarded packet, once per burst.
     if (fast_mask != 0) ctx.counters->event(Event::forwarded, static_cast<uint64_t>(__builtin_popcount(fast_mask)));
 }

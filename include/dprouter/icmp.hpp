@@ -113,11 +113,14 @@ struct TokenBucket {
     uint64_t empty_until = 0;
     BucketLimits empty_for{};
 
+    // Is take() sure to refuse now without changing anything (inside the empty window)?
+    bool refusing(uint64_t now_tsc, BucketLimits lim) const {
+        return now_tsc < empty_until && lim.rate_milli == empty_for.rate_milli && lim.burst_milli == empty_for.burst_milli;
+    }
+
     // Refills for the time since the last call, then takes one token if there is one.
     bool take(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
-        if (now_tsc < empty_until && lim.rate_milli == empty_for.rate_milli &&
-            lim.burst_milli == empty_for.burst_milli) [[likely]]
-            return false;
+        if (refusing(now_tsc, lim)) [[likely]] return false;
         if (lim.rate_milli == 0 && lim.burst_milli == 0) return false;
         const BucketLevel cap = BucketLevel{lim.burst_milli} * tsc_hz;
         if (!primed) {

@@ -287,6 +287,19 @@ inline void v4_lookup(const Tables& t, Burst& b) {
     b.all_fast_one_port = b.fast == all && (ports & (ports - 1)) == 0;
 }
 
+// For the expired packets of the burst (b.expired), in burst order: the route back to each one's
+// source, as icmp_send_error looks it up before answering (one bulk lookup instead of one each).
+inline void v4_expired_sources_lookup(const Tables& t, const Burst& b, uint64_t* back) {
+    alignas(32) uint32_t src[Burst::kMax];
+    unsigned c = 0;
+    for (uint32_t left = b.expired; left != 0; left &= left - 1) {
+        uint32_t s;
+        std::memcpy(&s, b.data[__builtin_ctz(left)] + kSrcFirst, sizeof s);
+        src[c++] = __builtin_bswap32(s);
+    }
+    route_lookup_bulk(t, src, back, c);
+}
+
 // Phase 4 for one fast packet: the TTL word prepared by the classify phase (TTL - 1 with the RFC
 // 1624 checksum update, the same arithmetic as the stages' ipv4_decrement_ttl), then the Ethernet
 // addresses prepared by v4_lookup: the gateway's MAC and the egress port's own as source. Three

@@ -115,6 +115,24 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
     }
 }
 
+// stage::refuse_expired (RFC 1812 5.3.1) for a packet the classify phase found plain, whose route
+// back to its source (`back`) is already looked up; the caller frees the mbuf with the burst's
+// others. A flood of expired datagrams is mostly refused by the per-destination rate limit: when
+// the offender is one icmp_send_error would not suppress for another reason (plain, so neither a
+// broadcast nor a martian source; not a fragment; not ICMP) and the route back forwards, and the
+// destination's bucket is inside its empty window, the outcome is known without building anything:
+// suppressed, rate_destination (RFC 1812 4.3.2.8), counted the same way.
+void refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const uint8_t* frame, uint64_t back) {
+    const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame + RTE_ETHER_HDR_LEN);
+    const NextHop* nh = next_hop_at(t, back);
+    if (nh != nullptr && nh->action == NextHopAction::forward && ip->next_proto_id != IPPROTO_ICMP &&
+        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 && icmp_destination_refusing(ctx, t, ip->src_addr))
+        ctx.counters->icmp_suppressed_one(IcmpKind::time_exceeded, IcmpSuppress::rate_destination);
+    else
+        icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
+    ctx.counters->drop(Drop::ttl_expired);
+}
+
 // The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
 // the plain transit packets of each family; (2) look their destinations up, one bulk lookup per
 // family; (3) keep those whose next hop allows the fast path; (4) one pass in arrival order:
@@ -160,17 +178,18 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         }
     }
     const uint32_t expired_mask = b.expired;
-    rte_mbuf* expired[fast::Burst::kMax];  // refused, freed together at the end of the burst
+    // The expired packets' routes back to their sources, one bulk lookup for the burst (the
+    // lookup icmp_send_error makes first for each), and the mbufs they leave, freed together.
+    alignas(64) uint64_t back[fast::Burst::kMax];
+    if (expired_mask != 0) [[unlikely]] fast::v4_expired_sources_lookup(t, b, back);
+    rte_mbuf* expired[fast::Burst::kMax];
     unsigned n_expired = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
             fast::v4_rewrite(b, i);
             emit(ctx, b.egress[i], pkts[i]);
         } else if (expired_mask & (1u << i)) {
-            // stage::refuse_expired (RFC 1812 5.3.1), but the offender's mbuf goes back to the
-            // pool with the others of the burst in one rte_pktmbuf_free_bulk.
-            icmp_send_error(ctx, t, pkts[i], {IcmpKind::time_exceeded});
-            ctx.counters->drop(Drop::ttl_expired);
+            refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired]);
             expired[n_expired++] = pkts[i];
         } else {
             process_one(ctx, t, pkts[i], rx_port);

@@ -29,8 +29,8 @@ struct Burst {
     uint32_t expired = 0;
     // Every packet fast, all to one egress port (then egress[0] is that port).
     bool all_fast_one_port = false;
-    // Moreover all through one next hop: eth_head[0] / eth_tail[0] hold the Ethernet addresses of
-    // every packet (the per-packet arrays are not filled).
+    // Every fast packet goes through one next hop: eth_head[0] / eth_tail[0] / egress[0] hold its
+    // Ethernet addresses and port for all of them (the per-packet arrays are not filled).
     bool one_hop = false;
 
     // IPv4 candidates. The arrays are indexed by the packet's position in the burst, so the

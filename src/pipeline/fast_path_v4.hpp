@@ -236,7 +236,9 @@ inline void v4_lookup(const Tables& t, Burst& b) {
     alignas(64) uint64_t hop[Burst::kMax];
     route_lookup_bulk(t, b.v4_dst, hop, n);
     const uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
-    if (b.v4_cand == all && b.v4_expired == 0) {
+    if (b.v4_cand == all) {
+        // Every packet a candidate: if they all share one next hop (expired ones included: a
+        // flood of TTL 1 to the same destinations as the live traffic), one verdict decides all.
         uint64_t differ = 0;
         uint32_t longest = 0;
         for (unsigned i = 0; i < n; ++i) {
@@ -246,8 +248,10 @@ inline void v4_lookup(const Tables& t, Burst& b) {
         if (differ == 0) {
             const V4HopVerdict v = v4_hop_verdict(t, b.rx_port, hop[0]);
             if (v.fast && longest <= v.mtu) {
-                b.fast |= all;
-                b.all_fast_one_port = true;
+                // RFC 1812 5.3.1 first: the expired ones get time exceeded (the route forwards).
+                b.fast |= all & ~b.v4_expired;
+                b.expired |= b.v4_expired;
+                b.all_fast_one_port = b.v4_expired == 0;
                 b.one_hop = true;
                 b.eth_head[0] = v.eth_head;
                 b.eth_tail[0] = v.eth_tail;

@@ -148,7 +148,7 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     // Phases 2 and 3, per family (each ORs its packets into b.fast and b.expired).
     if (b.v4_cand != 0) fast::v4_lookup(t, b);
     // Phase 4.
-    if (b.one_hop) {
+    if (b.all_fast_one_port && b.one_hop) {
         // The whole burst leaves through one next hop: the same Ethernet words for every packet,
         // then the burst is appended to that port's TX batch in one copy (as n emits would).
         const uint16_t port = b.egress[0];
@@ -186,8 +186,13 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     unsigned n_expired = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
-            fast::v4_rewrite(b, i);
-            emit(ctx, b.egress[i], pkts[i]);
+            if (b.one_hop) {
+                fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], b.eth_head[0], b.eth_tail[0]);
+                emit(ctx, b.egress[0], pkts[i]);
+            } else {
+                fast::v4_rewrite(b, i);
+                emit(ctx, b.egress[i], pkts[i]);
+            }
         } else if (expired_mask & (1u << i)) {
             refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired]);
             expired[n_expired++] = pkts[i];

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include <rte_mbuf.h>
@@ -219,6 +220,11 @@ struct FastPathParam {
     bool default_route;
     V4Classify classify;
 };
+
+void PrintTo(const FastPathParam& p, std::ostream* os) {
+    *os << (p.default_route ? "default route, " : "no default route, ")
+        << (p.classify == V4Classify::avx2 ? "AVX2 classify" : "scalar classify");
+}
 
 // Forces a phase-1 variant for one test; back to "decide at the next burst" afterwards.
 void force_classify(V4Classify c) { dprouter::fast::v4_classify_choice.store(static_cast<int>(c)); }

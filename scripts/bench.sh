@@ -66,6 +66,8 @@
 #                         series starts anyway and the results say so
 #   BENCH_PERF=0          after the runs, profile each case's worker for this many seconds with
 #                         perf (cpu-clock samples): <case>-perf.txt, by shared object and symbol
+#   BENCH_EAL_EXTRA=      more EAL arguments for every program (testpmd, l3fwd, dprouter), e.g.
+#                         "--force-max-simd-bitwidth=512" (lets rte_fib use its AVX-512 lookup)
 #   BENCH_L3FWD_LCORES=1  l3fwd's EAL -l: "1" (forwarding on its main lcore, CPU 0 left idle as
 #                         with dprouter) or "0,1" (main lcore 0 idles by busy-waiting)
 #
@@ -212,6 +214,9 @@ else
     eal_common=(-l "$lcores" --no-pci --huge-unlink)
     memory_note="2 MiB hugepages (--huge-unlink)"
 fi
+read -r -a eal_extra <<< "${BENCH_EAL_EXTRA:-}"
+eal_common+=("${eal_extra[@]}")
+[[ ${#eal_extra[@]} -eq 0 ]] || memory_note+=", EAL ${eal_extra[*]}"
 l3fwd_lcores=${BENCH_L3FWD_LCORES:-1}
 case $l3fwd_lcores in 1|0,1) ;; *) echo "BENCH_L3FWD_LCORES must be 1 or 0,1" >&2; exit 2 ;; esac
 if [[ $(id -u) == 0 ]]; then

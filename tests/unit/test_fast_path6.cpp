@@ -11,6 +11,7 @@
 
 #include <rte_mbuf.h>
 
+#include "fast_path_twins.hpp"
 #include "packet_builder.hpp"
 #include "pipeline/fast_path_v4.hpp"
 #include "pipeline/fast_path_v6.hpp"
@@ -222,6 +223,7 @@ struct Input6 {
     uint16_t egress = 0;     // ... leaving by this port
     Mac gw{};                // ... to this MAC
     size_t seg_size = 0;
+    uint64_t ol_flags = 0;
 };
 Input6 fast_to(std::string what, Bytes frame, uint16_t port, const Mac& gw, size_t seg_size = 0) {
     return {std::move(what), std::move(frame), true, true, port, gw, seg_size};
@@ -324,16 +326,7 @@ protected:
     }
     void TearDown() override { EXPECT_EQ(h_->shutdown(), 0u) << "mbufs leaked"; }
 
-    std::vector<rte_mbuf*> mbufs(const std::vector<Input6>& in, uint16_t port) {
-        std::vector<rte_mbuf*> v;
-        for (const Input6& i : in) {
-            rte_mbuf* m = make_mbuf(h_->pool(), i.frame, i.seg_size);
-            EXPECT_NE(m, nullptr);
-            m->port = port;
-            v.push_back(m);
-        }
-        return v;
-    }
+    std::vector<rte_mbuf*> mbufs(const std::vector<Input6>& in, uint16_t port) { return make_burst(*h_, in, port); }
 
     // Phases 1-3 as run_vector runs them: IPv4 first, IPv6 on what it did not claim entirely.
     static void classify_and_look_up(const dprouter::Tables& t, rte_mbuf** pkts, dprouter::fast::Burst& b) {

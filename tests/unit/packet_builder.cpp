@@ -618,4 +618,162 @@ void RouterTest::add_lab_neighbors() {
                               {to_be(lab::kGatewayAddr), lab::kWanPort, to_ether(lab::kGatewayMac)}});
 }
 
+// ---------------------------------------------------------------------------------------------
+// IPv6
+
+Addr6 ip6(const char* text) {
+    const auto a = parse_ipv6(text);
+    if (!a) throw std::invalid_argument(std::string("not an IPv6 address: ") + text);
+    return a->bytes;
+}
+
+Mac multicast_mac6(const Addr6& g) { return {0x33, 0x33, g[12], g[13], g[14], g[15]}; }
+
+Addr6 solicited_node6(const Addr6& a) {
+    Addr6 g = ip6("ff02::1:ff00:0");
+    g[13] = a[13];
+    g[14] = a[14];
+    g[15] = a[15];
+    return g;
+}
+
+Bytes ipv6_packet(const Ipv6Fields& f, const Bytes& payload) {
+    Bytes b(40 + payload.size());
+    put32(b, 0, 6u << 28 | uint32_t{f.tclass} << 20 | (f.flow & 0xfffff));
+    put16(b, 4, static_cast<uint16_t>(f.payload_length >= 0 ? f.payload_length : static_cast<int>(payload.size())));
+    b[6] = f.next_header;
+    b[7] = f.hop_limit;
+    std::copy(f.src.begin(), f.src.end(), b.begin() + 8);
+    std::copy(f.dst.begin(), f.dst.end(), b.begin() + 24);
+    std::copy(payload.begin(), payload.end(), b.begin() + 40);
+    return b;
+}
+
+Bytes ipv6_frame(const Mac& dst, const Mac& src, const Ipv6Fields& ip, const Bytes& payload, size_t min_len) {
+    return ethernet_frame(dst, src, kEtherIpv6, ipv6_packet(ip, payload), min_len);
+}
+
+uint32_t pseudo_header_sum6(const Addr6& src, const Addr6& dst, uint8_t next_header, size_t len) {
+    Bytes p(40);
+    std::copy(src.begin(), src.end(), p.begin());
+    std::copy(dst.begin(), dst.end(), p.begin() + 16);
+    put32(p, 32, static_cast<uint32_t>(len));
+    p[39] = next_header;
+    return ones_sum(p.data(), p.size());
+}
+
+Bytes icmp6_message(const Addr6& src, const Addr6& dst, uint8_t type, uint8_t code, uint32_t rest, const Bytes& body) {
+    Bytes b(8 + body.size());
+    b[0] = type;
+    b[1] = code;
+    put32(b, 4, rest);
+    std::copy(body.begin(), body.end(), b.begin() + 8);
+    put16(b, 2, internet_checksum(b.data(), b.size(), pseudo_header_sum6(src, dst, kNh6Icmp, b.size())));
+    return b;
+}
+
+Bytes icmp6_echo(const Addr6& src, const Addr6& dst, uint8_t type, uint16_t ident, uint16_t seq, const Bytes& data) {
+    return icmp6_message(src, dst, type, 0, uint32_t{ident} << 16 | seq, data);
+}
+
+Bytes udp6_segment(const Addr6& src, const Addr6& dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
+    Bytes b(8 + payload.size());
+    put16(b, 0, sport);
+    put16(b, 2, dport);
+    put16(b, 4, static_cast<uint16_t>(b.size()));
+    std::copy(payload.begin(), payload.end(), b.begin() + 8);
+    const uint16_t c = internet_checksum(b.data(), b.size(), pseudo_header_sum6(src, dst, kProtoUdp, b.size()));
+    put16(b, 6, c == 0 ? 0xffff : c);  // RFC 8200 8.1 / RFC 768: a computed zero goes as all ones
+    return b;
+}
+
+Bytes tcp6_segment(const Addr6& src, const Addr6& dst, const TcpFields& t, const Bytes& payload, const Bytes& options) {
+    if (options.size() % 4 != 0) throw std::invalid_argument("TCP options must fill 32-bit words");
+    const size_t hlen = 20 + options.size();
+    Bytes b(hlen + payload.size());
+    put16(b, 0, t.sport);
+    put16(b, 2, t.dport);
+    put32(b, 4, t.seq);
+    put32(b, 8, t.ack);
+    b[12] = static_cast<uint8_t>(hlen / 4 << 4);
+    b[13] = t.flags;
+    put16(b, 14, t.window);
+    std::copy(options.begin(), options.end(), b.begin() + 20);
+    std::copy(payload.begin(), payload.end(), b.begin() + static_cast<std::ptrdiff_t>(hlen));
+    put16(b, 16, internet_checksum(b.data(), b.size(), pseudo_header_sum6(src, dst, kProtoTcp, b.size())));
+    return b;
+}
+
+Bytes ext_header(uint8_t next_header, const Bytes& body) {
+    if ((2 + body.size()) % 8 != 0) throw std::invalid_argument("extension headers are multiples of 8 bytes");
+    Bytes b(2 + body.size());
+    b[0] = next_header;
+    b[1] = static_cast<uint8_t>(b.size() / 8 - 1);
+    std::copy(body.begin(), body.end(), b.begin() + 2);
+    return b;
+}
+
+namespace {
+Addr6 addr6_at(const Bytes& b, size_t off) {
+    Addr6 a{};
+    for (size_t i = 0; i < 16; ++i) a[i] = b.at(off + i);
+    return a;
+}
+}  // namespace
+
+bool l4_checksum_ok6(const Bytes& f) {
+    if (f.size() < kEthHdrLen + 40 || get16(f, 12) != kEtherIpv6) return false;
+    const size_t len = get16(f, kEthHdrLen + 4);
+    if (f.size() < kEthHdrLen + 40 + len) return false;
+    const uint32_t acc = pseudo_header_sum6(addr6_at(f, kEthHdrLen + 8), addr6_at(f, kEthHdrLen + 24), f[kEthHdrLen + 6], len);
+    return ones_sum(f.data() + kEthHdrLen + 40, len, acc) == 0xffff;
+}
+
+std::optional<Icmp6View> icmp6_view(const Bytes& f) {
+    if (f.size() < kEthHdrLen + 48 || get16(f, 12) != kEtherIpv6 || f[kEthHdrLen] >> 4 != 6) return std::nullopt;
+    if (f[kEthHdrLen + 6] != kNh6Icmp) return std::nullopt;
+    const size_t ip = kEthHdrLen;
+    const size_t icmp = ip + 40;
+    const size_t end = std::min<size_t>(f.size(), icmp + get16(f, ip + 4));
+    Icmp6View v{addr6_at(f, ip + 8), addr6_at(f, ip + 24), static_cast<uint8_t>(get16(f, ip) >> 4 & 0xff), f[ip + 7],
+                f[icmp], f[icmp + 1], get32(f, icmp + 4), {}, l4_checksum_ok6(f)};
+    if (end > icmp + 8) v.body.assign(f.begin() + static_cast<std::ptrdiff_t>(icmp + 8), f.begin() + static_cast<std::ptrdiff_t>(end));
+    return v;
+}
+
+Config lab6_config() {
+    Config cfg = lab_config();
+    interface_named(cfg, "lan").addresses6.push_back({*parse_prefix6("2001:db8:1::1/64"), {}});
+    interface_named(cfg, "wan").addresses6.push_back({*parse_prefix6("2001:db8:2::1/64"), {}});
+    const auto route = [&](const char* prefix, RouteAction action, const char* via, const char* ifname) {
+        Route6Config r;
+        r.prefix = *parse_prefix6(prefix);
+        r.action = action;
+        if (via != nullptr) {
+            r.has_via = true;
+            r.via = *parse_ipv6(via);
+        }
+        if (ifname != nullptr) r.interface = ifname;
+        cfg.routes6.push_back(r);
+    };
+    route("2001:db8:99::/48", RouteAction::forward, "2001:db8:2::fe", nullptr);
+    route("2001:db8:98::/48", RouteAction::forward, "fe80::fe", "wan");
+    route("2001:db8:66::/48", RouteAction::unreachable, nullptr, nullptr);
+    route("2001:db8:67::/48", RouteAction::blackhole, nullptr, nullptr);
+    route("2001:db8:68::/48", RouteAction::prohibit, nullptr, nullptr);
+    return cfg;
+}
+
+void set_neighbor6(RouterHarness& h, const Addr6& addr, uint16_t port, const Mac& mac) {
+    if (!h.neighbors6().set(addr.data(), port, PackedNeighbor::make(to_ether(mac), NeighborState::reachable)))
+        throw std::runtime_error("neighbour table full");
+}
+
+void set_gateway6_l2(RouterHarness& h, const Addr6& dst, const Mac& mac) {
+    const NextHop6* nh = route6_lookup(h.tables(), dst.data());
+    if (nh == nullptr || !nh->has_gateway()) throw std::invalid_argument("no gateway route to that destination");
+    // The control thread's one writer role, played by the test.
+    const_cast<NextHop6*>(nh)->l2.store(PackedNeighbor::make(to_ether(mac), NeighborState::reachable).word);
+}
+
 }  // namespace dprtest

@@ -6,6 +6,7 @@
 #include <rte_prefetch.h>
 
 #include "fast_path_v4.hpp"
+#include "fast_path_v6.hpp"
 #include "stage_arp.hpp"
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
@@ -168,7 +169,8 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
 }
 
 // The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
-// the plain transit IPv4 packets; (2) look their destinations up four at a time; (3) keep those
+// the plain transit IPv4 packets, then (unless all were) the IPv6 ones; (2) look each family's
+// destinations up in one bulk lookup; (3) keep those
 // whose next hop allows the fast path; (4) one pass in arrival order:
 // fast packets are rewritten and queued on their egress port, every other packet goes through the
 // scalar stages at its own position, so a flow split between the two paths keeps its order and
@@ -181,6 +183,11 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         fast::v4_classify(t, pkts, b);
         if (b.v4_count != 0) fast::v4_lookup(t, b);
     }
+    // IPv6, the second family, on bursts the IPv4 phases did not claim whole (fast_path_v6.hpp).
+    if (b.v4_count != n && fast::v6_port_eligible(t, rx_port)) {
+        fast::v6_classify(t, pkts, b);
+        if (b.v6_count != 0) fast::v6_lookup(t, b);
+    }
     const uint32_t fast_mask = b.fast;
     if (b.all_fast_one_port) {
         // The whole burst leaves by one port: rewrite, then append it to that port's TX batch in
@@ -188,7 +195,11 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         const uint16_t port = b.egress[0];
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
-            for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
+            if (b.v6 != 0) {  // a single-port burst is one family
+                for (uint16_t i = 0; i < n; ++i) fast::v6_rewrite(b, i);
+            } else {
+                for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
+            }
             rte_mbuf** out = &ctx.out.pkts[port][count];
             for (uint16_t i = 0; i < n; ++i) out[i] = pkts[i];
             count = static_cast<uint16_t>(count + n);
@@ -199,7 +210,10 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     const uint32_t expired_mask = b.expired;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
-            fast::v4_rewrite(b, i);
+            if (b.v6 & (1u << i))
+                fast::v6_rewrite(b, i);
+            else
+                fast::v4_rewrite(b, i);
             emit(ctx, b.egress[i], pkts[i]);
         } else if (expired_mask & (1u << i)) {
             refuse_expired(ctx, t, pkts[i]);

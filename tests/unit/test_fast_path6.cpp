@@ -15,6 +15,7 @@
 #include "packet_builder.hpp"
 #include "pipeline/fast_path_v4.hpp"
 #include "pipeline/fast_path_v6.hpp"
+#include "pipeline/stage_ipv6_common.hpp"
 
 namespace dprtest {
 namespace {
@@ -214,6 +215,15 @@ Bytes forwarded6(const Bytes& in, const Mac& gw, const Mac& egress) {
     return out;
 }
 
+// UDP over IPv4 from H1, received on the lan.
+Bytes ipv4_udp(uint32_t dst, uint8_t ttl = 64) {
+    Ipv4Fields f;
+    f.src = kH1Addr;
+    f.dst = dst;
+    f.ttl = ttl;
+    return ipv4_frame(kLanMac, kH1Mac, f, udp_segment(f.src, f.dst, 1, 2, pattern(18)));
+}
+
 // One packet of a test burst and what the phases must make of it.
 struct Input6 {
     std::string what;
@@ -307,12 +317,7 @@ std::vector<Input6> mixed_lan_burst6(bool default_route) {
     v.push_back(fast_to("chained, header in the first segment", udp_frame6(to("2001:db8:99::16"), 120), kWanPort,
                         kWanGwMac, 64));
     v.push_back(slow("runt", Bytes(12, 0xab)));
-    v.push_back(slow("IPv4 in between", [] {
-        Ipv4Fields f;
-        f.src = kH1Addr;
-        f.dst = ipv4(10, 99, 1, 1);
-        return ipv4_frame(kLanMac, kH1Mac, f, udp_segment(f.src, f.dst, 1, 2, pattern(18)));
-    }()));
+    v.push_back(slow("IPv4 in between (unreachable route)", ipv4_udp(ipv4(10, 66, 1, 1))));
     v.push_back(fast_to("plain last", udp_frame6(to("2001:db8:99::17", 255)), kWanPort, kWanGwMac));
     return v;
 }
@@ -462,6 +467,182 @@ TEST_P(FastPath6Phases, MixedFamiliesShareTheMasks) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DefaultRoute, FastPath6Phases, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "WithDefault" : "NoDefault"; });
+
+// The first-byte rule of the IPv6 classify (v6_forwardable_first_byte) never lets through an
+// address the input stages refuse or keep on the link: for every first byte it accepts, addresses
+// with any second byte and the three other word patterns are neither multicast, link-local,
+// unspecified, loopback nor IPv4-mapped by the stages' own predicates (stage_ipv6_common.hpp).
+TEST(FastPath6Rule, FirstByteRuleAgreesWithStages) {
+    unsigned accepted = 0;
+    for (unsigned first = 0; first < 256; ++first) {
+        if (!dprouter::fast::v6_forwardable_first_byte(first)) continue;
+        ++accepted;
+        for (unsigned second = 0; second < 256; ++second) {
+            for (const uint8_t fill : {0x00, 0x01, 0xff}) {
+                Addr6 a;
+                a.fill(fill);
+                a[0] = static_cast<uint8_t>(first);
+                a[1] = static_cast<uint8_t>(second);
+                using namespace dprouter::stage;
+                EXPECT_FALSE(v6_multicast(a.data()) || v6_link_local(a.data()) || v6_unspecified(a.data()) ||
+                             v6_loopback(a.data()) || v6_v4_mapped(a.data()))
+                    << std::hex << first << ":" << second << " fill " << unsigned{fill};
+            }
+        }
+    }
+    EXPECT_EQ(accepted, 32u + 2u);  // 2000::/3 and fc00::/7
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole pipeline: the vector path against the scalar stages (fast_path_twins.hpp).
+
+// The IPv6 burst with IPv4 packets between (the IPv4 gateway is resolved in the twin routers, so
+// "IPv4, plain" is fast too; TTL 1 is not).
+std::vector<Input6> with_ipv4(const std::vector<Input6>& v6) {
+    std::vector<Input6> v;
+    for (size_t i = 0; i < v6.size(); ++i) {
+        v.push_back(v6[i]);
+        if (i % 4 != 3) continue;
+        const auto k = static_cast<uint8_t>(i);
+        if (i % 8 == 3)
+            v.push_back({"IPv4, plain", ipv4_udp(ipv4(10, 99, 2, k)), true, true, kWanPort, kGatewayMac});
+        else
+            v.push_back(slow("IPv4, TTL 1", ipv4_udp(ipv4(10, 99, 2, k), 1)));
+    }
+    return v;
+}
+
+class FastPath6 : public ::testing::TestWithParam<bool> {
+protected:
+    void SetUp() override {
+        vec_ = std::make_unique<RouterHarness>(config6(GetParam()));
+        ref_ = std::make_unique<RouterHarness>(config6(GetParam()));
+        for (RouterHarness* h : {vec_.get(), ref_.get()}) {
+            resolve_lab_gateways6(*h);
+            h->add_static_neighbor(kGatewayAddr, kWanPort, kGatewayMac);
+            // An on-link neighbour the stages can send to (the fast path leaves on-link
+            // destinations to them).
+            const Addr6 h2 = a6("2001:db8:2::2");
+            h->neighbors6().set(h2.data(), kWanPort,
+                                dprouter::PackedNeighbor::make(to_ether(kH2Mac), dprouter::NeighborState::reachable));
+        }
+    }
+    void TearDown() override {
+        EXPECT_EQ(vec_->shutdown(), 0u) << "mbufs leaked (vector)";
+        EXPECT_EQ(ref_->shutdown(), 0u) << "mbufs leaked (scalar)";
+    }
+
+    // Which packets of `in` the phases give to the fast path (both families).
+    uint32_t fast_mask(const std::vector<Input6>& in, uint16_t port) {
+        namespace fast = dprouter::fast;
+        auto pkts = make_burst(*vec_, in, port);
+        fast::Burst b;
+        b.n = static_cast<uint16_t>(pkts.size());
+        b.rx_port = port;
+        const dprouter::Tables& t = vec_->tables();
+        if (fast::v4_port_eligible(t, port)) {
+            fast::v4_classify(t, pkts.data(), b);
+            if (b.v4_count != 0) fast::v4_lookup(t, b);
+        }
+        if (b.v4_count != b.n && fast::v6_port_eligible(t, port)) {
+            fast::v6_classify(t, pkts.data(), b);
+            if (b.v6_count != 0) fast::v6_lookup(t, b);
+        }
+        rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
+        return b.fast;
+    }
+
+    // Runs `all` in bursts of at most 32 through both routers, checking the fast path's choice.
+    void check_bursts(const std::vector<Input6>& all, uint16_t port) {
+        constexpr size_t kMax = dprouter::fast::Burst::kMax;
+        for (size_t off = 0; off < all.size(); off += kMax) {
+            const size_t n = std::min(kMax, all.size() - off);
+            const std::vector<Input6> burst(all.begin() + static_cast<long>(off), all.begin() + static_cast<long>(off + n));
+            const uint32_t mask = fast_mask(burst, port);
+            for (size_t i = 0; i < n; ++i)
+                EXPECT_EQ((mask >> i) & 1u, burst[i].fast ? 1u : 0u) << "fast path for: " << burst[i].what;
+            run_both(*vec_, *ref_, burst, port);
+        }
+    }
+
+    std::unique_ptr<RouterHarness> vec_;
+    std::unique_ptr<RouterHarness> ref_;
+};
+
+TEST_P(FastPath6, MixedBurstSameBytesRingsAndCounters) {
+    const auto in = with_ipv4(mixed_lan_burst6(GetParam()));
+    check_bursts(in, kLanPort);
+    expect_same_outcome(*vec_, *ref_);
+    EXPECT_GT(vec_->counted(dprouter::Event::forwarded), 12u);
+    EXPECT_GT(vec_->total_dropped(), 15u);
+}
+
+// The same burst in many orders: fast and slow packets of both families interleave differently.
+TEST_P(FastPath6, ShuffledBurstsKeepArrivalOrderPerPort) {
+    auto in = with_ipv4(mixed_lan_burst6(GetParam()));
+    uint32_t seed = 4242;
+    for (int round = 0; round < 20; ++round) {
+        for (size_t i = in.size() - 1; i > 0; --i) {
+            seed = seed * 1103515245u + 12345u;
+            std::swap(in[i], in[(seed >> 8) % (i + 1)]);
+        }
+        check_bursts(in, kLanPort);
+        vec_->advance_tsc_ms(37);  // let the ICMP buckets refill a little between rounds
+        ref_->advance_tsc_ms(37);
+        expect_same_outcome(*vec_, *ref_);
+    }
+}
+
+// Received on the wan: to the wan gateway is now the Redirect case (out of the arrival
+// interface), to the lan gateway stays fast.
+TEST_P(FastPath6, WanBurstRedirectCasesStaySlow) {
+    std::vector<Input6> in;
+    for (int i = 0; i < 6; ++i) {
+        V6 f = from("2001:db8:2::2", ("2001:db8:99::" + std::to_string(i + 1)).c_str());
+        in.push_back(slow("back out of the wan", ethernet_frame(kWanMac, kH2Mac, kEtherIpv6,
+                                                                ipv6_packet(f, udp6(f.src, f.dst, 5, 6, pattern(20)))),
+                          true));
+        V6 g = from("2001:db8:2::2", ("2001:db8:80::" + std::to_string(i + 1)).c_str());
+        in.push_back(fast_to("to the lan gateway",
+                             ethernet_frame(kWanMac, kH2Mac, kEtherIpv6, ipv6_packet(g, udp6(g.src, g.dst, 5, 6, pattern(20)))),
+                             kLanPort, kLanGwMac));
+    }
+    check_bursts(in, kWanPort);
+    expect_same_outcome(*vec_, *ref_);
+    EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 12u);
+}
+
+// The benchmark's shape: whole bursts of plain packets to one gateway, handed over in one piece.
+TEST_P(FastPath6, WholeBurstsToOnePort) {
+    std::vector<Input6> in;
+    for (int i = 0; i < 96; ++i) {
+        const std::string dst = "2001:db8:99::" + std::to_string(i + 1);
+        in.push_back(fast_to("plain", udp_frame6(to(dst.c_str(), static_cast<uint8_t>(2 + i))), kWanPort, kWanGwMac));
+    }
+    check_bursts(in, kLanPort);
+    expect_same_outcome(*vec_, *ref_);
+    EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 96u);
+}
+
+// A TX batch with room for two more: the rest are refused as tx_full, in order, as the stages do.
+TEST_P(FastPath6, FullTxBatchRefusesInOrder) {
+    constexpr uint16_t kPrefill = dprouter::TxBatch::kCapacity - 2;
+    for (RouterHarness* h : {vec_.get(), ref_.get()}) {
+        for (uint16_t i = 0; i < kPrefill; ++i) h->ctx().out.pkts[kWanPort][i] = make_mbuf(h->pool(), ipv4_udp(kH2Addr));
+        h->ctx().out.count[kWanPort] = kPrefill;
+    }
+    std::vector<Input6> in;
+    for (int i = 0; i < 5; ++i) {
+        const std::string dst = "2001:db8:99::" + std::to_string(i + 1);
+        in.push_back(fast_to("plain", udp_frame6(to(dst.c_str())), kWanPort, kWanGwMac));
+    }
+    check_bursts(in, kLanPort);
+    expect_same_outcome(*vec_, *ref_);
+    EXPECT_EQ(vec_->dropped(dprouter::Drop::tx_full), 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(DefaultRoute, FastPath6, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "WithDefault" : "NoDefault"; });
 
 }  // namespace

@@ -51,4 +51,16 @@ void expect_same_counters(RouterHarness& vec, RouterHarness& ref) {
     }
 }
 
+void run_phases(const dprouter::Tables& t, rte_mbuf* const* pkts, dprouter::fast::Burst& b) {
+    namespace fast = dprouter::fast;
+    if (fast::v4_port_eligible(t, b.rx_port)) {
+        fast::v4_classify(t, pkts, b);
+        if (b.v4_count != 0) fast::v4_lookup(t, b);
+    }
+    if (b.v4_count != b.n && fast::v6_port_eligible(t, b.rx_port)) {
+        fast::v6_classify(t, pkts, b);
+        if (b.v6_count != 0) fast::v6_lookup(t, b);
+    }
+}
+
 }  // namespace dprtest

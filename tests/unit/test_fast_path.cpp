@@ -212,54 +212,10 @@ std::vector<Input> mixed_lan_burst(bool default_route) {
     return v;
 }
 
-// Two identical routers; `vec` runs pipeline_run, `ref` pipeline_run_scalar.
-class FastPath : public ::testing::TestWithParam<bool> {
+// Two identical routers; `vec` runs pipeline_run, `ref` pipeline_run_scalar (fast_path_twins.hpp).
+class FastPath : public TwinRouters<Input> {
 protected:
-    void SetUp() override {
-        vec_ = std::make_unique<RouterHarness>(mixed_config(GetParam()));
-        ref_ = std::make_unique<RouterHarness>(mixed_config(GetParam()));
-    }
-    void TearDown() override {
-        EXPECT_EQ(vec_->shutdown(), 0u) << "mbufs leaked (vector)";
-        EXPECT_EQ(ref_->shutdown(), 0u) << "mbufs leaked (scalar)";
-    }
-
-    static std::vector<rte_mbuf*> mbufs(RouterHarness& h, const std::vector<Input>& in, uint16_t port) {
-        return make_burst(h, in, port);
-    }
-    // The same burst through both routers (fast_path_twins.hpp).
-    void run_both(const std::vector<Input>& in, uint16_t port) { dprtest::run_both(*vec_, *ref_, in, port); }
-    // Every frame per TX port in order, the rings and all counters.
-    void expect_same_outcome() { dprtest::expect_same_outcome(*vec_, *ref_); }
-
-    // Which packets of `in` the classify and lookup phases give to the fast path.
-    uint32_t fast_mask(const std::vector<Input>& in, uint16_t port) {
-        auto pkts = mbufs(*vec_, in, port);
-        dprouter::fast::Burst b;
-        b.n = static_cast<uint16_t>(pkts.size());
-        b.rx_port = port;
-        if (dprouter::fast::v4_port_eligible(vec_->tables(), port)) {
-            dprouter::fast::v4_classify(vec_->tables(), pkts.data(), b);
-            if (b.v4_count != 0) dprouter::fast::v4_lookup(vec_->tables(), b);
-        }
-        rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
-        return b.fast;
-    }
-
-    // Runs `all` in bursts of at most 32 and checks the fast path's choice for each.
-    void check_bursts(const std::vector<Input>& all, uint16_t port) {
-        for (size_t off = 0; off < all.size(); off += dprouter::fast::Burst::kMax) {
-            const size_t n = std::min<size_t>(dprouter::fast::Burst::kMax, all.size() - off);
-            const std::vector<Input> burst(all.begin() + static_cast<long>(off), all.begin() + static_cast<long>(off + n));
-            const uint32_t mask = fast_mask(burst, port);
-            for (size_t i = 0; i < n; ++i)
-                EXPECT_EQ((mask >> i) & 1u, burst[i].fast ? 1u : 0u) << "fast path for: " << burst[i].what;
-            run_both(burst, port);
-        }
-    }
-
-    std::unique_ptr<RouterHarness> vec_;
-    std::unique_ptr<RouterHarness> ref_;
+    void SetUp() override { make_twins(mixed_config(GetParam())); }
 };
 
 TEST_P(FastPath, MixedBurstSameBytesRingsAndCounters) {
@@ -272,18 +228,7 @@ TEST_P(FastPath, MixedBurstSameBytesRingsAndCounters) {
 
 // The same burst in many orders: fast and slow packets interleave differently on each port.
 TEST_P(FastPath, ShuffledBurstsKeepArrivalOrderPerPort) {
-    auto in = mixed_lan_burst(GetParam());
-    uint32_t seed = 12345;
-    for (int round = 0; round < 20; ++round) {
-        for (size_t i = in.size() - 1; i > 0; --i) {
-            seed = seed * 1103515245u + 12345u;
-            std::swap(in[i], in[(seed >> 8) % (i + 1)]);
-        }
-        check_bursts(in, kLanPort);
-        vec_->advance_tsc_ms(37);  // let the ICMP buckets refill a little between rounds
-        ref_->advance_tsc_ms(37);
-        expect_same_outcome();
-    }
+    shuffled_rounds(mixed_lan_burst(GetParam()), kLanPort, 20, 12345);
 }
 
 // Traffic arriving on the wan: the redirect case for the 10.99/16 gateway is now every plain
@@ -326,11 +271,7 @@ TEST_P(FastPath, WholeBurstsToOnePort) {
 // A TX batch with room for two more: the rest of the fast packets are refused as tx_full, in
 // order, as the stages refuse them.
 TEST_P(FastPath, FullTxBatchRefusesInOrder) {
-    constexpr uint16_t kPrefill = dprouter::TxBatch::kCapacity - 2;
-    for (RouterHarness* h : {vec_.get(), ref_.get()}) {
-        for (uint16_t i = 0; i < kPrefill; ++i) h->ctx().out.pkts[kWanPort][i] = make_mbuf(h->pool(), from_h1(kH2Addr));
-        h->ctx().out.count[kWanPort] = kPrefill;
-    }
+    prefill_tx(kWanPort, from_h1(kH2Addr), 2);
     std::vector<Input> in;
     for (int i = 0; i < 5; ++i)
         in.push_back({"plain", from_h1(ipv4(10, 99, 6, static_cast<uint8_t>(i + 1))), true});

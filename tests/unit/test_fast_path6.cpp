@@ -333,17 +333,6 @@ protected:
 
     std::vector<rte_mbuf*> mbufs(const std::vector<Input6>& in, uint16_t port) { return make_burst(*h_, in, port); }
 
-    // Phases 1-3 as run_vector runs them: IPv4 first, IPv6 on what it did not claim entirely.
-    static void classify_and_look_up(const dprouter::Tables& t, rte_mbuf** pkts, dprouter::fast::Burst& b) {
-        namespace fast = dprouter::fast;
-        if (!fast::v4_port_eligible(t, b.rx_port)) return;
-        fast::v4_classify(t, pkts, b);
-        if (b.v4_count != 0) fast::v4_lookup(t, b);
-        if (b.v4_count == b.n || !fast::v6_port_eligible(t, b.rx_port)) return;
-        fast::v6_classify(t, pkts, b);
-        if (b.v6_count != 0) fast::v6_lookup(t, b);
-    }
-
     // Runs `all` in bursts of at most 32 through the phases and checks, for every packet, whether
     // it was a candidate, whether it stayed fast, its port and its bytes after the rewrite.
     // Returns how many rewritten frames it compared.
@@ -357,7 +346,7 @@ protected:
             fast::Burst b;
             b.n = static_cast<uint16_t>(n);
             b.rx_port = port;
-            classify_and_look_up(h_->tables(), pkts.data(), b);
+            run_phases(h_->tables(), pkts.data(), b);
             uint32_t candidates = 0;
             for (unsigned c = 0; c < b.v6_count; ++c) candidates |= 1u << b.v6_pkt[c];
             for (size_t i = 0; i < n; ++i) {
@@ -423,7 +412,7 @@ TEST_P(FastPath6Phases, WholeBurstToOnePort) {
     fast::Burst b;
     b.n = 32;
     b.rx_port = kLanPort;
-    classify_and_look_up(h_->tables(), pkts.data(), b);
+    run_phases(h_->tables(), pkts.data(), b);
     EXPECT_EQ(b.fast, ~0u);
     EXPECT_EQ(b.v6, ~0u);
     EXPECT_TRUE(b.all_fast_one_port);
@@ -435,7 +424,7 @@ TEST_P(FastPath6Phases, WholeBurstToOnePort) {
     fast::Burst b2;
     b2.n = 32;
     b2.rx_port = kLanPort;
-    classify_and_look_up(h_->tables(), pkts.data(), b2);
+    run_phases(h_->tables(), pkts.data(), b2);
     EXPECT_EQ(b2.fast, ~0u);
     EXPECT_FALSE(b2.all_fast_one_port);
     rte_pktmbuf_free_bulk(pkts.data(), 32);
@@ -457,7 +446,7 @@ TEST_P(FastPath6Phases, MixedFamiliesShareTheMasks) {
     fast::Burst b;
     b.n = static_cast<uint16_t>(in.size());
     b.rx_port = kLanPort;
-    classify_and_look_up(h_->tables(), pkts.data(), b);
+    run_phases(h_->tables(), pkts.data(), b);
     EXPECT_EQ(b.v4_count, 8u);
     EXPECT_EQ(b.v6_count, 8u);
     EXPECT_EQ(b.fast, 0xffffu);
@@ -513,11 +502,10 @@ std::vector<Input6> with_ipv4(const std::vector<Input6>& v6) {
     return v;
 }
 
-class FastPath6 : public ::testing::TestWithParam<bool> {
+class FastPath6 : public TwinRouters<Input6> {
 protected:
     void SetUp() override {
-        vec_ = std::make_unique<RouterHarness>(config6(GetParam()));
-        ref_ = std::make_unique<RouterHarness>(config6(GetParam()));
+        make_twins(config6(GetParam()));
         for (RouterHarness* h : {vec_.get(), ref_.get()}) {
             resolve_lab_gateways6(*h);
             h->add_static_neighbor(kGatewayAddr, kWanPort, kGatewayMac);
@@ -528,70 +516,19 @@ protected:
                                 dprouter::PackedNeighbor::make(to_ether(kH2Mac), dprouter::NeighborState::reachable));
         }
     }
-    void TearDown() override {
-        EXPECT_EQ(vec_->shutdown(), 0u) << "mbufs leaked (vector)";
-        EXPECT_EQ(ref_->shutdown(), 0u) << "mbufs leaked (scalar)";
-    }
-
-    // Which packets of `in` the phases give to the fast path (both families).
-    uint32_t fast_mask(const std::vector<Input6>& in, uint16_t port) {
-        namespace fast = dprouter::fast;
-        auto pkts = make_burst(*vec_, in, port);
-        fast::Burst b;
-        b.n = static_cast<uint16_t>(pkts.size());
-        b.rx_port = port;
-        const dprouter::Tables& t = vec_->tables();
-        if (fast::v4_port_eligible(t, port)) {
-            fast::v4_classify(t, pkts.data(), b);
-            if (b.v4_count != 0) fast::v4_lookup(t, b);
-        }
-        if (b.v4_count != b.n && fast::v6_port_eligible(t, port)) {
-            fast::v6_classify(t, pkts.data(), b);
-            if (b.v6_count != 0) fast::v6_lookup(t, b);
-        }
-        rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
-        return b.fast;
-    }
-
-    // Runs `all` in bursts of at most 32 through both routers, checking the fast path's choice.
-    void check_bursts(const std::vector<Input6>& all, uint16_t port) {
-        constexpr size_t kMax = dprouter::fast::Burst::kMax;
-        for (size_t off = 0; off < all.size(); off += kMax) {
-            const size_t n = std::min(kMax, all.size() - off);
-            const std::vector<Input6> burst(all.begin() + static_cast<long>(off), all.begin() + static_cast<long>(off + n));
-            const uint32_t mask = fast_mask(burst, port);
-            for (size_t i = 0; i < n; ++i)
-                EXPECT_EQ((mask >> i) & 1u, burst[i].fast ? 1u : 0u) << "fast path for: " << burst[i].what;
-            run_both(*vec_, *ref_, burst, port);
-        }
-    }
-
-    std::unique_ptr<RouterHarness> vec_;
-    std::unique_ptr<RouterHarness> ref_;
 };
 
 TEST_P(FastPath6, MixedBurstSameBytesRingsAndCounters) {
     const auto in = with_ipv4(mixed_lan_burst6(GetParam()));
     check_bursts(in, kLanPort);
-    expect_same_outcome(*vec_, *ref_);
+    expect_same_outcome();
     EXPECT_GT(vec_->counted(dprouter::Event::forwarded), 12u);
     EXPECT_GT(vec_->total_dropped(), 15u);
 }
 
 // The same burst in many orders: fast and slow packets of both families interleave differently.
 TEST_P(FastPath6, ShuffledBurstsKeepArrivalOrderPerPort) {
-    auto in = with_ipv4(mixed_lan_burst6(GetParam()));
-    uint32_t seed = 4242;
-    for (int round = 0; round < 20; ++round) {
-        for (size_t i = in.size() - 1; i > 0; --i) {
-            seed = seed * 1103515245u + 12345u;
-            std::swap(in[i], in[(seed >> 8) % (i + 1)]);
-        }
-        check_bursts(in, kLanPort);
-        vec_->advance_tsc_ms(37);  // let the ICMP buckets refill a little between rounds
-        ref_->advance_tsc_ms(37);
-        expect_same_outcome(*vec_, *ref_);
-    }
+    shuffled_rounds(with_ipv4(mixed_lan_burst6(GetParam())), kLanPort, 20, 4242);
 }
 
 // Received on the wan: to the wan gateway is now the Redirect case (out of the arrival
@@ -609,7 +546,7 @@ TEST_P(FastPath6, WanBurstRedirectCasesStaySlow) {
                              kLanPort, kLanGwMac));
     }
     check_bursts(in, kWanPort);
-    expect_same_outcome(*vec_, *ref_);
+    expect_same_outcome();
     EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 12u);
 }
 
@@ -621,24 +558,20 @@ TEST_P(FastPath6, WholeBurstsToOnePort) {
         in.push_back(fast_to("plain", udp_frame6(to(dst.c_str(), static_cast<uint8_t>(2 + i))), kWanPort, kWanGwMac));
     }
     check_bursts(in, kLanPort);
-    expect_same_outcome(*vec_, *ref_);
+    expect_same_outcome();
     EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 96u);
 }
 
 // A TX batch with room for two more: the rest are refused as tx_full, in order, as the stages do.
 TEST_P(FastPath6, FullTxBatchRefusesInOrder) {
-    constexpr uint16_t kPrefill = dprouter::TxBatch::kCapacity - 2;
-    for (RouterHarness* h : {vec_.get(), ref_.get()}) {
-        for (uint16_t i = 0; i < kPrefill; ++i) h->ctx().out.pkts[kWanPort][i] = make_mbuf(h->pool(), ipv4_udp(kH2Addr));
-        h->ctx().out.count[kWanPort] = kPrefill;
-    }
+    prefill_tx(kWanPort, ipv4_udp(kH2Addr), 2);
     std::vector<Input6> in;
     for (int i = 0; i < 5; ++i) {
         const std::string dst = "2001:db8:99::" + std::to_string(i + 1);
         in.push_back(fast_to("plain", udp_frame6(to(dst.c_str())), kWanPort, kWanGwMac));
     }
     check_bursts(in, kLanPort);
-    expect_same_outcome(*vec_, *ref_);
+    expect_same_outcome();
     EXPECT_EQ(vec_->dropped(dprouter::Drop::tx_full), 3u);
 }
 

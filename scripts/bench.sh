@@ -47,6 +47,8 @@
 #   BENCH_PROGRAMS="testpmd l3fwd dprouter"   forward scenario: which programs, in this order;
 #                         testpmd (dpdk-testpmd --forward-mode=io) is the harness's own cost, the
 #                         floor the "cycles above testpmd" of the others are counted from
+#   BENCH_EAL_ARGS=""     extra EAL arguments for every program (e.g. "--force-max-simd-bitwidth=512",
+#                         which lets dprouter pick the AVX-512 rte_fib / rte_fib6 lookups)
 #   BENCH_NOHUGE=0        1: EAL --no-huge -m 1024 (4 KiB pages) instead of hugepages; the results
 #                         say so. Slower for every program: a labelled variant, not the figure
 #   BENCH_ROUTES=1000000, BENCH_DESTINATIONS=65536, BENCH_SEED=1   the bigtable scenario's table,
@@ -114,6 +116,7 @@ start_timeout=${BENCH_START_TIMEOUT:-30}
 hugepages_wanted=${BENCH_HUGEPAGES:-1024}
 flows=${BENCH_FLOWS:-1024}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
+read -r -a eal_extra <<< "${BENCH_EAL_ARGS:-}"
 quiet_wait=${BENCH_QUIET_WAIT:-0}
 
 # ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
@@ -223,6 +226,10 @@ else
     # The hugepage files are unlinked as soon as they are mapped: nothing is left in /dev/hugepages.
     eal_common=(-l "$lcores" --no-pci --huge-unlink)
     memory_note="2 MiB hugepages (--huge-unlink)"
+fi
+if [[ ${#eal_extra[@]} -gt 0 ]]; then
+    eal_common+=("${eal_extra[@]}")
+    memory_note+="; extra EAL arguments: ${eal_extra[*]}"
 fi
 l3fwd_lcores=${BENCH_L3FWD_LCORES:-1}
 case $l3fwd_lcores in 1|0,1) ;; *) echo "BENCH_L3FWD_LCORES must be 1 or 0,1" >&2; exit 2 ;; esac

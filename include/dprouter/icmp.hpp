@@ -105,9 +105,22 @@ struct TokenBucket {
     BucketLevel level = 0;
     uint64_t last_tsc = 0;
     bool primed = false;
+    // After a refusal: the first TSC at which the level reaches one token again, and the limits
+    // that was worked out for. Until then a refusal is one compare (a flood of offending packets
+    // is refused millions of times a second). Skipping the refill of those refusals changes
+    // nothing: the level stays below one token, so below the cap, and the next full refill adds
+    // the same elapsed time at once.
+    uint64_t empty_until = 0;
+    BucketLimits empty_for{};
+
+    // Is take() sure to refuse now without changing anything (inside the empty window)?
+    bool refusing(uint64_t now_tsc, BucketLimits lim) const {
+        return now_tsc < empty_until && lim.rate_milli == empty_for.rate_milli && lim.burst_milli == empty_for.burst_milli;
+    }
 
     // Refills for the time since the last call, then takes one token if there is one.
     bool take(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
+        if (refusing(now_tsc, lim)) [[likely]] return false;
         if (lim.rate_milli == 0 && lim.burst_milli == 0) return false;
         const BucketLevel cap = BucketLevel{lim.burst_milli} * tsc_hz;
         if (!primed) {
@@ -120,7 +133,18 @@ struct TokenBucket {
         if (level > cap) level = cap;  // also after a reload lowered the burst
         last_tsc = now_tsc;
         const BucketLevel one = BucketLevel{1000} * tsc_hz;
-        if (level < one) return false;
+        if (level < one) {
+            // The level reaches one token after ceil((one - level) / rate) cycles; never without
+            // a rate, nor when the cap (burst) is below one token (then every call refuses in full).
+            if (lim.rate_milli != 0 && cap >= one) {
+                const BucketLevel wait = (one - level + lim.rate_milli - 1) / lim.rate_milli;
+                empty_until = wait < UINT64_MAX - now_tsc ? now_tsc + static_cast<uint64_t>(wait) : UINT64_MAX;
+            } else {
+                empty_until = lim.rate_milli == 0 ? UINT64_MAX : 0;
+            }
+            empty_for = lim;
+            return false;
+        }
         level -= one;
         return true;
     }

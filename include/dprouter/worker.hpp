@@ -23,7 +23,8 @@ struct WorkerSetup {
 // rte_eal_remote_launch entry point; `arg` is a WorkerSetup*.
 int worker_main(void* arg);
 
-// Sends everything queued in ctx.out on `queue`; what the device refuses is freed and counted.
-void worker_flush(WorkerContext& ctx, uint16_t queue);
+// Sends everything queued in ctx.out on `queue` for ports below `port_end`; what the device
+// refuses is freed and counted.
+void worker_flush(WorkerContext& ctx, uint16_t queue, uint16_t port_end = kMaxPorts);
 
 }  // namespace dprouter

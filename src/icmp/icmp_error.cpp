@@ -46,6 +46,11 @@ void fill_ip(rte_ipv4_hdr* ip, WorkerContext& ctx, uint8_t tos, uint16_t total, 
     ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
+// The per-destination slot of `dst_be`: destinations hashing to the same slot share its bucket.
+IcmpLimiter::DestSlot& dest_slot(IcmpLimiter& lim, uint32_t dst_be) {
+    return lim.dest[rte_hash_crc_4byte(dst_be, lim.dest_seed) % IcmpLimiter::kDestSlots];
+}
+
 }  // namespace
 
 uint32_t icmp_quote_length(uint32_t offender_len, uint32_t offender_ihl, uint16_t egress_mtu) {
@@ -90,11 +95,17 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
     if (kind == IcmpKind::frag_needed)
         return lim.frag_needed.take(now, hz, lim.limits.frag_needed) ? std::nullopt
                                                                      : std::optional(IcmpSuppress::rate_frag_needed);
-    IcmpLimiter::DestSlot& slot = lim.dest[rte_hash_crc_4byte(dst_be, lim.dest_seed) % IcmpLimiter::kDestSlots];
+    IcmpLimiter::DestSlot& slot = dest_slot(lim, dst_be);
     // The destination's budget first: a single noisy host must not drain the global one.
     if (!slot.bucket.take(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
     return std::nullopt;
+}
+
+bool icmp_destination_refusing(const WorkerContext& ctx, const Tables& t, uint32_t dst_be) {
+    IcmpLimiter& lim = const_cast<IcmpLimiter&>(ctx.limiter);  // dest_slot only computes an address
+    return lim.limits_generation == t.generation &&
+           dest_slot(lim, dst_be).bucket.refusing(worker_tsc(ctx), lim.limits.per_destination);
 }
 
 bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, const IcmpErrorRequest& req) {

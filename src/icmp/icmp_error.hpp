@@ -42,6 +42,13 @@ void icmp_refresh_limits(WorkerContext& ctx, const Tables& t);
 // Takes a token from the buckets that govern `kind` towards `dst_be`; on refusal says which.
 std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be);
 
+// Would icmp_rate_limit refuse an error to `dst_be` (not frag needed) on its per-destination budget
+// right now, without changing any limiter state (the destination's bucket is inside the window it
+// last found itself empty for, and the limits are the current tables')? The vector path's cheap
+// refusal of a flood of expired datagrams: when this says yes, icmp_send_error would count
+// rate_destination and do nothing else for an offender it does not otherwise suppress.
+bool icmp_destination_refusing(const WorkerContext& ctx, const Tables& t, uint32_t dst_be);
+
 // Builds and sends the error about `offender` (a frame whose IP header starts after the Ethernet
 // header, unmodified since it arrived). The offender is not consumed. Returns true if one was sent
 // (or queued for ARP).

@@ -1,6 +1,6 @@
 // One received burst as the vector path sees it between its phases: which packets are plain transit
-// traffic of a family (a bit per packet), the lookup keys of those candidates packed densely for the
-// bulk lookups, and what the lookup decided for each packet that stays on the fast path.
+// traffic of a family (a bit per packet), the lookup keys of those candidates for the bulk lookups,
+// and what the lookup decided for each packet that stays on the fast path.
 //
 // The per-family parts sit side by side: the IPv4 candidates (4-byte keys for rte_fib) and the
 // IPv6 ones (16-byte keys for rte_fib6); `fast`, `eth_head` / `eth_tail` and `egress` are shared,
@@ -30,15 +30,21 @@ struct Burst {
     uint32_t expired = 0;
     // Every packet fast, all to one egress port (then egress[0] is that port).
     bool all_fast_one_port = false;
+    // Every fast packet goes through one next hop: eth_head[0] / eth_tail[0] / egress[0] hold its
+    // Ethernet addresses and port for all of them (the per-packet arrays are not filled).
+    bool one_hop = false;
 
-    // IPv4 candidates, in burst order: destination (host order, the key rte_lpm wants), index of
-    // the packet in the burst, and its total length (for the egress MTU test after the lookup).
-    // Room for a multiple of 4 so the last group of the 4-wide lookup can be padded.
-    uint16_t v4_count = 0;
-    alignas(16) uint32_t v4_dst[kMax];
-    uint8_t v4_pkt[kMax];
-    uint16_t v4_len[kMax];
-    uint32_t v4_expired = 0;  // bit c: candidate c arrived with TTL <= 1
+    // IPv4 candidates. The arrays are indexed by the packet's position in the burst, so the
+    // classify phase needs no compaction and the bulk lookup runs over all n entries (a
+    // non-candidate's key is 0 and its answer ignored).
+    uint32_t v4_cand = 0;     // bit i: packet i is plain transit IPv4 (TTL aside)
+    uint32_t v4_expired = 0;  // bit i: candidate i arrived with TTL <= 1
+    uint16_t v4_count = 0;    // candidates (popcount of v4_cand)
+    alignas(32) uint32_t v4_dst[kMax];  // destination, host order (the key rte_fib wants)
+    alignas(32) uint32_t v4_len[kMax];  // total length, for the egress MTU test after the lookup
+    // Bytes 22..25 of the frame (TTL, protocol, header checksum) as they must be after the TTL
+    // decrement (RFC 1624 update): what the rewrite phase stores.
+    alignas(32) uint32_t v4_ttl_word[kMax];
 
     // IPv6 candidates (fast_path_v6.hpp), in burst order: destination (network order, the key
     // rte_fib6 wants), index in the burst, and the IPv6 packet's length (40 + payload length).

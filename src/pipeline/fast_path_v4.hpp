@@ -9,6 +9,7 @@
 // predictable "is it plain?" test per packet.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 
@@ -19,6 +20,7 @@
 #include "dprouter/checksum.hpp"
 #include "dprouter/route_lookup.hpp"
 #include "dprouter/tables.hpp"
+#include "fast_path_v4_avx2.hpp"
 #include "stage_ipv4_input.hpp"
 
 namespace dprouter::fast {
@@ -116,31 +118,51 @@ inline bool v4_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint6
     return !t.is_local_source(ip->src_addr);
 }
 
-// Phase 1 over the burst: where each frame starts, and the candidates' destinations packed for the
-// bulk lookup. There is no separate prefetch pass: iterations are independent, so the core already
-// overlaps the header loads of the burst (on a NIC, where DMA left them in the LLC), and where the
-// PMD has just written the frames (net_pcap copies them) a prefetcht0 per frame measured 3 cycles a
-// packet for nothing.
-inline void v4_classify(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
+// Bytes 22..25 of an IPv4 frame (TTL, protocol, checksum as stored, read little-endian) after
+// ipv4_decrement_ttl: TTL - 1 and HC' = ~(~HC + 0xFFFE) folded once, the same arithmetic, so the
+// bytes are the same (tests/unit/test_fast_path.cpp compares the two for every checksum value).
+// Only for TTL >= 2 (the low byte does not borrow).
+constexpr uint32_t v4_ttl_word_decremented(uint32_t w) {
+    uint32_t sum = ((w >> 16) ^ 0xffffu) + 0xfffeu;
+    sum = (sum & 0xffff) + (sum >> 16);
+    return ((w & 0xffff) - 1) | ((~sum & 0xffff) << 16);
+}
+inline constexpr unsigned kTtlFirst = RTE_ETHER_HDR_LEN + offsetof(rte_ipv4_hdr, time_to_live);
+static_assert(offsetof(rte_ipv4_hdr, next_proto_id) == offsetof(rte_ipv4_hdr, time_to_live) + 1 &&
+              offsetof(rte_ipv4_hdr, hdr_checksum) == offsetof(rte_ipv4_hdr, time_to_live) + 2);
+
+// Phase 1 over the burst, one packet at a time (the baseline build; see v4_classify_avx2 for the
+// eight-at-a-time variant): where each frame starts, and per candidate its destination, length
+// and decremented TTL word. There is no separate prefetch pass: iterations are independent, so
+// the core already overlaps the header loads of the burst (on a NIC, where DMA left them in the
+// LLC), and where the PMD has just written the frames (net_pcap copies them) a prefetcht0 per
+// frame measured 3 cycles a packet for nothing.
+inline void v4_classify_scalar(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
     const uint64_t our_mac = mac48(t.ifaces[b.rx_port].mac);
-    uint16_t c = 0;
+    uint32_t cand = 0;
     uint32_t expired_mask = 0;
-    for (uint16_t i = 0; i < b.n; ++i) {
+    for (unsigned i = 0; i < b.n; ++i) {
         const rte_mbuf* m = pkts[i];
         uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
         b.data[i] = p;
         uint32_t dst;
         uint16_t len;
         bool expired;
-        if (!v4_plain(t, m, p, our_mac, dst, len, expired)) continue;
-        b.v4_dst[c] = dst;
-        b.v4_len[c] = len;
-        expired_mask |= uint32_t{expired} << c;
-        b.v4_pkt[c] = static_cast<uint8_t>(i);
-        ++c;
+        if (!v4_plain(t, m, p, our_mac, dst, len, expired)) {
+            b.v4_dst[i] = 0;
+            continue;
+        }
+        uint32_t w;
+        std::memcpy(&w, p + kTtlFirst, sizeof w);
+        b.v4_dst[i] = dst;
+        b.v4_len[i] = len;
+        b.v4_ttl_word[i] = v4_ttl_word_decremented(w);
+        cand |= 1u << i;
+        expired_mask |= uint32_t{expired} << i;
     }
-    b.v4_count = c;
+    b.v4_cand = cand;
     b.v4_expired = expired_mask;
+    b.v4_count = static_cast<uint16_t>(__builtin_popcount(cand));
 }
 
 // What a route's next hop means for the fast path, worked out once per distinct next hop in a
@@ -180,52 +202,120 @@ inline V4HopVerdict v4_hop_verdict(const Tables& t, uint16_t rx_port, uint64_t h
     return v;
 }
 
-// Phases 2 and 3: one rte_fib bulk lookup for every candidate of the burst (the FIB's scalar or
-// AVX-512 lookup, chosen when the table was built), then the verdict of each candidate's next hop
-// (reused while consecutive candidates share one) and its length against that egress MTU.
+// Phase 1 with the widest variant this CPU and the EAL allow: AVX2 when the CPU has it and the
+// EAL's max SIMD bitwidth (--force-max-simd-bitwidth; DPDK's default on x86 is 256) permits
+// 256-bit vectors, as DPDK's own libraries choose; else one packet at a time. Decided at the
+// first burst (after rte_eal_init) and kept; tests may force either.
+enum class V4Classify : int { undecided = -1, scalar = 0, avx2 = 1 };
+inline std::atomic<int> v4_classify_choice{static_cast<int>(V4Classify::undecided)};
+
+// What the CPU and the EAL allow (pipeline.cpp, where rte_vect.h can be included as C).
+V4Classify v4_classify_best();
+
+inline void v4_classify(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
+    int choice = v4_classify_choice.load(std::memory_order_relaxed);
+    if (choice < 0) [[unlikely]] {
+        choice = static_cast<int>(v4_classify_best());
+        v4_classify_choice.store(choice, std::memory_order_relaxed);
+    }
+#if defined(RTE_ARCH_X86)
+    if (choice == static_cast<int>(V4Classify::avx2)) {
+        v4_classify_avx2(t, pkts, b);
+        return;
+    }
+#endif
+    v4_classify_scalar(t, pkts, b);
+}
+
+// Phases 2 and 3: one rte_fib bulk lookup for the whole burst (the FIB's scalar or AVX-512 lookup,
+// chosen when the table was built), then the verdict of each candidate's next hop (reused while
+// consecutive candidates share one) and its length against that egress MTU. The common burst,
+// every packet a live candidate through one next hop, takes one verdict and one MTU test for all.
 inline void v4_lookup(const Tables& t, Burst& b) {
-    const unsigned n = b.v4_count;
+    const unsigned n = b.n;
     alignas(64) uint64_t hop[Burst::kMax];
-    if (n != 0) route_lookup_bulk(t, b.v4_dst, hop, n);
+    route_lookup_bulk(t, b.v4_dst, hop, n);
+    const uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
+    if (b.v4_cand == all) {
+        // Every packet a candidate: if they all share one next hop (expired ones included: a
+        // flood of TTL 1 to the same destinations as the live traffic), one verdict decides all.
+        uint64_t differ = 0;
+        uint32_t longest = 0;
+        for (unsigned i = 0; i < n; ++i) {
+            differ |= hop[i] ^ hop[0];
+            longest = longest > b.v4_len[i] ? longest : b.v4_len[i];
+        }
+        if (differ == 0) {
+            const V4HopVerdict v = v4_hop_verdict(t, b.rx_port, hop[0]);
+            if (v.fast && longest <= v.mtu) {
+                // RFC 1812 5.3.1 first: the expired ones get time exceeded (the route forwards).
+                b.fast |= all & ~b.v4_expired;
+                b.expired |= b.v4_expired;
+                b.all_fast_one_port = b.v4_expired == 0;
+                b.one_hop = true;
+                b.eth_head[0] = v.eth_head;
+                b.eth_tail[0] = v.eth_tail;
+                b.egress[0] = v.port;
+                return;
+            }
+        }
+    }
     uint64_t last = kNoRouteIndex + 1;  // no lookup answers this
     V4HopVerdict v;
     uint32_t fast = 0;
     uint32_t expired = 0;
     uint32_t ports = 0;  // bit p: some fast packet leaves by port p
-    for (unsigned c = 0; c < n; ++c) {
-        if (hop[c] != last) {
-            v = v4_hop_verdict(t, b.rx_port, hop[c]);
-            last = hop[c];
-            if (v.fast) ports |= 1u << v.port;
+    for (uint32_t left = b.v4_cand; left != 0; left &= left - 1) {
+        const unsigned i = static_cast<unsigned>(__builtin_ctz(left));
+        if (hop[i] != last) {
+            v = v4_hop_verdict(t, b.rx_port, hop[i]);
+            last = hop[i];
         }
-        if ((b.v4_expired >> c) & 1u) [[unlikely]] {
+        if ((b.v4_expired >> i) & 1u) [[unlikely]] {
             // RFC 1812 5.3.1 is the first test forward_transit makes, so a plain datagram with
             // TTL <= 1 on a forwarding route gets time exceeded whatever the rest of the route.
-            if (v.forward) expired |= 1u << b.v4_pkt[c];
+            if (v.forward) expired |= 1u << i;
             continue;
         }
-        if (!v.fast || b.v4_len[c] > v.mtu) continue;
-        const unsigned i = b.v4_pkt[c];
+        if (!v.fast || b.v4_len[i] > v.mtu) continue;
         b.eth_head[i] = v.eth_head;
         b.eth_tail[i] = v.eth_tail;
         b.egress[i] = v.port;
+        ports |= 1u << v.port;
         fast |= 1u << i;
     }
-    b.fast = fast;
-    b.expired = expired;
+    b.fast |= fast;
+    b.expired |= expired;
     // One egress port for the whole burst, every packet fast: the common case pipeline_run
     // hands to TX in one piece.
-    b.all_fast_one_port = fast == (b.n == 32 ? ~0u : (1u << b.n) - 1) && (ports & (ports - 1)) == 0;
+    b.all_fast_one_port = b.fast == all && (ports & (ports - 1)) == 0;
 }
 
-// Phase 4 for one fast packet: TTL - 1 with the RFC 1624 checksum update (the function the stages
-// use, so the bytes are the same), then the Ethernet addresses prepared by v4_lookup: the
-// gateway's MAC and the egress port's own as source, one 8-byte and one 4-byte store.
+// For the expired packets of the burst (b.expired), in burst order: the route back to each one's
+// source, as icmp_send_error looks it up before answering (one bulk lookup instead of one each).
+inline void v4_expired_sources_lookup(const Tables& t, const Burst& b, uint64_t* back) {
+    alignas(32) uint32_t src[Burst::kMax];
+    unsigned c = 0;
+    for (uint32_t left = b.expired; left != 0; left &= left - 1) {
+        uint32_t s;
+        std::memcpy(&s, b.data[__builtin_ctz(left)] + kSrcFirst, sizeof s);
+        src[c++] = __builtin_bswap32(s);
+    }
+    route_lookup_bulk(t, src, back, c);
+}
+
+// Phase 4 for one fast packet: the TTL word prepared by the classify phase (TTL - 1 with the RFC
+// 1624 checksum update, the same arithmetic as the stages' ipv4_decrement_ttl), then the Ethernet
+// addresses prepared by v4_lookup: the gateway's MAC and the egress port's own as source. Three
+// stores, no load of the frame.
+inline void v4_rewrite_with(uint8_t* p, uint32_t ttl_word, uint64_t eth_head, uint32_t eth_tail) {
+    std::memcpy(p + kTtlFirst, &ttl_word, sizeof ttl_word);
+    std::memcpy(p, &eth_head, sizeof eth_head);
+    std::memcpy(p + sizeof eth_head, &eth_tail, sizeof eth_tail);
+}
+
 inline void v4_rewrite(const Burst& b, unsigned i) {
-    uint8_t* p = b.data[i];
-    ipv4_decrement_ttl(reinterpret_cast<rte_ipv4_hdr*>(p + RTE_ETHER_HDR_LEN));
-    std::memcpy(p, &b.eth_head[i], sizeof b.eth_head[i]);
-    std::memcpy(p + sizeof b.eth_head[i], &b.eth_tail[i], sizeof b.eth_tail[i]);
+    v4_rewrite_with(b.data[i], b.v4_ttl_word[i], b.eth_head[i], b.eth_tail[i]);
 }
 
 }  // namespace dprouter::fast

@@ -146,6 +146,17 @@ inline V6HopVerdict v6_hop_verdict(const Tables& t, uint16_t rx_port, uint64_t h
 // for bursts the IPv4 phases left no fast packet in (a burst is one family in practice).
 inline void v6_lookup(const Tables& t, Burst& b) {
     const unsigned n = b.v6_count;
+    if (b.one_hop) {
+        // The IPv4 phases left their one next hop's words in slot 0 only; IPv6 packets fill
+        // slots of their own, so spread those words to every IPv4 fast packet first.
+        for (uint32_t m = b.fast; m != 0; m &= m - 1) {
+            const unsigned i = static_cast<unsigned>(__builtin_ctz(m));
+            b.eth_head[i] = b.eth_head[0];
+            b.eth_tail[i] = b.eth_tail[0];
+            b.egress[i] = b.egress[0];
+        }
+        b.one_hop = false;
+    }
     alignas(64) uint64_t hop[Burst::kMax];
     route6_lookup_bulk(t, b.v6_dst, hop, n);
     uint64_t last = kNoRoute6Index + 1;  // no lookup answers this

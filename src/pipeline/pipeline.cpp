@@ -1,8 +1,15 @@
 // Composes the stages and the burst-vector fast path. Kept in one translation unit with the stages
 // inline so the compiler sees the whole per-packet path; each stage lives in its own header under
 // src/pipeline/, the fast path's phases in fast_path_v4.hpp.
+// DPDK 22.11's rte_vect.h lacks the extern "C" its siblings have; included first, so that no
+// other header brings it in without.
+extern "C" {
+#include <rte_vect.h>
+}
+
 #include "dprouter/pipeline.hpp"
 
+#include <rte_cpuflags.h>
 #include <rte_prefetch.h>
 
 #include "fast_path_v4.hpp"
@@ -168,10 +175,27 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
     }
 }
 
+// stage::refuse_expired (RFC 1812 5.3.1) for a packet the classify phase found plain, whose route
+// back to its source (`back`) is already looked up; the caller frees the mbuf with the burst's
+// others. A flood of expired datagrams is mostly refused by the per-destination rate limit: when
+// the offender is one icmp_send_error would not suppress for another reason (plain, so neither a
+// broadcast nor a martian source; not a fragment; not ICMP) and the route back forwards, and the
+// destination's bucket is inside its empty window, the outcome is known without building anything:
+// suppressed, rate_destination (RFC 1812 4.3.2.8), counted the same way.
+void refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const uint8_t* frame, uint64_t back) {
+    const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame + RTE_ETHER_HDR_LEN);
+    const NextHop* nh = next_hop_at(t, back);
+    if (nh != nullptr && nh->action == NextHopAction::forward && ip->next_proto_id != IPPROTO_ICMP &&
+        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 && icmp_destination_refusing(ctx, t, ip->src_addr))
+        ctx.counters->icmp_suppressed_one(IcmpKind::time_exceeded, IcmpSuppress::rate_destination);
+    else
+        icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
+    ctx.counters->drop(Drop::ttl_expired);
+}
+
 // The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
-// the plain transit IPv4 packets, then (unless all were) the IPv6 ones; (2) look each family's
-// destinations up in one bulk lookup; (3) keep those
-// whose next hop allows the fast path; (4) one pass in arrival order:
+// the plain transit packets of each family; (2) look their destinations up, one bulk lookup per
+// family; (3) keep those whose next hop allows the fast path; (4) one pass in arrival order:
 // fast packets are rewritten and queued on their egress port, every other packet goes through the
 // scalar stages at its own position, so a flow split between the two paths keeps its order and
 // the ICMP limiter, the rings and the TX batches see the same sequence as with the stages alone.
@@ -179,19 +203,35 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     fast::Burst b;
     b.n = n;
     b.rx_port = rx_port;
-    if (fast::v4_port_eligible(t, rx_port)) {
-        fast::v4_classify(t, pkts, b);
-        if (b.v4_count != 0) fast::v4_lookup(t, b);
-    }
+    // Phase 1, per family.
+    if (fast::v4_port_eligible(t, rx_port)) fast::v4_classify(t, pkts, b);
+    // Phases 2 and 3, per family (each ORs its packets into b.fast and b.expired).
+    if (b.v4_cand != 0) fast::v4_lookup(t, b);
     // IPv6, the second family, on bursts the IPv4 phases did not claim whole (fast_path_v6.hpp).
     if (b.v4_count != n && fast::v6_port_eligible(t, rx_port)) {
         fast::v6_classify(t, pkts, b);
         if (b.v6_count != 0) fast::v6_lookup(t, b);
     }
+    // Phase 4.
+    if (b.all_fast_one_port && b.one_hop) {
+        // The whole burst leaves through one next hop: the same Ethernet words for every packet,
+        // then the burst is appended to that port's TX batch in one copy (as n emits would).
+        const uint16_t port = b.egress[0];
+        const uint64_t head = b.eth_head[0];
+        const uint32_t tail = b.eth_tail[0];
+        for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], head, tail);
+        ctx.counters->event(Event::forwarded, n);
+        uint16_t& count = ctx.out.count[port];
+        if (count + n <= TxBatch::kCapacity) {
+            std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
+            count = static_cast<uint16_t>(count + n);
+        } else {
+            for (uint16_t i = 0; i < n; ++i) emit(ctx, port, pkts[i]);
+        }
+        return;
+    }
     const uint32_t fast_mask = b.fast;
     if (b.all_fast_one_port) {
-        // The whole burst leaves by one port: rewrite, then append it to that port's TX batch in
-        // one copy (as n emits would, as long as it fits).
         const uint16_t port = b.egress[0];
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
@@ -200,32 +240,52 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
             } else {
                 for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
             }
-            rte_mbuf** out = &ctx.out.pkts[port][count];
-            for (uint16_t i = 0; i < n; ++i) out[i] = pkts[i];
+            std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
             count = static_cast<uint16_t>(count + n);
             ctx.counters->event(Event::forwarded, n);
             return;
         }
     }
     const uint32_t expired_mask = b.expired;
+    // The expired packets' routes back to their sources, one bulk lookup for the burst (the
+    // lookup icmp_send_error makes first for each), and the mbufs they leave, freed together.
+    alignas(64) uint64_t back[fast::Burst::kMax];
+    if (expired_mask != 0) [[unlikely]] fast::v4_expired_sources_lookup(t, b, back);
+    rte_mbuf* expired[fast::Burst::kMax];
+    unsigned n_expired = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
-            if (b.v6 & (1u << i))
-                fast::v6_rewrite(b, i);
-            else
-                fast::v4_rewrite(b, i);
-            emit(ctx, b.egress[i], pkts[i]);
+            if (b.one_hop) {  // IPv4 only: v6_lookup clears it when it adds packets
+                fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], b.eth_head[0], b.eth_tail[0]);
+                emit(ctx, b.egress[0], pkts[i]);
+            } else {
+                if (b.v6 & (1u << i))
+                    fast::v6_rewrite(b, i);
+                else
+                    fast::v4_rewrite(b, i);
+                emit(ctx, b.egress[i], pkts[i]);
+            }
         } else if (expired_mask & (1u << i)) {
-            refuse_expired(ctx, t, pkts[i]);
+            refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired]);
+            expired[n_expired++] = pkts[i];
         } else {
             process_one(ctx, t, pkts[i], rx_port);
         }
     }
+    if (n_expired != 0) rte_pktmbuf_free_bulk(expired, n_expired);
     // Counted as the stages count each forwarded packet, once per burst.
     if (fast_mask != 0) ctx.counters->event(Event::forwarded, static_cast<uint64_t>(__builtin_popcount(fast_mask)));
 }
 
 }  // namespace
+
+fast::V4Classify fast::v4_classify_best() {
+#if defined(RTE_ARCH_X86)
+    if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 && rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
+        return V4Classify::avx2;
+#endif
+    return V4Classify::scalar;
+}
 
 void pipeline_run(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n, uint16_t rx_port) {
     ctx.counters->ports[rx_port].rx += n;

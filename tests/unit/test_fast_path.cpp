@@ -7,10 +7,10 @@
 
 #include <cstring>
 #include <functional>
+#include <string>
 
 #include <rte_mbuf.h>
 
-#include "fast_path_twins.hpp"
 #include "packet_builder.hpp"
 #include "pipeline/fast_path_v4.hpp"
 
@@ -212,14 +212,134 @@ std::vector<Input> mixed_lan_burst(bool default_route) {
     return v;
 }
 
-// Two identical routers; `vec` runs pipeline_run, `ref` pipeline_run_scalar (fast_path_twins.hpp).
-class FastPath : public TwinRouters<Input> {
+using dprouter::fast::V4Classify;
+
+// Each test runs with and without a default route, and with each phase-1 variant this CPU has.
+struct FastPathParam {
+    bool default_route;
+    V4Classify classify;
+};
+
+// Forces a phase-1 variant for one test; back to "decide at the next burst" afterwards.
+void force_classify(V4Classify c) { dprouter::fast::v4_classify_choice.store(static_cast<int>(c)); }
+
+// Two identical routers; `vec` runs pipeline_run, `ref` pipeline_run_scalar.
+class FastPath : public ::testing::TestWithParam<FastPathParam> {
 protected:
-    void SetUp() override { make_twins(mixed_config(GetParam())); }
+    void SetUp() override {
+        if (GetParam().classify == V4Classify::avx2 && dprouter::fast::v4_classify_best() != V4Classify::avx2)
+            GTEST_SKIP() << "no AVX2 here (or the EAL's max SIMD bitwidth is below 256)";
+        force_classify(GetParam().classify);
+        vec_ = std::make_unique<RouterHarness>(mixed_config(default_route()));
+        ref_ = std::make_unique<RouterHarness>(mixed_config(default_route()));
+    }
+    void TearDown() override {
+        force_classify(V4Classify::undecided);
+        if (!vec_) return;
+        EXPECT_EQ(vec_->shutdown(), 0u) << "mbufs leaked (vector)";
+        EXPECT_EQ(ref_->shutdown(), 0u) << "mbufs leaked (scalar)";
+    }
+    bool default_route() const { return GetParam().default_route; }
+
+    static std::vector<rte_mbuf*> mbufs(RouterHarness& h, const std::vector<Input>& in, uint16_t port) {
+        std::vector<rte_mbuf*> v;
+        for (const Input& i : in) {
+            rte_mbuf* m = make_mbuf(h.pool(), i.frame, i.seg_size);
+            EXPECT_NE(m, nullptr);
+            m->port = port;
+            m->ol_flags = i.ol_flags;
+            v.push_back(m);
+        }
+        return v;
+    }
+
+    // The same burst through both routers.
+    void run_both(const std::vector<Input>& in, uint16_t port) {
+        auto a = mbufs(*vec_, in, port);
+        auto b = mbufs(*ref_, in, port);
+        dprouter::pipeline_run(vec_->ctx(), vec_->tables(), a.data(), static_cast<uint16_t>(a.size()), port);
+        dprouter::pipeline_run_scalar(ref_->ctx(), ref_->tables(), b.data(), static_cast<uint16_t>(b.size()), port);
+    }
+
+    // Every frame per TX port in order, the rings and all counters.
+    void expect_same_outcome() {
+        const auto out_v = vec_->take_emitted();
+        const auto out_r = ref_->take_emitted();
+        ASSERT_EQ(out_v.size(), out_r.size());
+        for (size_t i = 0; i < out_r.size(); ++i) {
+            SCOPED_TRACE("frame " + std::to_string(i) + " out of port " + std::to_string(out_r[i].port));
+            EXPECT_EQ(out_v[i].port, out_r[i].port);
+            EXPECT_EQ(out_v[i].mbuf_port, out_r[i].mbuf_port);
+            EXPECT_EQ(out_v[i].nb_segs, out_r[i].nb_segs);
+            EXPECT_TRUE(same_bytes(out_v[i].bytes, out_r[i].bytes));
+        }
+        const auto held_v = vec_->take_held();
+        const auto held_r = ref_->take_held();
+        ASSERT_EQ(held_v.size(), held_r.size());
+        for (size_t i = 0; i < held_r.size(); ++i) {
+            EXPECT_EQ(held_v[i].next_hop_be, held_r[i].next_hop_be);
+            EXPECT_EQ(held_v[i].port, held_r[i].port);
+            EXPECT_TRUE(same_bytes(held_v[i].bytes, held_r[i].bytes));
+        }
+        const auto learn_v = vec_->take_learned();
+        const auto learn_r = ref_->take_learned();
+        ASSERT_EQ(learn_v.size(), learn_r.size());
+        for (size_t i = 0; i < learn_r.size(); ++i)
+            EXPECT_EQ(std::memcmp(&learn_v[i], &learn_r[i], sizeof learn_r[i]), 0) << "learn message " << i;
+        expect_same_counters();
+    }
+
+    void expect_same_counters() {
+        const dprouter::WorkerCounters& v = vec_->counters();
+        const dprouter::WorkerCounters& r = ref_->counters();
+        for (size_t i = 0; i < r.drops.size(); ++i) EXPECT_EQ(v.drops[i], r.drops[i]) << "drops." << dprouter::kDropNames[i];
+        for (size_t i = 0; i < r.events.size(); ++i)
+            EXPECT_EQ(v.events[i], r.events[i]) << "events." << dprouter::kEventNames[i];
+        for (size_t i = 0; i < r.icmp_sent.size(); ++i)
+            EXPECT_EQ(v.icmp_sent[i], r.icmp_sent[i]) << "icmp_sent." << dprouter::kIcmpKinds[i].name;
+        for (size_t i = 0; i < r.icmp_suppressed.size(); ++i)
+            EXPECT_EQ(v.icmp_suppressed[i], r.icmp_suppressed[i]) << "icmp_suppressed." << dprouter::kIcmpKinds[i].name;
+        for (size_t i = 0; i < r.icmp_suppressed_why.size(); ++i)
+            EXPECT_EQ(v.icmp_suppressed_why[i], r.icmp_suppressed_why[i]) << dprouter::kIcmpSuppressNames[i];
+        for (size_t p = 0; p < r.ports.size(); ++p) {
+            EXPECT_EQ(v.ports[p].rx, r.ports[p].rx) << "port " << p;
+            EXPECT_EQ(v.ports[p].tx, r.ports[p].tx) << "port " << p;
+            EXPECT_EQ(v.ports[p].tx_dropped, r.ports[p].tx_dropped) << "port " << p;
+        }
+    }
+
+    // Which packets of `in` the classify and lookup phases give to the fast path.
+    uint32_t fast_mask(const std::vector<Input>& in, uint16_t port) {
+        auto pkts = mbufs(*vec_, in, port);
+        dprouter::fast::Burst b;
+        b.n = static_cast<uint16_t>(pkts.size());
+        b.rx_port = port;
+        if (dprouter::fast::v4_port_eligible(vec_->tables(), port)) {
+            dprouter::fast::v4_classify(vec_->tables(), pkts.data(), b);
+            if (b.v4_count != 0) dprouter::fast::v4_lookup(vec_->tables(), b);
+        }
+        rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
+        return b.fast;
+    }
+
+    // Runs `all` in bursts of at most 32 and checks the fast path's choice for each.
+    void check_bursts(const std::vector<Input>& all, uint16_t port) {
+        for (size_t off = 0; off < all.size(); off += dprouter::fast::Burst::kMax) {
+            const size_t n = std::min<size_t>(dprouter::fast::Burst::kMax, all.size() - off);
+            const std::vector<Input> burst(all.begin() + static_cast<long>(off), all.begin() + static_cast<long>(off + n));
+            const uint32_t mask = fast_mask(burst, port);
+            for (size_t i = 0; i < n; ++i)
+                EXPECT_EQ((mask >> i) & 1u, burst[i].fast ? 1u : 0u) << "fast path for: " << burst[i].what;
+            run_both(burst, port);
+        }
+    }
+
+    std::unique_ptr<RouterHarness> vec_;
+    std::unique_ptr<RouterHarness> ref_;
 };
 
 TEST_P(FastPath, MixedBurstSameBytesRingsAndCounters) {
-    const auto in = mixed_lan_burst(GetParam());
+    const auto in = mixed_lan_burst(default_route());
     check_bursts(in, kLanPort);
     expect_same_outcome();
     EXPECT_GT(vec_->counted(dprouter::Event::forwarded), 8u);
@@ -228,7 +348,21 @@ TEST_P(FastPath, MixedBurstSameBytesRingsAndCounters) {
 
 // The same burst in many orders: fast and slow packets interleave differently on each port.
 TEST_P(FastPath, ShuffledBurstsKeepArrivalOrderPerPort) {
-    shuffled_rounds(mixed_lan_burst(GetParam()), kLanPort, 20, 12345);
+    auto in = mixed_lan_burst(default_route());
+    uint32_t seed = 12345;
+    for (int round = 0; round < 20; ++round) {
+        for (size_t i = in.size() - 1; i > 0; --i) {
+            seed = seed * 1103515245u + 12345u;
+            std::swap(in[i], in[(seed >> 8) % (i + 1)]);
+        }
+        check_bursts(in, kLanPort);
+        vec_->advance_tsc_ms(37);  // let the ICMP buckets refill a little between rounds
+        ref_->advance_tsc_ms(37);
+        expect_same_outcome();
+    }
+    // The expired packets outran H1's per-destination budget, so the vector path's cheap refusal
+    // (inside the bucket's empty window) was taken and counted like the stages' full one.
+    EXPECT_GT(vec_->counters().suppressed(dprouter::IcmpSuppress::rate_destination), 20u);
 }
 
 // Traffic arriving on the wan: the redirect case for the 10.99/16 gateway is now every plain
@@ -271,7 +405,11 @@ TEST_P(FastPath, WholeBurstsToOnePort) {
 // A TX batch with room for two more: the rest of the fast packets are refused as tx_full, in
 // order, as the stages refuse them.
 TEST_P(FastPath, FullTxBatchRefusesInOrder) {
-    prefill_tx(kWanPort, from_h1(kH2Addr), 2);
+    constexpr uint16_t kPrefill = dprouter::TxBatch::kCapacity - 2;
+    for (RouterHarness* h : {vec_.get(), ref_.get()}) {
+        for (uint16_t i = 0; i < kPrefill; ++i) h->ctx().out.pkts[kWanPort][i] = make_mbuf(h->pool(), from_h1(kH2Addr));
+        h->ctx().out.count[kWanPort] = kPrefill;
+    }
     std::vector<Input> in;
     for (int i = 0; i < 5; ++i)
         in.push_back({"plain", from_h1(ipv4(10, 99, 6, static_cast<uint8_t>(i + 1))), true});
@@ -292,8 +430,99 @@ TEST_P(FastPath, LongArrayInPiecesOfThirtyTwo) {
     EXPECT_EQ(vec_->counted(dprouter::Event::forwarded), 60u);
 }
 
-INSTANTIATE_TEST_SUITE_P(DefaultRoute, FastPath, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "WithDefault" : "NoDefault"; });
+INSTANTIATE_TEST_SUITE_P(DefaultRoute, FastPath,
+                         ::testing::Values(FastPathParam{false, V4Classify::scalar}, FastPathParam{true, V4Classify::scalar},
+                                           FastPathParam{false, V4Classify::avx2}, FastPathParam{true, V4Classify::avx2}),
+                         [](const ::testing::TestParamInfo<FastPathParam>& p) {
+                             return std::string(p.param.default_route ? "WithDefault" : "NoDefault") +
+                                    (p.param.classify == V4Classify::avx2 ? "Avx2" : "Scalar");
+                         });
+
+// The TTL word the classify phase prepares is byte for byte what the stages' ipv4_decrement_ttl
+// writes, for every checksum value and a few TTLs.
+TEST(FastPathTtlWord, SameBytesAsTheStages) {
+    for (const uint8_t ttl : {2, 3, 64, 128, 255}) {
+        for (uint32_t hc = 0; hc <= 0xffff; ++hc) {
+            rte_ipv4_hdr ip{};
+            ip.time_to_live = ttl;
+            ip.next_proto_id = kProtoUdp;
+            ip.hdr_checksum = static_cast<uint16_t>(hc);
+            uint32_t before;
+            std::memcpy(&before, &ip.time_to_live, sizeof before);
+            dprouter::ipv4_decrement_ttl(&ip);
+            uint32_t after;
+            std::memcpy(&after, &ip.time_to_live, sizeof after);
+            ASSERT_EQ(dprouter::fast::v4_ttl_word_decremented(before), after) << "TTL " << int{ttl} << " checksum " << hc;
+        }
+    }
+}
+
+// The two phase-1 variants agree on every field the later phases read, over plain frames with
+// random damage in the headers, random offload flags and segment layouts (and every burst length).
+class ClassifyVariants : public RouterTest {
+protected:
+    Config make_config() override { return mixed_config(true); }
+};
+
+TEST_F(ClassifyVariants, AvxAndScalarAgree) {
+    if (dprouter::fast::v4_classify_best() != V4Classify::avx2) GTEST_SKIP() << "no AVX2 here";
+    add_lab_neighbors();
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    auto next = [&seed] {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        return seed;
+    };
+    constexpr uint64_t kFlags[] = {0, RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD, RTE_MBUF_F_RX_IP_CKSUM_NONE};
+    const std::vector<uint32_t> dsts = {ipv4(10, 99, 1, 1), ipv4(10, 77, 0, 5), kH2Addr,     ipv4(127, 0, 0, 1),
+                                        ipv4(224, 0, 0, 5), ipv4(0, 1, 2, 3),  ipv4(223, 255, 0, 1), kLanAddr};
+    unsigned plain = 0, other = 0, expired = 0;
+    for (int round = 0; round < 400; ++round) {
+        const unsigned n = 1 + static_cast<unsigned>(next() % dprouter::fast::Burst::kMax);
+        std::vector<rte_mbuf*> pkts;
+        for (unsigned i = 0; i < n; ++i) {
+            const uint64_t r = next();
+            Ipv4Fields f = udp_ip(r & 1 ? kH1Addr : ipv4(static_cast<uint8_t>(r >> 8), 2, 3, 4), dsts[(r >> 16) % dsts.size()],
+                                  static_cast<uint8_t>(r >> 24) % 4);
+            if ((r >> 30) & 1) f.ttl = 64;
+            Bytes frame = ipv4_frame(kLanMac, kH1Mac, f, udp_segment(f.src, f.dst, 1, 2, pattern(r >> 40 & 31)));
+            if ((r >> 32) % 3 == 0) frame[(r >> 34) % 34] ^= static_cast<uint8_t>(1u << ((r >> 50) & 7));  // damage
+            if ((r >> 36) % 8 == 0) frame.resize(frame.size() - (r >> 53) % 20);                          // truncate
+            const size_t seg = (r >> 39) % 6 == 0 ? 20 + (r >> 56) % 30 : 0;
+            rte_mbuf* m = make_mbuf(h().pool(), frame, seg);
+            ASSERT_NE(m, nullptr);
+            m->ol_flags = kFlags[(r >> 60) & 3];
+            pkts.push_back(m);
+        }
+        dprouter::fast::Burst a, b;
+        a.n = b.n = static_cast<uint16_t>(n);
+        a.rx_port = b.rx_port = kLanPort;
+        dprouter::fast::v4_classify_scalar(h().tables(), pkts.data(), a);
+        dprouter::fast::v4_classify_avx2(h().tables(), pkts.data(), b);
+        EXPECT_EQ(a.v4_cand, b.v4_cand) << "round " << round;
+        EXPECT_EQ(a.v4_expired, b.v4_expired) << "round " << round;
+        EXPECT_EQ(a.v4_count, b.v4_count);
+        plain += a.v4_count;
+        other += n - a.v4_count;
+        expired += static_cast<unsigned>(__builtin_popcount(a.v4_expired));
+        for (unsigned i = 0; i < n; ++i) {
+            EXPECT_EQ(a.data[i], b.data[i]);
+            if (!((a.v4_cand >> i) & 1)) continue;
+            EXPECT_EQ(a.v4_dst[i], b.v4_dst[i]) << "round " << round << " packet " << i;
+            EXPECT_EQ(a.v4_len[i], b.v4_len[i]) << "round " << round << " packet " << i;
+            if (!((a.v4_expired >> i) & 1)) {
+                EXPECT_EQ(a.v4_ttl_word[i], b.v4_ttl_word[i]) << "round " << round;
+            }
+        }
+        rte_pktmbuf_free_bulk(pkts.data(), n);
+        if (HasFailure()) return;
+    }
+    // Both outcomes occur often, so the agreement is not that of two functions refusing everything.
+    EXPECT_GT(plain, 1000u);
+    EXPECT_GT(other, 1000u);
+    EXPECT_GT(expired, 300u);
+}
 
 }  // namespace
 }  // namespace dprtest

@@ -47,8 +47,6 @@
 #   BENCH_PROGRAMS="testpmd l3fwd dprouter"   forward scenario: which programs, in this order;
 #                         testpmd (dpdk-testpmd --forward-mode=io) is the harness's own cost, the
 #                         floor the "cycles above testpmd" of the others are counted from
-#   BENCH_EAL_ARGS=""     extra EAL arguments for every program (e.g. "--force-max-simd-bitwidth=512",
-#                         which lets dprouter pick the AVX-512 rte_fib / rte_fib6 lookups)
 #   BENCH_NOHUGE=0        1: EAL --no-huge -m 1024 (4 KiB pages) instead of hugepages; the results
 #                         say so. Slower for every program: a labelled variant, not the figure
 #   BENCH_ROUTES=1000000, BENCH_DESTINATIONS=65536, BENCH_SEED=1   the bigtable scenario's table,
@@ -72,6 +70,8 @@
 #                         series starts anyway and the results say so
 #   BENCH_PERF=0          after the runs, profile each case's worker for this many seconds with
 #                         perf (cpu-clock samples): <case>-perf.txt, by shared object and symbol
+#   BENCH_EAL_EXTRA=      more EAL arguments for every program (testpmd, l3fwd, dprouter), e.g.
+#                         "--force-max-simd-bitwidth=512" (lets rte_fib use its AVX-512 lookup)
 #   BENCH_L3FWD_LCORES=1  l3fwd's EAL -l: "1" (forwarding on its main lcore, CPU 0 left idle as
 #                         with dprouter) or "0,1" (main lcore 0 idles by busy-waiting)
 #
@@ -116,7 +116,6 @@ start_timeout=${BENCH_START_TIMEOUT:-30}
 hugepages_wanted=${BENCH_HUGEPAGES:-1024}
 flows=${BENCH_FLOWS:-1024}
 read -r -a gen_extra <<< "${BENCH_GEN_ARGS:-}"
-read -r -a eal_extra <<< "${BENCH_EAL_ARGS:-}"
 quiet_wait=${BENCH_QUIET_WAIT:-0}
 
 # ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
@@ -227,10 +226,9 @@ else
     eal_common=(-l "$lcores" --no-pci --huge-unlink)
     memory_note="2 MiB hugepages (--huge-unlink)"
 fi
-if [[ ${#eal_extra[@]} -gt 0 ]]; then
-    eal_common+=("${eal_extra[@]}")
-    memory_note+="; extra EAL arguments: ${eal_extra[*]}"
-fi
+read -r -a eal_extra <<< "${BENCH_EAL_EXTRA:-}"
+eal_common+=("${eal_extra[@]}")
+[[ ${#eal_extra[@]} -eq 0 ]] || memory_note+=", EAL ${eal_extra[*]}"
 l3fwd_lcores=${BENCH_L3FWD_LCORES:-1}
 case $l3fwd_lcores in 1|0,1) ;; *) echo "BENCH_L3FWD_LCORES must be 1 or 0,1" >&2; exit 2 ;; esac
 if [[ $(id -u) == 0 ]]; then

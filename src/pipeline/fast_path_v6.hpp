@@ -14,6 +14,7 @@
 // interfaces that clamp the TCP MSS.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 
 #include <rte_ether.h>
@@ -22,8 +23,8 @@
 
 #include "burst.hpp"
 #include "dprouter/route_lookup.hpp"
-#include "fast_path_v4.hpp"  // mac48, kMac48 (the MAC word layout), v4_port_eligible
 #include "dprouter/tables.hpp"
+#include "fast_path_v4.hpp"  // mac48, kMac48 (the MAC word layout), v4_port_eligible
 
 namespace dprouter::fast {
 

@@ -5,7 +5,7 @@ Each input line has: case (older files: program), program, run, tsc_hz, the fiel
 (or "error") and the case's traffic and ICMP limits. Prints the per-run table and the per-case
 medians; for cases with dprouter's own counters, what it did with the packets it did not forward
 (ICMP errors sent and suppressed per second, against the configured limits); then a summary for the
-scenario: the ratio dprouter / l3fwd (forward), the cost of expired packets (ttl-flood), the cost of
+scenario: the ratio dprouter / l3fwd (forward, forward6), the cost of expired packets (ttl-flood), the cost of
 fragmenting and refusing (frag). With --json FILE also writes the summary as JSON.
 """
 import argparse
@@ -94,7 +94,9 @@ def main():
     ap.add_argument("--scenario", default="forward")
     ap.add_argument("--baseline", default="l3fwd")
     ap.add_argument("--subject", default="dprouter")
-    ap.add_argument("--target", type=float, default=1.05, help="forward: the ratio to reach")
+    ap.add_argument("--target", type=float, default=None,
+                    help="forward, forward6: the ratio to reach (default 1.05 for forward, issue 7; "
+                         "1.0 for forward6, issue 9)")
     args = ap.parse_args()
 
     runs = []
@@ -205,7 +207,9 @@ def main():
             print(f"  {c:<{w}} {M[c]['tx_mpps']:>8.3f} Mpps out, {cyc(c):>6.1f} cycles/packet, "
                   f"{above:>+6.1f} above testpmd")
 
-    if args.scenario == "forward":
+    if args.scenario in ("forward", "forward6"):
+        if args.target is None:
+            args.target = 1.0 if args.scenario == "forward6" else 1.05
         base = M.get(args.baseline)
         subj = M.get(args.subject)
         if base and subj and base["tx_mpps"] > 0:

@@ -20,6 +20,12 @@
   * TTL <= 1 (dprouter): nothing; it is owed a time exceeded on port 0. l3fwd does not check TTL
     and forwards such packets (with TTL 0); it never fragments, so --mtu does not apply to it.
 
+IPv6 input (the forward6 scenario) is checked the same way: one packet equal to the input with
+destination MAC 02:00:00:00:00:02 and, from dprouter, the hop limit one lower (RFC 8200 3; no
+checksum covers it); l3fwd leaves the hop limit as it was (its RFC 1812 step is IPv4 only).
+dprouter sends nothing on port 1 for hop limit <= 1 or a packet larger than the MTU (it never
+fragments IPv6); the ICMPv6 errors it owes for them are not checked here.
+
 With --icmp-output (dprouter's port 0, written during the same pass), every frame there must be an
 ICMP error about one of those offenders, in the order they arrived: Ethernet from the router's MAC
 to the static neighbour behind which the sources are, IPv4 from the router's address (--icmp-src)
@@ -115,6 +121,43 @@ class Ip:
 
     def checksum_ok(self):
         return cksum(bytes(self.header)) == 0
+
+
+class Ip6:
+    """The IPv6 packet in an Ethernet frame (no VLAN), as raw fields."""
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.eth_dst, self.eth_src = frame[0:6], frame[6:12]
+        self.ethertype = struct.unpack("!H", frame[12:14])[0]
+        b = frame[14:]
+        self.ok = self.ethertype == 0x86DD and len(b) >= 40 and b[0] >> 4 == 6
+        if not self.ok:
+            return
+        self.hop_limit = b[7]
+        self.len = 40 + struct.unpack("!H", b[4:6])[0]
+        self.src, self.dst = b[8:24], b[24:40]
+        self.packet = b[:self.len]          # without Ethernet padding
+        self.ok = len(b) >= self.len
+
+
+def parse(frame):
+    """Ip or Ip6, by EtherType."""
+    return Ip6(frame) if frame[12:14] == b"\x86\xdd" else Ip(frame)
+
+
+def check_whole6(i, o, inp, program, problems):
+    if o.eth_dst != mac_bytes(NEXT_HOP_MAC):
+        problems.append(f"input {i}: dst MAC {o.eth_dst.hex(':')}, want {NEXT_HOP_MAC}")
+    if not o.ok:
+        problems.append(f"input {i}: output is not Ethernet/IPv6")
+        return
+    want = bytearray(inp.packet)
+    if program == "dprouter":
+        want[7] -= 1
+    if o.packet != bytes(want):
+        what = "hop limit - 1" if program == "dprouter" else "the hop limit unchanged (l3fwd)"
+        problems.append(f"input {i}: IPv6 bytes differ from the input with {what}")
 
 
 def forwarded_bytes(inp):
@@ -259,16 +302,30 @@ def check_icmp(args, offenders, problems):
 
 
 def check(args):
-    inp = [Ip(f) for _, f in read_pcap(args.input)]
-    out = [Ip(f) for _, f in read_pcap(args.output)] if os.path.exists(args.output) else []
+    inp = [parse(f) for _, f in read_pcap(args.input)]
+    out = [parse(f) for _, f in read_pcap(args.output)] if os.path.exists(args.output) else []
     problems = []
     offenders = []
     pos = 0
     whole = frags = 0
     short = None  # input at which port 1's output ran out
+    refused6 = 0  # IPv6 inputs dprouter must not forward (hop limit, MTU); their errors go unchecked
     for i, p in enumerate(inp):
         if not p.ok:
-            raise SystemExit(f"verify: input {i} is not Ethernet/IPv4")
+            raise SystemExit(f"verify: input {i} is neither Ethernet/IPv4 nor Ethernet/IPv6")
+        if isinstance(p, Ip6):
+            if args.program == "dprouter" and (p.hop_limit <= 1 or p.len > args.mtu):
+                refused6 += 1
+                continue
+            if pos >= len(out):
+                short = i
+                break
+            check_whole6(i, out[pos], p, args.program, problems)
+            pos += 1
+            whole += 1
+            if len(problems) >= 5:
+                break
+            continue
         if args.program == "dprouter":
             if p.ttl <= 1:
                 offenders.append((i, p, "time_exceeded"))
@@ -309,7 +366,7 @@ def check(args):
     if frags:
         what.append(f"{frags} fragments")
     if args.program == "dprouter":
-        what.append(f"{len(offenders)} refused")
+        what.append(f"{len(offenders) + refused6} refused")
     print(f"verify: {args.program}: port 1 as expected ({', '.join(what)})"
           + ("; port 0: " + "; ".join(icmp_report) if icmp_report else ""), file=sys.stderr)
     return 0

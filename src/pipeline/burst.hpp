@@ -2,9 +2,10 @@
 // traffic of a family (a bit per packet), the lookup keys of those candidates for the bulk lookups,
 // and what the lookup decided for each packet that stays on the fast path.
 //
-// The per-family parts sit side by side: IPv4 today; IPv6 adds its own candidate mask and keys
-// (16-byte keys for rte_fib6 bulk lookups) next to the v4 ones, and shares `fast`, `l2` and
-// `egress`, which are what the rewrite phase needs whatever the family.
+// The per-family parts sit side by side: the IPv4 candidates (4-byte keys for rte_fib) and the
+// IPv6 ones (16-byte keys for rte_fib6); `fast`, `eth_head` / `eth_tail` and `egress` are shared,
+// which is what the rewrite phase needs whatever the family, and `v6` says which family each
+// fast packet is.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,15 @@ struct Burst {
     // Bytes 22..25 of the frame (TTL, protocol, header checksum) as they must be after the TTL
     // decrement (RFC 1624 update): what the rewrite phase stores.
     alignas(32) uint32_t v4_ttl_word[kMax];
+
+    // IPv6 candidates (fast_path_v6.hpp), in burst order: destination (network order, the key
+    // rte_fib6 wants), index in the burst, and the IPv6 packet's length (40 + payload length).
+    uint16_t v6_count = 0;
+    alignas(16) uint8_t v6_dst[kMax][16];
+    uint8_t v6_pkt[kMax];
+    uint16_t v6_len[kMax];
+    // Bit i: fast packet i is IPv6 (its rewrite decrements the hop limit, no checksum).
+    uint32_t v6 = 0;
 
     // Where each packet's frame starts (mtod), read once in the classify phase.
     uint8_t* data[kMax];

@@ -13,6 +13,7 @@ extern "C" {
 #include <rte_prefetch.h>
 
 #include "fast_path_v4.hpp"
+#include "fast_path_v6.hpp"
 #include "stage_arp.hpp"
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
@@ -207,6 +208,11 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     if (fast::v4_port_eligible(t, rx_port)) fast::v4_classify(t, pkts, b);
     // Phases 2 and 3, per family (each ORs its packets into b.fast and b.expired).
     if (b.v4_cand != 0) fast::v4_lookup(t, b);
+    // IPv6, the second family, on bursts the IPv4 phases did not claim whole (fast_path_v6.hpp).
+    if (b.v4_count != n && fast::v6_port_eligible(t, rx_port)) {
+        fast::v6_classify(t, pkts, b);
+        if (b.v6_count != 0) fast::v6_lookup(t, b);
+    }
     // Phase 4.
     if (b.all_fast_one_port && b.one_hop) {
         // The whole burst leaves through one next hop: the same Ethernet words for every packet,
@@ -230,7 +236,11 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         const uint16_t port = b.egress[0];
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
-            for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
+            if (b.v6 != 0) {  // a single-port burst is one family
+                for (uint16_t i = 0; i < n; ++i) fast::v6_rewrite(b, i);
+            } else {
+                for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite(b, i);
+            }
             std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
             count = static_cast<uint16_t>(count + n);
             ctx.counters->event(Event::forwarded, n);
@@ -246,11 +256,14 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     unsigned n_expired = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
-            if (b.one_hop) {
+            if (b.one_hop) {  // IPv4 only: v6_lookup clears it when it adds packets
                 fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], b.eth_head[0], b.eth_tail[0]);
                 emit(ctx, b.egress[0], pkts[i]);
             } else {
-                fast::v4_rewrite(b, i);
+                if (b.v6 & (1u << i))
+                    fast::v6_rewrite(b, i);
+                else
+                    fast::v4_rewrite(b, i);
                 emit(ctx, b.egress[i], pkts[i]);
             }
         } else if (expired_mask & (1u << i)) {

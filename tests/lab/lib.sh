@@ -144,6 +144,9 @@ ping_ok() {
     [[ $rc -eq 0 ]] && grep -q " 0% packet loss" <<<"$out"
 }
 
+# ping6_ok NS DST [COUNT [PING-ARGS...]]: ping_ok over IPv6 (DST may be fe80::1%IF).
+ping6_ok() { ping_ok "$1" "$2" "${3:-5}" -6 "${@:4}"; }
+
 # ping_none NS DST [COUNT [PING-ARGS...]]: no echo reply at all from DST.
 ping_none() {
     local ns=$1 dst=$2 count=${3:-2} out
@@ -222,8 +225,16 @@ cfg_edit() {
     rm -f "$file.orig"
 }
 
-# icmp_check / frag_check: the python checkers (see their docstrings).
+# icmp_check / icmp6_check / frag_check: the python checkers (see their docstrings).
 icmp_check() { "$LAB_PY" "$LAB_TEST_DIR/icmp_check.py" "$@"; }
+icmp6_check() { "$LAB_PY" "$LAB_TEST_DIR/icmp6_check.py" "$@"; }
+# expect_icmp6 DESC PCAP ARGS...: icmp6_check --pcap PCAP ARGS with a pass/fail record (the capture's
+# ICMPv6 listing comes with a failure).
+expect_icmp6() {
+    local desc=$1 pcap=$2 out; shift 2
+    if out=$(icmp6_check --pcap "$pcap" "$@" 2>&1); then pass "$desc"
+    else fail "$desc" "$out"$'\n'"capture: $(icmp6_check --pcap "$pcap" --list 2>&1)"; fi
+}
 frag_check() { "$LAB_PY" "$LAB_TEST_DIR/frag_check.py" "$@"; }
 
 # capture_during NS IF FILE FILTER CMD...: capture while CMD runs (CMD's output goes to stdout).

@@ -131,6 +131,18 @@ stop_capture() {
     return 0
 }
 
+# start_capture_bg NS IF FILE FILTER: a second capture beside start_capture's, its pid in BG_CAPTURE_PID
+# (stopped however the test ends); stop it with stop_capture_bg PID.
+start_capture_bg() {
+    local saved=$CAPTURE_PID
+    CAPTURE_PID=""
+    start_capture "$@" || { CAPTURE_PID=$saved; return 1; }
+    BG_CAPTURE_PID=$CAPTURE_PID
+    CAPTURE_PID=$saved
+    lab_on_cleanup "kill -KILL $BG_CAPTURE_PID"
+}
+stop_capture_bg() { local saved=$CAPTURE_PID; CAPTURE_PID=$1; stop_capture; CAPTURE_PID=$saved; }
+
 # tshark over a capture file; the root warning goes away.
 tshark_fields() { local file=$1; shift; tshark -r "$file" -n -T fields "$@" 2>/dev/null; }
 

@@ -38,15 +38,11 @@ setup_h3() {
     in_h1 ip route add default via "$DPR_R1_ADDR" dev br0 &&
     in_h1 ip -6 route add default via "$R1LL" dev br0 &&
     _lab_new_ns "$NS_H3" &&
-    ip link add h3-eth0 netns "$NS_H3" type veth peer name br-h3 netns "$DPR_NS_H1" &&
+    ip -n "$DPR_NS_H1" link add br-h3 type veth peer name h3-eth0 netns "$NS_H3" &&
     ip -n "$NS_H3" link set h3-eth0 address "$H3_MAC" &&
-    lab_ipv6_host "$NS_H3" h3-eth0 &&
-    in_h1 ip link set br-h3 master br0 &&
-    in_h1 ip link set br-h3 up || return 1
-    local ns_if
-    for ns_if in "$NS_H3:h3-eth0" "$DPR_NS_H1:br-h3"; do
-        ip netns exec "${ns_if%%:*}" ethtool -K "${ns_if#*:}" rx off tx off tso off gso off gro off >/dev/null 2>&1
-    done
+    _lab_quiet_if "$NS_H3" h3-eth0 && _lab_quiet_if "$DPR_NS_H1" br-h3 &&   # offloads off, IPv6 off
+    lab_ipv6_host "$NS_H3" h3-eth0 &&                                         # and on again, quietly, for h3
+    in_h1 ip link set br-h3 master br0 up &&
     ip -n "$NS_H3" link set h3-eth0 up &&
     ip -n "$NS_H3" -6 addr add "$H3/64" dev h3-eth0 nodad &&
     ip -n "$NS_H3" -6 addr add "$FAR/128" dev lo &&   # h3 is the far network's gateway (and hosts)
@@ -91,10 +87,16 @@ expect_redirect() {
     fi
 }
 
-cap="$LAB_TMP/redirect.pcap"
-start_capture "$DPR_NS_H1" br0 "$cap" "icmp6 and ip6[40] == 137" || fatal "tcpdump"
-out=$(in_h1 ping -6 -n -c 3 -i 0.3 -W 2 "$FAR" 2>&1)
-stop_capture
+# ping_seen NAME FILTER PING-ARGS...: ping -6 from h1 while capturing FILTER on br0 into $cap
+ping_seen() {
+    cap="$LAB_TMP/$1.pcap"
+    start_capture "$DPR_NS_H1" br0 "$cap" "$2" || fatal "tcpdump on br0"
+    out=$(in_h1 ping -6 -n -i 0.3 -W 2 "${@:3}" 2>&1)
+    stop_capture
+}
+REDIR="icmp6 and ip6[40] == 137"
+
+ping_seen redirect "$REDIR" -c 3 "$FAR"
 if grep -q " 0% packet loss" <<<"$out"; then pass "ping -6 $FAR arrives (forwarded to h3 while redirecting)"; else fail "ping -6 $FAR through the redirect" "$out"; fi
 expect_redirect "off-link destination" "$cap" "$H3_LL" "$FAR"
 # The redirected header option carries the packet that caused it (RFC 4861 4.5): h1's echo request.
@@ -105,10 +107,7 @@ else fail "the redirected header should quote h1's echo request ($H1 -> $FAR, ty
 after=$(in_h1 ip -6 route get "$FAR" 2>&1)
 if grep -q "via $H3_LL dev br0" <<<"$after"; then pass "after: Linux installed the redirect: $(head -1 <<<"$after" | tr -s ' ')"
 else fail "after: ip -6 route get $FAR should show via $H3_LL" "$after"; fi
-cap="$LAB_TMP/direct.pcap"
-start_capture "$DPR_NS_H1" br0 "$cap" "icmp6 and ip6[40] == 128 and ether dst $H3_MAC and ether src $DPR_H1_MAC" || fatal "tcpdump"
-out=$(in_h1 ping -6 -n -c 2 -i 0.3 -W 2 "$FAR" 2>&1)
-stop_capture
+ping_seen direct "icmp6 and ip6[40] == 128 and ether dst $H3_MAC and ether src $DPR_H1_MAC" -c 2 "$FAR"
 n=$(tshark_fields "$cap" -e frame.number | grep -c .)
 if grep -q " 0% packet loss" <<<"$out" && ((n == 2)); then pass "traffic keeps arriving, now sent by h1 straight to h3's MAC"
 else fail "ping after the redirect: expected 0% loss and 2 requests from h1 to h3's MAC ($n)" "$out"; fi
@@ -116,10 +115,7 @@ else fail "ping after the redirect: expected 0% loss and 2 requests from h1 to h
 # On-link destination: without its on-link prefix route h1 sends to h3's own address via the router;
 # the Redirect names the destination itself as target (RFC 4861 8.2).
 in_h1 ip -6 route del 2001:db8:1::/64 dev br0
-cap="$LAB_TMP/onlink.pcap"
-start_capture "$DPR_NS_H1" br0 "$cap" "icmp6 and ip6[40] == 137" || fatal "tcpdump"
-out=$(in_h1 ping -6 -n -c 2 -i 0.3 -W 2 "$H3" 2>&1)
-stop_capture
+ping_seen onlink "$REDIR" -c 2 "$H3"
 if grep -q " 0% packet loss" <<<"$out"; then pass "ping -6 $H3 through the router (no on-link route on h1)"; else fail "ping -6 $H3 via the router" "$out"; fi
 expect_redirect "on-link destination" "$cap" "$H3" "$H3"
 after=$(in_h1 ip -6 route get "$H3" 2>&1)
@@ -131,10 +127,7 @@ in_h1 ip -6 route add 2001:db8:1::/64 dev br0
 # identifies a neighbor"; Linux redirects those too, against the RFC): forwarded, no Redirect.
 in_h1 ip -6 addr add 2001:db8:5::2/128 dev br0 nodad
 ip -n "$NS_H3" -6 route add 2001:db8:5::/64 via "$DPR_H1_LL6" dev h3-eth0   # h3 answers h1 directly
-cap="$LAB_TMP/offlink.pcap"
-start_capture "$DPR_NS_H1" br0 "$cap" "icmp6 and ip6[40] == 137" || fatal "tcpdump"
-out=$(in_h1 ping -6 -n -c 2 -i 0.3 -W 2 -I 2001:db8:5::2 "$FAR2" 2>&1)
-stop_capture
+ping_seen offlink "$REDIR" -c 2 -I 2001:db8:5::2 "$FAR2"
 r=$(redirects "$cap")
 if grep -q " 0% packet loss" <<<"$out" && [[ -z "$r" ]]; then pass "off-link source 2001:db8:5::2 to $FAR2: forwarded, no Redirect"
 else fail "off-link source 2001:db8:5::2: expected forwarding and no Redirect" "$out"$'\n'"redirects: ${r:-(none)}"; fi
@@ -144,10 +137,7 @@ cfg2="$LAB_TMP/lab-redirect6-off.yaml"
 cfg_variant "$cfg2" --route "2001:db8:99::/48 via $H3_LL dev lan" --route "2001:db8:5::/64 via $DPR_H1_LL6 dev lan" \
     --iface-opt lan icmp_redirects=false
 check "reload with icmp_redirects: false on lan" router_reload "$cfg2"
-cap="$LAB_TMP/off.pcap"
-start_capture "$DPR_NS_H1" br0 "$cap" "icmp6 and ip6[40] == 137" || fatal "tcpdump"
-out=$(in_h1 ping -6 -n -c 2 -i 0.3 -W 2 "$FAR3" 2>&1)
-stop_capture
+ping_seen off "$REDIR" -c 2 "$FAR3"
 r=$(redirects "$cap")
 after=$(in_h1 ip -6 route get "$FAR3" 2>&1)
 if grep -q " 0% packet loss" <<<"$out" && [[ -z "$r" ]] && grep -q "via $R1LL" <<<"$after"; then

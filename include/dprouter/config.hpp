@@ -97,9 +97,13 @@ struct RouteConfig {
     RouteAction action = RouteAction::forward;
     bool has_via = false;
     Ipv4 via = 0;
+    // Optional `interface:`: must name the interface whose subnet holds `via` (the table builder
+    // finds it through the connected routes either way); empty when not written.
+    std::string interface;
     SourcePos pos;
     SourcePos prefix_pos;  // value positions; 0:0 falls back to `pos`
     SourcePos via_pos;
+    SourcePos interface_pos;
     bool from_routes_file = false;  // positions are in Config::routes_file, not Config::file
 };
 

@@ -29,6 +29,7 @@
 
 #include "dprouter/config.hpp"
 #include "error_sink.hpp"
+#include "families.hpp"
 #include "route_list.hpp"
 #include "yaml_tree.hpp"
 
@@ -61,6 +62,10 @@ const Entry* find(const Entries& entries, std::string_view key) {
 // number, so numbers and booleans must be written plain.
 bool is_text(const Node& n) { return n.IsText(); }
 
+// `addresses`, `routes` and `neighbors` hold both families (families.hpp).
+bool looks_ipv6(const Node& n) { return n.IsScalar() && is_ipv6_text(n.Scalar()); }
+bool looks_ipv6(const Entry* e) { return e != nullptr && looks_ipv6(e->value); }
+
 class Parser {
 public:
     Parser(const std::string& file, ErrorSink& errors) : file_(file), errors_(errors) {}
@@ -80,14 +85,18 @@ private:
                  std::initializer_list<std::string_view> keys);
 
     std::optional<std::string> read_string(const Entry& e);
+    void read_string_at(const Entries& f, std::string_view key, std::string& out, SourcePos& pos);
     bool has_value(const Entry& e);
     std::optional<long long> read_int(const Entry& e);
     void range_error(const Entry& e, long long lo, long long hi);
     bool read_non_negative(const Entry& e, double& out, double max);
     std::optional<bool> read_bool(const Entry& e);
-    std::optional<Ipv4> read_ipv4(const Entry& e);
+    template <class F>
+    std::optional<typename F::Address> read_address(const Entry& e);
     std::optional<MacAddr> read_mac(const Entry& e);
     std::optional<Ipv4Prefix> read_prefix(const Node& n, std::string_view noun);
+    std::optional<Ipv6Prefix> read_prefix6(const Node& n, std::string_view noun);
+    std::optional<RouteAction> read_action(const Entry& e);
 
     // Lists that may be absent or written empty (`routes:`) are fine; anything but a list is not.
     bool is_list_or_empty(const Entry& e);
@@ -96,8 +105,8 @@ private:
     void parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out);
     void parse_interface(const Node& n, std::vector<InterfaceConfig>& out);
     void parse_addresses(const Entry& e, InterfaceConfig& ifc);
-    void parse_route(const Node& n, std::vector<RouteConfig>& out);
-    void parse_neighbor(const Node& n, std::vector<NeighborConfig>& out);
+    void parse_route(const Node& n, Config& cfg);
+    void parse_neighbor(const Node& n, Config& cfg);
     void parse_icmp(const Entry& e, IcmpConfig& icmp);
     void parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket);
     void parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc);
@@ -140,6 +149,14 @@ void Parser::require(const Entries& entries, const Node& map, std::string_view c
 }
 
 // `mtu:` with nothing after it is a null, which reads better as "no value" than as a type error.
+// An optional string key: its value (if it is one) into `out`, where it was written into `pos`.
+void Parser::read_string_at(const Entries& f, std::string_view key, std::string& out, SourcePos& pos) {
+    const Entry* e = find(f, key);
+    if (!e) return;
+    if (auto v = read_string(*e)) out = std::move(*v);
+    pos = e->pos();
+}
+
 bool Parser::has_value(const Entry& e) {
     if (!e.value.IsNull()) return true;
     error(e.pos(), e.name() + " has no value");
@@ -205,12 +222,14 @@ std::optional<bool> Parser::read_bool(const Entry& e) {
     return v;
 }
 
-std::optional<Ipv4> Parser::read_ipv4(const Entry& e) {
+// A route's via, or a neighbour's address, of the family F.
+template <class F>
+std::optional<typename F::Address> Parser::read_address(const Entry& e) {
     auto text = read_string(e);
     if (!text) return std::nullopt;
-    auto addr = parse_ipv4(*text);
-    if (!addr) error(e.pos(), "invalid IPv4 address '" + *text + "'");
-    return addr;
+    if (auto addr = F::address(*text)) return addr;
+    error(e.pos(), bad_address_message<F>(e.name(), *text, "'" + *text + "'"));
+    return std::nullopt;
 }
 
 std::optional<MacAddr> Parser::read_mac(const Entry& e) {
@@ -233,6 +252,28 @@ std::optional<Ipv4Prefix> Parser::read_prefix(const Node& n, std::string_view no
     return std::nullopt;
 }
 
+std::optional<Ipv6Prefix> Parser::read_prefix6(const Node& n, std::string_view noun) {
+    const std::string& text = n.Scalar();  // looks_ipv6 chose this reader: a scalar
+    if (auto p = parse_prefix6(text)) return p;
+    error(n, invalid_prefix6_message(text, noun));
+    return std::nullopt;
+}
+
+std::optional<RouteAction> Parser::read_action(const Entry& e) {
+    static const std::pair<std::string_view, RouteAction> actions[] = {
+        {"forward", RouteAction::forward},
+        {"blackhole", RouteAction::blackhole},
+        {"unreachable", RouteAction::unreachable},
+        {"prohibit", RouteAction::prohibit},
+    };
+    auto text = read_string(e);
+    if (!text) return std::nullopt;
+    auto it = std::find_if(std::begin(actions), std::end(actions), [&](const auto& a) { return a.first == *text; });
+    if (it != std::end(actions)) return it->second;
+    error(e.pos(), "invalid route action '" + *text + "' (expected forward, blackhole, unreachable or prohibit)");
+    return std::nullopt;
+}
+
 bool Parser::is_list_or_empty(const Entry& e) {
     if (e.value.IsSequence() || e.value.IsNull()) return true;
     error(e.pos(), e.name() + " must be a list");
@@ -252,7 +293,7 @@ void Parser::parse_document(const Node& root, Config& cfg) {
         error(root, "missing required key 'interfaces'");
     }
     if (const Entry* e = find(top, "routes"); e && is_list_or_empty(*e)) {
-        for (const auto& item : e->value) parse_route(item, cfg.routes);
+        for (const auto& item : e->value) parse_route(item, cfg);
     }
     if (const Entry* e = find(top, "routes_file")) {
         if (auto v = read_string(*e)) {
@@ -264,7 +305,7 @@ void Parser::parse_document(const Node& root, Config& cfg) {
         }
     }
     if (const Entry* e = find(top, "neighbors"); e && is_list_or_empty(*e)) {
-        for (const auto& item : e->value) parse_neighbor(item, cfg.neighbors);
+        for (const auto& item : e->value) parse_neighbor(item, cfg);
     }
     if (const Entry* e = find(top, "icmp")) parse_icmp(*e, cfg.icmp);
 }
@@ -406,54 +447,64 @@ void Parser::parse_addresses(const Entry& e, InterfaceConfig& ifc) {
         return;
     }
     for (const auto& item : e.value) {
-        if (auto p = read_prefix(item, "address"))
+        if (looks_ipv6(item)) {
+            if (auto p = read_prefix6(item, "address"))
+                ifc.addresses6.push_back(InterfaceAddress6{*p, to_pos(item.Mark())});
+        } else if (auto p = read_prefix(item, "address")) {
             ifc.addresses.push_back(InterfaceAddress{*p, to_pos(item.Mark())});
+        }
     }
 }
 
-void Parser::parse_route(const Node& n, std::vector<RouteConfig>& out) {
+// A route is IPv6 when its prefix is (or, with no usable prefix, its via is); IPv6 routes go to
+// Config::routes6. Both families take the same keys.
+void Parser::parse_route(const Node& n, Config& cfg) {
     if (!n.IsMap()) {
         error(n, "each route must be a mapping");
         return;
     }
-    Entries f = read_map(n, "route", {"prefix", "via", "action"});
+    Entries f = read_map(n, "route", {"prefix", "via", "action", "interface"});
     require(f, n, "route", {"prefix"});
+    const Entry* prefix_e = find(f, "prefix");
+    const Entry* via_e = find(f, "via");
+    const bool v6 = looks_ipv6(prefix_e) || ((!prefix_e || !prefix_e->value.IsScalar()) && looks_ipv6(via_e));
 
-    RouteConfig route;
-    route.pos = to_pos(n.Mark());
-    if (const Entry* e = find(f, "prefix")) {
-        if (has_value(*e)) {
-            if (auto p = read_prefix(e->value, "prefix")) route.prefix = *p;
-        }
-        route.prefix_pos = e->pos();
-    }
-    if (const Entry* e = find(f, "via")) {
-        if (auto v = read_ipv4(*e)) route.via = *v;
-        route.has_via = true;
-        route.via_pos = e->pos();
-    }
-    if (const Entry* e = find(f, "action")) {
-        static const std::pair<std::string_view, RouteAction> actions[] = {
-            {"forward", RouteAction::forward},
-            {"blackhole", RouteAction::blackhole},
-            {"unreachable", RouteAction::unreachable},
-            {"prohibit", RouteAction::prohibit},
-        };
-        if (auto text = read_string(*e)) {
-            auto it = std::find_if(std::begin(actions), std::end(actions),
-                                   [&](const auto& a) { return a.first == *text; });
-            if (it != std::end(actions)) {
-                route.action = it->second;
-            } else {
-                error(e->pos(), "invalid route action '" + *text +
-                                    "' (expected forward, blackhole, unreachable or prohibit)");
+    auto fill = [&](auto& route, auto read_prefix_of, auto read_via) {
+        route.pos = to_pos(n.Mark());
+        if (prefix_e) {
+            if (has_value(*prefix_e)) {
+                if (auto p = read_prefix_of(prefix_e->value)) route.prefix = *p;
             }
+            route.prefix_pos = prefix_e->pos();
         }
+        if (via_e) {
+            if (auto v = read_via(*via_e)) route.via = *v;
+            route.has_via = true;
+            route.via_pos = via_e->pos();
+        }
+        if (const Entry* e = find(f, "action")) {
+            if (auto a = read_action(*e)) route.action = *a;
+        }
+        read_string_at(f, "interface", route.interface, route.interface_pos);
+    };
+    if (v6) {
+        Route6Config route;
+        // Here a prefix that does not look IPv6 is no string at all: read_prefix says so.
+        auto prefix6 = [&](const Node& p) -> std::optional<Ipv6Prefix> {
+            if (looks_ipv6(p)) return read_prefix6(p, "prefix");
+            read_prefix(p, "prefix");
+            return std::nullopt;
+        };
+        fill(route, prefix6, [&](const Entry& e) { return read_address<Ipv6Family>(e); });
+        cfg.routes6.push_back(std::move(route));
+    } else {
+        RouteConfig route;
+        fill(route, [&](const Node& p) { return read_prefix(p, "prefix"); }, [&](const Entry& e) { return read_address<Ipv4Family>(e); });
+        cfg.routes.push_back(std::move(route));
     }
-    out.push_back(route);
 }
 
-void Parser::parse_neighbor(const Node& n, std::vector<NeighborConfig>& out) {
+void Parser::parse_neighbor(const Node& n, Config& cfg) {
     if (!n.IsMap()) {
         error(n, "each neighbor must be a mapping");
         return;
@@ -461,21 +512,27 @@ void Parser::parse_neighbor(const Node& n, std::vector<NeighborConfig>& out) {
     Entries f = read_map(n, "neighbor", {"address", "mac", "interface"});
     require(f, n, "neighbor", {"address", "mac", "interface"});
 
-    NeighborConfig nb;
-    nb.pos = to_pos(n.Mark());
-    if (const Entry* e = find(f, "address")) {
-        if (auto v = read_ipv4(*e)) nb.address = *v;
-        nb.address_pos = e->pos();
+    auto fill = [&](auto& nb, auto read_address) {
+        nb.pos = to_pos(n.Mark());
+        if (const Entry* e = find(f, "address")) {
+            if (auto v = read_address(*e)) nb.address = *v;
+            nb.address_pos = e->pos();
+        }
+        if (const Entry* e = find(f, "mac")) {
+            if (auto v = read_mac(*e)) nb.mac = *v;
+            nb.mac_pos = e->pos();
+        }
+        read_string_at(f, "interface", nb.interface, nb.interface_pos);
+    };
+    if (looks_ipv6(find(f, "address"))) {
+        Neighbor6Config nb;
+        fill(nb, [&](const Entry& e) { return read_address<Ipv6Family>(e); });
+        cfg.neighbors6.push_back(std::move(nb));
+    } else {
+        NeighborConfig nb;
+        fill(nb, [&](const Entry& e) { return read_address<Ipv4Family>(e); });
+        cfg.neighbors.push_back(std::move(nb));
     }
-    if (const Entry* e = find(f, "mac")) {
-        if (auto v = read_mac(*e)) nb.mac = *v;
-        nb.mac_pos = e->pos();
-    }
-    if (const Entry* e = find(f, "interface")) {
-        if (auto v = read_string(*e)) nb.interface = *v;
-        nb.interface_pos = e->pos();
-    }
-    out.push_back(std::move(nb));
 }
 
 void Parser::parse_icmp(const Entry& e, IcmpConfig& icmp) {
@@ -582,7 +639,7 @@ ConfigResult parse_config_text(const std::string& text, const std::string& file)
         else if (auto why = read_whole_file(cfg.routes_file, list))
             errors.add(file, routes_file_pos, "cannot read routes_file '" + cfg.routes_file + "': " + *why);
         else
-            parse_route_list(list, cfg.routes_file, cfg.routes, errors);
+            parse_route_list(list, cfg.routes_file, cfg.routes, cfg.routes6, errors);
     }
     if (errors.empty()) {
         try {

@@ -13,14 +13,15 @@
 
 #include "dprouter/config.hpp"
 #include "error_sink.hpp"
+#include "validate_common.hpp"
 
 namespace dprouter {
 
 namespace {
 
-SourcePos or_item(SourcePos value, SourcePos item) { return value.line > 0 ? value : item; }
-
-std::string first_at(SourcePos pos) { return " (first defined at line " + std::to_string(pos.line) + ")"; }
+using validate::action_name;
+using validate::first_at;
+using validate::or_item;
 
 bool has_control_char(const std::string& s) {
     return std::any_of(s.begin(), s.end(), [](char ch) {
@@ -53,13 +54,14 @@ bool valid_name_char(char c) {
 
 class Validator {
 public:
-    explicit Validator(const Config& c) : c_(c), subnets_(all_subnets()) {}
+    explicit Validator(const Config& c) : c_(c), subnets_(all_subnets()), names_(validate::interface_indices(c)) {}
 
     std::vector<ConfigError> run() {
         check_interfaces();
         check_addresses();
         check_routes();
         check_neighbors();
+        validate::check_ipv6(c_, errors_);
         return std::move(errors_).finish(c_.file);
     }
 
@@ -93,8 +95,18 @@ private:
     }
 
     void check_mac(const std::string& what, const MacAddr& mac, SourcePos pos) {
-        if (mac.is_multicast()) error(pos, what + " MAC " + format_mac(mac) + " is a multicast address");
-        else if (mac.is_zero()) error(pos, what + " MAC " + format_mac(mac) + " is all zeros");
+        if (auto problem = validate::mac_problem(what, mac)) error(pos, *problem);
+    }
+
+    // The interface (index) whose subnet holds `a`, or -1; subnets of different interfaces never
+    // overlap (check_address_conflicts), so there is at most one.
+    int interface_holding(Ipv4 a) const {
+        for (std::size_t i = 0; i < c_.interfaces.size() && i < config_limits::max_interfaces; ++i) {
+            const auto& addrs = c_.interfaces[i].addresses;
+            for (std::size_t k = 0; k < addrs.size() && k < config_limits::max_addresses; ++k)
+                if (addrs[k].prefix.len > 0 && addrs[k].prefix.contains(a)) return static_cast<int>(i);
+        }
+        return -1;
     }
 
     void check_interfaces() {
@@ -126,7 +138,7 @@ private:
                           std::to_string(config_limits::min_mtu) + ".." + std::to_string(config_limits::max_mtu));
             }
             if (ifc.has_mac) check_mac("interface", ifc.mac, or_item(ifc.mac_pos, ifc.pos));
-            if (ifc.addresses.empty()) error(ifc.pos, "interface needs at least one address");
+            if (ifc.addresses.empty() && ifc.addresses6.empty()) error(ifc.pos, "interface needs at least one address");
 
             // Later duplicates are the errors: the first definition is the one the user meant.
             if (auto [it, fresh] = names.try_emplace(ifc.name, &ifc); !fresh && !ifc.name.empty())
@@ -219,7 +231,11 @@ private:
         const auto& subnets = subnets_;
         // prefix (network << 8 | length) -> its first route; via -> its problem, if any
         std::unordered_map<uint64_t, const RouteConfig*> first;
-        std::unordered_map<Ipv4, std::optional<std::string>> via_problem;
+        struct Via {
+            std::optional<std::string> problem;
+            int ifc = -1;  // the interface whose subnet holds it
+        };
+        std::unordered_map<Ipv4, Via> via_memo;
         first.reserve(c_.routes.size());
         for (const RouteConfig& r : c_.routes) {
             const std::string& file = file_of(r);
@@ -247,22 +263,32 @@ private:
                 errors_.add(file, via_pos, "route " + format_prefix(r.prefix) + " with action " +
                                                action_name(r.action) + " must not have a via");
             } else if (r.has_via) {
-                auto [it, fresh] = via_problem.try_emplace(r.via);
-                if (fresh)
-                    it->second = on_link_problem("via", r.via, subnets, " is not reachable through any connected network");
-                if (it->second) errors_.add(file, via_pos, *it->second);
+                auto [it, fresh] = via_memo.try_emplace(r.via);
+                if (fresh) {
+                    it->second.problem =
+                        on_link_problem("via", r.via, subnets, " is not reachable through any connected network");
+                    it->second.ifc = interface_holding(r.via);
+                }
+                if (it->second.problem) errors_.add(file, via_pos, *it->second.problem);
+                else if (!r.interface.empty()) check_route_interface(r, it->second.ifc);
             }
+            if (!r.interface.empty() && r.action != RouteAction::forward)
+                errors_.add(file, or_item(r.interface_pos, r.pos),
+                            "route " + format_prefix(r.prefix) + " with action " + action_name(r.action) +
+                                " must not have an interface");
         }
     }
 
-    static std::string action_name(RouteAction a) {
-        switch (a) {
-        case RouteAction::forward: return "forward";
-        case RouteAction::blackhole: return "blackhole";
-        case RouteAction::unreachable: return "unreachable";
-        case RouteAction::prohibit: return "prohibit";
-        }
-        return "unknown";
+    // `interface:` on an IPv4 route is optional and redundant: it must be the interface whose
+    // subnet holds the via, which is the one the table builder uses.
+    void check_route_interface(const RouteConfig& r, int via_ifc) {
+        const SourcePos pos = or_item(r.interface_pos, r.pos);
+        auto named = names_.find(r.interface);
+        if (named == names_.end())
+            errors_.add(file_of(r), pos, "route interface '" + r.interface + "' is not defined");
+        else if (named->second != via_ifc)
+            errors_.add(file_of(r), pos, "via " + format_ipv4(r.via) + " is on interface '" +
+                                             c_.interfaces[via_ifc].name + "', not '" + r.interface + "'");
     }
 
     void check_neighbors() {
@@ -296,6 +322,7 @@ private:
 
     const Config& c_;
     std::vector<const InterfaceAddress*> subnets_;  // every address within the limits
+    std::unordered_map<std::string, int> names_;     // interface name -> index
     ErrorSink errors_;
 };
 

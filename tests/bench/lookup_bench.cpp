@@ -4,14 +4,22 @@
 // destinations (nine in ten inside some route, the rest anywhere) in bursts of 32, in ns and TSC
 // cycles per lookup. Not run by the tests; docs/benchmarking.md "Large tables" has figures.
 //
-//   build/tests/bench/lookup_bench N [--no-lpm] -- EAL-ARGS   (e.g. -- --no-huge -m 2048 --no-pci)
+// With --ipv6: rte_lpm6 against rte_fib6 (TRIE with 2-byte next hops, as the router builds it;
+// scalar and AVX-512 lookup) on N IPv6 routes of /48../64 under 2,048 /32 allocations in 2000::/3
+// (see make_routes6), lookups of 64 Ki destinations in bursts of 32, build time and the DPDK heap
+// memory each structure takes. docs/benchmarking.md "IPv6 FIB" has figures.
+//
+//   build/tests/bench/lookup_bench N [--no-lpm | --ipv6] -- EAL-ARGS   (e.g. -- --no-huge -m 2048 --no-pci)
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 // DPDK 22.11's rte_vect.h lacks the extern "C" its siblings have (and rte_lpm.h includes it).
@@ -22,7 +30,10 @@ extern "C" {
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_fib.h>
+#include <rte_fib6.h>
 #include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
 
 namespace {
 
@@ -68,8 +79,8 @@ void measure(const char* what, size_t n_routes, double build_s, Pass pass) {
         if (s < best_s) best_s = s, best_cycles = cycles;
     }
     const double lookups = double{kDests} * kPasses;
-    std::printf("%-22s %8zu routes  build %8.3f s  lookup %6.2f ns %6.1f cycles\n", what, n_routes, build_s,
-                best_s * 1e9 / lookups, static_cast<double>(best_cycles) / lookups);
+    std::printf("%-22s %8zu routes  build %8.3f s  lookup %6.2f ns %6.1f cycles %7.1f Mlookups/s\n", what, n_routes,
+                build_s, best_s * 1e9 / lookups, static_cast<double>(best_cycles) / lookups, lookups / best_s / 1e6);
 }
 
 volatile uint64_t sink;
@@ -142,19 +153,187 @@ void bench_fib(const std::vector<Route>& routes, const std::vector<uint32_t>& ds
     rte_fib_free(fib);
 }
 
+// ---------------------------------------------------------------------------------------------
+// IPv6
+
+using Addr6 = std::array<uint8_t, 16>;
+
+struct Route6 {
+    Addr6 net;
+    uint8_t len;
+};
+
+Addr6 cut(Addr6 a, unsigned len) {
+    for (unsigned i = 0; i < 16; ++i) {
+        const unsigned bit = i * 8;
+        if (bit >= len) a[i] = 0;
+        else if (bit + 8 > len) a[i] &= static_cast<uint8_t>(0xff << (8 - (len - bit)));
+    }
+    return a;
+}
+
+// Global unicast space is handed out in /32s (and larger) by the RIRs, and announced as /48s and
+// longer under them: 2,048 random /32s in 2000::/3, each route a random /48 (60 %) or /49../64
+// under one of them. Distinct, seeded.
+std::vector<Route6> make_routes6(size_t n, std::mt19937_64& rng) {
+    std::vector<Addr6> blocks(2048);
+    for (auto& b : blocks) {
+        b = {};
+        const uint32_t top = static_cast<uint32_t>(rng());
+        b[0] = static_cast<uint8_t>(0x20 | ((top >> 24) & 0x1f));
+        b[1] = static_cast<uint8_t>(top >> 16);
+        b[2] = static_cast<uint8_t>(top >> 8);
+        b[3] = static_cast<uint8_t>(top);
+    }
+    std::vector<Route6> v;
+    v.reserve(n);
+    std::set<std::pair<Addr6, uint8_t>> seen;
+    std::uniform_real_distribution<double> u(0, 1);
+    while (v.size() < n) {
+        const unsigned len = u(rng) < 0.6 ? 48 : 49 + rng() % 16;
+        Addr6 a = blocks[rng() % blocks.size()];
+        const uint64_t r = rng();
+        for (unsigned i = 4; i < 8; ++i) a[i] = static_cast<uint8_t>(r >> (8 * i));
+        a = cut(a, len);
+        if (seen.emplace(a, static_cast<uint8_t>(len)).second) v.push_back({a, static_cast<uint8_t>(len)});
+    }
+    return v;
+}
+
+// Both structures keep tbl8 groups of 256 entries below a 2^24 first level: one group per
+// distinct (prefix cut to D bits, D) for D = 24, 32, ... below the prefix length (the count
+// table_builder6.cpp sizes the router's FIB with).
+uint32_t tbl8_groups6(const std::vector<Route6>& routes) {
+    std::set<std::pair<Addr6, uint8_t>> groups;
+    for (const auto& r : routes)
+        for (unsigned d = 24; d < r.len; d += 8) groups.emplace(cut(r.net, d), static_cast<uint8_t>(d));
+    return static_cast<uint32_t>(groups.size());
+}
+
+size_t heap_bytes() {
+    rte_malloc_socket_stats st{};
+    size_t total = 0;
+    for (int s = 0; s < RTE_MAX_NUMA_NODES; ++s)
+        if (rte_malloc_get_socket_stats(s, &st) == 0) total += st.heap_allocsz_bytes;
+    return total;
+}
+
+void print_memory(const char* what, size_t before) {
+    std::printf("%-22s memory %7.1f MiB (DPDK heap)\n", what, static_cast<double>(heap_bytes() - before) / (1 << 20));
+}
+
+void bench_lpm6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint32_t groups) {
+    const size_t before = heap_bytes();
+    rte_lpm6_config c{};
+    c.max_rules = static_cast<uint32_t>(routes.size()) + 16;
+    c.number_tbl8s = groups + 64;
+    rte_lpm6* lpm = rte_lpm6_create("bench_lpm6", SOCKET_ID_ANY, &c);
+    if (lpm == nullptr) { std::printf("rte_lpm6_create: %s\n", rte_strerror(rte_errno)); return; }
+    const double t0 = now_s();
+    for (size_t i = 0; i < routes.size(); ++i)
+        if (rte_lpm6_add(lpm, routes[i].net.data(), routes[i].len, static_cast<uint32_t>(i & 0x7fff)) != 0) {
+            std::printf("rte_lpm6_add failed at route %zu\n", i);
+            break;
+        }
+    const double build = now_s() - t0;
+    print_memory("rte_lpm6", before);
+    int32_t hop[kBurst];
+    uint64_t acc = 0;
+    auto* keys = reinterpret_cast<uint8_t(*)[16]>(dst.data());
+    measure("rte_lpm6 lookup_bulk", routes.size(), build, [&] {
+        for (unsigned i = 0; i < kDests; i += kBurst) {
+            rte_lpm6_lookup_bulk_func(lpm, keys + i, hop, kBurst);
+            acc += static_cast<uint32_t>(hop[0]);
+        }
+    });
+    sink = acc;
+    rte_lpm6_free(lpm);
+}
+
+void bench_fib6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint32_t groups) {
+    const size_t before = heap_bytes();
+    rte_fib6_conf c{};
+    c.type = RTE_FIB6_TRIE;
+    c.default_nh = (uint64_t{1} << 15) - 1;
+    c.max_routes = static_cast<int>(routes.size()) + 16;
+    c.trie.nh_sz = RTE_FIB6_TRIE_2B;
+    c.trie.num_tbl8 = RTE_ALIGN_CEIL(groups + 64, 64u);
+    rte_fib6* fib = rte_fib6_create("bench_fib6", SOCKET_ID_ANY, &c);
+    if (fib == nullptr) { std::printf("rte_fib6_create: %s\n", rte_strerror(rte_errno)); return; }
+    const double t0 = now_s();
+    for (size_t i = 0; i < routes.size(); ++i)
+        if (rte_fib6_add(fib, routes[i].net.data(), routes[i].len, i & 0x7fff) != 0) {
+            std::printf("rte_fib6_add failed at route %zu\n", i);
+            break;
+        }
+    const double build = now_s() - t0;
+    print_memory("rte_fib6 TRIE 2B", before);
+    uint64_t hop[kBurst];
+    uint64_t acc = 0;
+    auto* keys = reinterpret_cast<uint8_t(*)[16]>(dst.data());
+    for (const bool vector : {false, true}) {
+        if (vector && (rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512) != 0 ||
+                       rte_fib6_select_lookup(fib, RTE_FIB6_LOOKUP_TRIE_VECTOR_AVX512) != 0)) {
+            std::printf("rte_fib6 AVX-512 lookup: not available\n");
+            break;
+        }
+        if (!vector) rte_fib6_select_lookup(fib, RTE_FIB6_LOOKUP_TRIE_SCALAR);
+        measure(vector ? "rte_fib6 AVX-512" : "rte_fib6 scalar", routes.size(), build, [&] {
+            for (unsigned i = 0; i < kDests; i += kBurst) {
+                rte_fib6_lookup_bulk(fib, keys + i, hop, kBurst);
+                acc += hop[0];
+            }
+        });
+    }
+    sink = acc;
+    rte_fib6_free(fib);
+}
+
+// Nine in ten destinations inside some route, the rest anywhere in 2000::/3 (mostly misses).
+void run_ipv6(size_t n, std::mt19937_64& rng) {
+    const std::vector<Route6> routes = make_routes6(n, rng);
+    std::vector<Addr6> dst(kDests);
+    for (auto& d : dst) {
+        const Route6& r = routes[rng() % routes.size()];
+        for (auto& b : d) b = static_cast<uint8_t>(rng());
+        if (rng() % 10 == 0) {
+            d[0] = static_cast<uint8_t>(0x20 | (d[0] & 0x1f));
+            continue;
+        }
+        const Addr6 host = d;
+        d = r.net;
+        for (unsigned i = 0; i < 16; ++i) {
+            const unsigned bit = i * 8;
+            if (bit >= r.len) d[i] = host[i];
+            else if (bit + 8 > r.len) d[i] |= host[i] & static_cast<uint8_t>(0xff >> (r.len - bit));
+        }
+    }
+    const uint32_t groups = tbl8_groups6(routes);
+    std::printf("TSC %.2f GHz; bursts of %u, %u destinations x %u passes; %u tbl8 groups\n", rte_get_tsc_hz() / 1e9,
+                kBurst, kDests, kPasses, groups);
+    bench_lpm6(routes, dst, groups);
+    bench_fib6(routes, dst, groups);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int eal_at = argc;
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], "--") == 0) { eal_at = i; break; }
-    if (eal_at < 2) { std::fprintf(stderr, "usage: %s N [--no-lpm] -- EAL-ARGS\n", argv[0]); return 2; }
+    if (eal_at < 2) { std::fprintf(stderr, "usage: %s N [--no-lpm | --ipv6] -- EAL-ARGS\n", argv[0]); return 2; }
     const size_t n = std::strtoull(argv[1], nullptr, 10);
     const bool lpm = !(eal_at > 2 && std::strcmp(argv[2], "--no-lpm") == 0);
+    const bool ipv6 = eal_at > 2 && std::strcmp(argv[2], "--ipv6") == 0;
     argv[eal_at] = argv[0];
     if (rte_eal_init(argc - eal_at, argv + eal_at) < 0) { std::fprintf(stderr, "EAL init failed\n"); return 1; }
 
     std::mt19937_64 rng(1);
+    if (ipv6) {
+        run_ipv6(n, rng);
+        rte_eal_cleanup();
+        return 0;
+    }
     const std::vector<Route> routes = make_routes(n, rng);
     std::vector<uint32_t> dst(kDests);
     for (auto& d : dst) {

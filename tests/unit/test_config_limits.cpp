@@ -224,9 +224,11 @@ TEST(BoundedCheck, ValidInvalidAndLimits) {
     EXPECT_EQ(bad.status, CheckOutcome::invalid);
     EXPECT_EQ(bad.lines, Lines{comma + ":1:1: error: unexpected ',' (not valid YAML here)"});
 
-    // A YAML file whose tree needs far more than 8 MiB more than the child inherited.
+    // A YAML file whose tree needs far more than 8 MiB more than the child inherited. The child
+    // also inherits the free part of this process's heap (it may use it without new mappings),
+    // which after the large-table tests before this one is tens of MiB: hence ~120 MiB of tree.
     std::string big = kOne + "routes:\n";
-    for (int i = 0; i < 50000; ++i) big += "  - {prefix: 10.9.0.0/16, via: 10.1.0.3}\n";
+    for (int i = 0; i < 200000; ++i) big += "  - {prefix: 10.9.0.0/16, via: 10.1.0.3}\n";
     const std::string big_path = write_file("dpr_big.yaml", big);
     const CheckLimits small{8u << 20, 60, 60};
     bad = check_config_bounded(big_path, nullptr, &small);

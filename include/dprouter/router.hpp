@@ -14,6 +14,7 @@
 
 #include "dprouter/arp_resolver.hpp"
 #include "dprouter/config.hpp"
+#include "dprouter/nd_resolver.hpp"
 #include "dprouter/neighbor_table.hpp"
 #include "dprouter/pipeline.hpp"
 #include "dprouter/telemetry.hpp"
@@ -45,6 +46,7 @@ private:
     void setup();
     void teardown();
     std::vector<ArpResolver::Static> statics_for(const Config& cfg) const;
+    std::vector<Nd6Resolver::Static> statics6_for(const Config& cfg) const;
     void control_iteration(uint64_t now_ms, bool& busy);
     void inject(std::vector<rte_mbuf*>& frames);
     void publish(Tables* fresh);
@@ -64,6 +66,8 @@ private:
     rte_rcu_qsbr* qsbr_ = nullptr;
     std::unique_ptr<NeighborTable> neighbors_;
     std::unique_ptr<ArpResolver> resolver_;
+    std::unique_ptr<NeighborTable6> neighbors6_;
+    std::unique_ptr<Nd6Resolver> nd_resolver_;
     WorkerCounters* counters_ = nullptr;
     std::vector<WorkerContext*> contexts_;
     std::vector<WorkerSetup> setups_;

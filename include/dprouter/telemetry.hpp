@@ -1,7 +1,8 @@
 // Live counters through DPDK telemetry (dpdk-telemetry.py):
-//   /dprouter/stats      per-port rx/tx, every drop reason, every event, ARP resolver figures
+//   /dprouter/stats      per-port rx/tx, every drop reason, every event, ARP and ND resolver figures
 //   /dprouter/neighbors  the neighbour table as the control thread sees it, one string per entry:
-//                        "10.2.0.2 02:00:00:00:02:02 reachable static dev wan held 0"
+//                        "10.2.0.2 02:00:00:00:02:02 reachable static dev wan held 0", then the IPv6
+//                        ones with their RFC 4861 state: "fe80::1 02:00:00:00:02:02 stale dev wan held 0"
 //   /dprouter/mempools   every mempool's size and objects in use (leak check after traffic)
 // Telemetry callbacks run on DPDK's telemetry thread. Worker counters are read with relaxed loads;
 // everything else is a copy the control thread refreshes under a mutex (control path only).
@@ -13,6 +14,7 @@
 
 #include "dprouter/arp_resolver.hpp"
 #include "dprouter/counters.hpp"
+#include "dprouter/nd_resolver.hpp"
 
 namespace dprouter {
 
@@ -21,9 +23,11 @@ struct TelemetrySource {
     unsigned workers = 0;
     std::vector<std::pair<std::string, uint16_t>> ports;  // interface name, port id
 
-    std::mutex mutex;  // guards the two copies below
+    std::mutex mutex;  // guards the copies below
     ResolverStats resolver;
     std::vector<NeighborInfo> neighbors;
+    Nd6Stats nd;
+    std::vector<Neighbor6Info> neighbors6;
 };
 
 // Registers the commands; `source` must outlive the EAL.

@@ -1,5 +1,7 @@
 #include "dprouter/arp_resolver.hpp"
 
+#include "dprouter/held_packets.hpp"
+
 #include <cstring>
 #include <unordered_set>
 
@@ -9,8 +11,7 @@
 namespace dprouter {
 
 ArpResolver::~ArpResolver() {
-    for (auto& [k, e] : entries_)
-        for (rte_mbuf* m : e.held) rte_pktmbuf_free(m);
+    for (auto& [k, e] : entries_) held::free_all(e.held);
 }
 
 void ArpResolver::publish(const Entry& e) {
@@ -143,35 +144,19 @@ void ArpResolver::make_reachable(Entry& e, const rte_ether_addr& mac, uint64_t n
 
 void ArpResolver::release(Entry& e, std::vector<rte_mbuf*>& out) {
     if (tables_ == nullptr) return;
-    const rte_ether_addr& src = tables_->ifaces[e.port].mac;
-    for (rte_mbuf* m : e.held) {
-        auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
-        eth->dst_addr = e.mac;
-        eth->src_addr = src;
-        m->port = e.port;
-        out.push_back(m);
-        ++stats_.released;
-    }
-    held_total_ -= e.held.size();
-    e.held.clear();
+    const size_t n = held::release(e.held, e.mac, tables_->ifaces[e.port].mac, e.port, out);
+    stats_.released += n;
+    held_total_ -= n;
 }
 
 void ArpResolver::drop_held(Entry& e, uint64_t& counter) {
-    for (rte_mbuf* m : e.held) rte_pktmbuf_free(m);
-    counter += e.held.size();
-    held_total_ -= e.held.size();
-    e.held.clear();
+    const size_t n = held::free_all(e.held);
+    counter += n;
+    held_total_ -= n;
 }
 
 void ArpResolver::refuse(rte_mbuf* m, std::vector<rte_mbuf*>& out) {
-    // Transit packets go back to a worker, which owes their senders a host unreachable; our own
-    // packets (echo replies, errors) just go.
-    if (held_is_transit(m)) {
-        m->port = kInjectHostUnreachable;
-        out.push_back(m);
-    } else {
-        rte_pktmbuf_free(m);
-    }
+    held::refuse(m, out);  // transit packets: a worker owes their senders a host unreachable
 }
 
 void ArpResolver::on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out) {

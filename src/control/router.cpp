@@ -87,7 +87,7 @@ void Router::setup() {
     // dpdk.mbufs can only add: a port that keeps mbufs of its own (net_pcap's infinite_rx holds
     // its whole capture) needs more than the queues and rings account for.
     const unsigned n_mbufs = std::max<unsigned>(
-        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + 2 * kInjectRingSize,
+        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize,
          cfg_.dpdk.mbufs});
     pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
@@ -118,6 +118,8 @@ void Router::setup() {
     if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers_) != 0) throw std::runtime_error("cannot set up RCU");
     neighbors_ = std::make_unique<NeighborTable>("dpr_neigh", kNeighborCapacity, qsbr_);
     resolver_ = std::make_unique<ArpResolver>(*neighbors_, pool_);
+    neighbors6_ = std::make_unique<NeighborTable6>("dpr_neigh6", kNeighborCapacity, qsbr_);
+    nd_resolver_ = std::make_unique<Nd6Resolver>(*neighbors6_, pool_);
 
     counters_ = static_cast<WorkerCounters*>(rte_zmalloc("dpr_counters", sizeof(WorkerCounters) * workers_, RTE_CACHE_LINE_SIZE));
     if (counters_ == nullptr) throw std::runtime_error("out of memory for counters");
@@ -132,6 +134,7 @@ void Router::setup() {
         ctx->worker_id = w;
         ctx->counters = &counters_[w];
         ctx->neighbors = neighbors_.get();
+        ctx->neighbors6 = neighbors6_.get();
         ctx->pool = pool_;
         ctx->indirect_pool = indirect_pool_;
         ctx->n_workers = workers_;
@@ -141,6 +144,7 @@ void Router::setup() {
         const std::string suffix = std::to_string(w);
         ctx->hold_ring = make_ring("dpr_hold" + suffix, kHoldRingSize, sizeof(void*));
         ctx->learn_ring = make_ring("dpr_learn" + suffix, kLearnRingSize, sizeof(LearnMessage));
+        ctx->learn6_ring = make_ring("dpr_learn6_" + suffix, kLearnRingSize, sizeof(LearnMessage6));
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
     }
 
@@ -151,6 +155,7 @@ void Router::setup() {
             static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops, t->n_tbl8, t->fib_lookup);
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
+    nd_resolver_->attach(t, statics6_for(cfg_), now_ms(), released);
     tables_.store(t, std::memory_order_release);
 
     telemetry_.counters = counters_;
@@ -165,6 +170,18 @@ std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
         for (size_t i = 0; i < cfg.interfaces.size(); ++i)
             if (cfg.interfaces[i].name == n.interface) {
                 ArpResolver::Static s{rte_cpu_to_be_32(n.address), port_of_[i], {}};
+                std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
+                v.push_back(s);
+            }
+    return v;
+}
+
+std::vector<Nd6Resolver::Static> Router::statics6_for(const Config& cfg) const {
+    std::vector<Nd6Resolver::Static> v;
+    for (const auto& n : cfg.neighbors6)
+        for (size_t i = 0; i < cfg.interfaces.size(); ++i)
+            if (cfg.interfaces[i].name == n.interface) {
+                Nd6Resolver::Static s{n.address.bytes, port_of_[i], {}};
                 std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
                 v.push_back(s);
             }
@@ -205,15 +222,26 @@ void Router::control_iteration(uint64_t now, bool& busy) {
     for (WorkerContext* ctx : contexts_) {
         void* held[kRxBurst];
         unsigned n = rte_ring_sc_dequeue_burst(ctx->hold_ring, held, kRxBurst, nullptr);
-        for (unsigned i = 0; i < n; ++i) resolver_->on_held(static_cast<rte_mbuf*>(held[i]), now, out);
+        for (unsigned i = 0; i < n; ++i) {
+            auto* m = static_cast<rte_mbuf*>(held[i]);
+            if (held_is_ipv6(m))
+                nd_resolver_->on_held(m, now, out);
+            else
+                resolver_->on_held(m, now, out);
+        }
         busy |= n != 0;
         LearnMessage msgs[kRxBurst];
         n = rte_ring_sc_dequeue_burst_elem(ctx->learn_ring, msgs, sizeof(LearnMessage), kRxBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) resolver_->on_learn(msgs[i], now, out);
         busy |= n != 0;
+        LearnMessage6 msgs6[kRxBurst];
+        n = rte_ring_sc_dequeue_burst_elem(ctx->learn6_ring, msgs6, sizeof(LearnMessage6), kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) nd_resolver_->on_learn(msgs6[i], now, out);
+        busy |= n != 0;
     }
     if (now >= next_timer_ms_) {
         resolver_->on_timer(now, out);
+        nd_resolver_->on_timer(now, out);
         next_timer_ms_ = now + kTimerPeriodMs;
         // Keeps the workers' timestamps (RFC 791) on the system clock despite TSC drift and steps.
         const int64_t utc_offset = utc_minus_tsc_ms(rte_rdtsc(), rte_get_tsc_hz());
@@ -292,6 +320,7 @@ void Router::reload(const std::atomic<bool>& stop) {
         if (r.config.interfaces[i].mtu != cfg_.interfaces[i].mtu) apply_port_mtu(port_of_[i], r.config.interfaces[i].mtu);
     std::vector<rte_mbuf*> released;
     resolver_->attach(fresh, statics_for(r.config), now_ms(), released);
+    nd_resolver_->attach(fresh, statics6_for(r.config), now_ms(), released);
     publish(fresh);
     inject(released);
     cfg_ = std::move(r.config);
@@ -304,6 +333,10 @@ void Router::refresh_telemetry() {
     std::lock_guard lock(telemetry_.mutex);
     telemetry_.resolver = resolver_->stats();
     telemetry_.neighbors = resolver_->snapshot();
+    if (nd_resolver_) {
+        telemetry_.nd = nd_resolver_->stats();
+        telemetry_.neighbors6 = nd_resolver_->snapshot();
+    }
 }
 
 void Router::teardown() {
@@ -316,16 +349,19 @@ void Router::teardown() {
         for (uint16_t p = 0; p < kMaxPorts; ++p) rte_pktmbuf_free_bulk(ctx->out.pkts[p], ctx->out.count[p]);
         rte_ring_free(ctx->hold_ring);
         rte_ring_free(ctx->learn_ring);
+        rte_ring_free(ctx->learn6_ring);
         rte_ring_free(ctx->inject_ring);
         ctx->~WorkerContext();
         rte_free(ctx);
     }
     contexts_.clear();
     resolver_.reset();
+    nd_resolver_.reset();
     for (auto& p : pending_) free_tables(p.tables);
     pending_.clear();
     free_tables(tables_.exchange(nullptr));
     neighbors_.reset();
+    neighbors6_.reset();
     rte_free(counters_);
     counters_ = nullptr;
     rte_free(qsbr_);
@@ -364,6 +400,16 @@ void Router::print_counters(std::FILE* out) const {
                  static_cast<unsigned long>(rs.requests_sent), static_cast<unsigned long>(rs.resolved),
                  static_cast<unsigned long>(rs.failed), static_cast<unsigned long>(rs.released),
                  static_cast<unsigned long>(rs.hold_dropped), static_cast<unsigned long>(rs.failed_dropped));
+    if (nd_resolver_) {
+        const Nd6Stats& ns = nd_resolver_->stats();
+        std::fprintf(out,
+                     "  nd solicitations_sent %lu resolved %lu failed %lu released %lu hold_dropped %lu failed_dropped %lu "
+                     "expired %lu\n",
+                     static_cast<unsigned long>(ns.solicitations_sent), static_cast<unsigned long>(ns.resolved),
+                     static_cast<unsigned long>(ns.failed), static_cast<unsigned long>(ns.released),
+                     static_cast<unsigned long>(ns.hold_dropped), static_cast<unsigned long>(ns.failed_dropped),
+                     static_cast<unsigned long>(ns.expired));
+    }
     if (control_ring_overflow_ != 0)
         std::fprintf(out, "  control inject overflow %lu\n", static_cast<unsigned long>(control_ring_overflow_));
 }

@@ -14,6 +14,20 @@ rte_tel_data* new_dict() {
     return d;
 }
 
+// The figures both resolvers keep (ResolverStats, Nd6Stats), under the names telemetry shows.
+template <class Stats>
+rte_tel_data* resolver_dict(const char* sent_name, uint64_t sent, const Stats& st) {
+    rte_tel_data* d = new_dict();
+    rte_tel_data_add_dict_u64(d, sent_name, sent);
+    rte_tel_data_add_dict_u64(d, "resolved", st.resolved);
+    rte_tel_data_add_dict_u64(d, "failed", st.failed);
+    rte_tel_data_add_dict_u64(d, "released", st.released);
+    rte_tel_data_add_dict_u64(d, "hold_dropped", st.hold_dropped);
+    rte_tel_data_add_dict_u64(d, "failed_dropped", st.failed_dropped);
+    rte_tel_data_add_dict_u64(d, "expired", st.expired);
+    return d;
+}
+
 int stats_cmd(const char*, const char*, rte_tel_data* out) {
     if (g_source == nullptr) return -1;
     const WorkerCounters sum = sum_counters(g_source->counters, g_source->workers);
@@ -55,19 +69,14 @@ int stats_cmd(const char*, const char*, rte_tel_data* out) {
     rte_tel_data_add_dict_container(out, "icmp_suppressed_reason", why, 0);
 
     ResolverStats rs;
+    Nd6Stats ns;
     {
         std::lock_guard lock(g_source->mutex);
         rs = g_source->resolver;
+        ns = g_source->nd;
     }
-    rte_tel_data* arp = new_dict();
-    rte_tel_data_add_dict_u64(arp, "requests_sent", rs.requests_sent);
-    rte_tel_data_add_dict_u64(arp, "resolved", rs.resolved);
-    rte_tel_data_add_dict_u64(arp, "failed", rs.failed);
-    rte_tel_data_add_dict_u64(arp, "released", rs.released);
-    rte_tel_data_add_dict_u64(arp, "hold_dropped", rs.hold_dropped);
-    rte_tel_data_add_dict_u64(arp, "failed_dropped", rs.failed_dropped);
-    rte_tel_data_add_dict_u64(arp, "expired", rs.expired);
-    rte_tel_data_add_dict_container(out, "arp", arp, 0);
+    rte_tel_data_add_dict_container(out, "arp", resolver_dict("requests_sent", rs.requests_sent, rs), 0);
+    rte_tel_data_add_dict_container(out, "nd", resolver_dict("solicitations_sent", ns.solicitations_sent, ns), 0);
     return 0;
 }
 
@@ -83,25 +92,32 @@ const char* state_name(NeighborState s) {
 int neighbors_cmd(const char*, const char*, rte_tel_data* out) {
     if (g_source == nullptr) return -1;
     std::vector<NeighborInfo> list;
+    std::vector<Neighbor6Info> list6;
     {
         std::lock_guard lock(g_source->mutex);
         list = g_source->neighbors;
+        list6 = g_source->neighbors6;
     }
     // One string per entry: telemetry dictionary keys may only hold [A-Za-z0-9_/] (an address as key
     // is refused, and the reply came back empty), strings in an array may hold anything printable.
     rte_tel_data_start_array(out, RTE_TEL_STRING_VAL);
     size_t shown = 0;
-    for (const auto& n : list) {
-        if (++shown > RTE_TEL_MAX_ARRAY_ENTRIES) break;
-        char mac[RTE_ETHER_ADDR_FMT_SIZE];
-        rte_ether_format_addr(mac, sizeof mac, &n.mac);
-        std::string iface = std::to_string(n.port);
-        for (const auto& [name, port] : g_source->ports)
-            if (port == n.port) iface = name;
-        const std::string entry = format_ipv4(rte_be_to_cpu_32(n.addr_be)) + " " + mac + " " + state_name(n.state) +
-                                  (n.is_static ? " static" : "") + " dev " + iface + " held " + std::to_string(n.held);
+    auto add = [&](const std::string& addr, const rte_ether_addr& mac, const char* state, bool is_static,
+                   uint16_t port, size_t held) {
+        if (++shown > RTE_TEL_MAX_ARRAY_ENTRIES) return;
+        char mac_text[RTE_ETHER_ADDR_FMT_SIZE];
+        rte_ether_format_addr(mac_text, sizeof mac_text, &mac);
+        std::string iface = std::to_string(port);
+        for (const auto& [name, p] : g_source->ports)
+            if (p == port) iface = name;
+        const std::string entry = addr + " " + mac_text + " " + state + (is_static ? " static" : "") + " dev " + iface +
+                                  " held " + std::to_string(held);
         rte_tel_data_add_array_string(out, entry.c_str());
-    }
+    };
+    for (const auto& n : list)
+        add(format_ipv4(rte_be_to_cpu_32(n.addr_be)), n.mac, state_name(n.state), n.is_static, n.port, n.held);
+    for (const auto& n : list6)
+        add(format_ipv6(Ipv6{n.addr}), n.mac, nd6_state_name(n.state), n.is_static, n.port, n.held);
     return 0;
 }
 
@@ -130,8 +146,8 @@ void telemetry_detach() { g_source = nullptr; }
 void telemetry_register(TelemetrySource* source) {
     g_source = source;
     rte_telemetry_register_cmd("/dprouter/stats", stats_cmd,
-                               "Router counters: per port, per drop reason, per event, ARP. No parameters.");
-    rte_telemetry_register_cmd("/dprouter/neighbors", neighbors_cmd, "Neighbour table. No parameters.");
+                               "Router counters: per port, per drop reason, per event, ARP, ND. No parameters.");
+    rte_telemetry_register_cmd("/dprouter/neighbors", neighbors_cmd, "Neighbour tables, IPv4 then IPv6. No parameters.");
     rte_telemetry_register_cmd("/dprouter/mempools", mempools_cmd,
                                "Every mempool: size, available, in_use (caches count as available). No parameters.");
 }

@@ -73,15 +73,20 @@ std::optional<IcmpSuppress> icmp_suppressed(const rte_ipv4_hdr* ip, uint32_t len
     return std::nullopt;
 }
 
-std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be) {
-    const uint64_t now = worker_tsc(ctx);
-    const uint64_t hz = ctx.tsc_hz;
+void icmp_refresh_limits(WorkerContext& ctx, const Tables& t) {
     IcmpLimiter& lim = ctx.limiter;
     if (lim.limits_generation != t.generation) [[unlikely]] {
         lim.limits = {share(t.icmp_limits.global, ctx.n_workers), share(t.icmp_limits.per_destination, ctx.n_workers),
                       share(t.icmp_limits.frag_needed, ctx.n_workers)};
         lim.limits_generation = t.generation;
     }
+}
+
+std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be) {
+    const uint64_t now = worker_tsc(ctx);
+    const uint64_t hz = ctx.tsc_hz;
+    IcmpLimiter& lim = ctx.limiter;
+    icmp_refresh_limits(ctx, t);
     if (kind == IcmpKind::frag_needed)
         return lim.frag_needed.take(now, hz, lim.limits.frag_needed) ? std::nullopt
                                                                      : std::optional(IcmpSuppress::rate_frag_needed);
@@ -145,6 +150,23 @@ bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
     return true;
 }
 
+void fill_tcp_reset(rte_tcp_hdr* tcp, const rte_tcp_hdr* otcp, uint32_t data_len) {
+    std::memset(tcp, 0, sizeof *tcp);
+    tcp->src_port = otcp->dst_port;
+    tcp->dst_port = otcp->src_port;
+    tcp->data_off = (sizeof(rte_tcp_hdr) / 4) << 4;
+    // RFC 793, "reset generation" for a closed port.
+    if (otcp->tcp_flags & RTE_TCP_ACK_FLAG) {
+        tcp->sent_seq = otcp->recv_ack;
+        tcp->tcp_flags = RTE_TCP_RST_FLAG;
+    } else {
+        const uint32_t seg_len = data_len + ((otcp->tcp_flags & RTE_TCP_SYN_FLAG) ? 1 : 0) +
+                                 ((otcp->tcp_flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
+        tcp->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(otcp->sent_seq) + seg_len);
+        tcp->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+    }
+}
+
 bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender) {
     const auto* oip = reinterpret_cast<const rte_ipv4_hdr*>(rte_pktmbuf_mtod(offender, const uint8_t*) + RTE_ETHER_HDR_LEN);
     const uint32_t ihl = (oip->version_ihl & 0x0f) * 4u;
@@ -179,21 +201,7 @@ bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offende
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
     auto* tcp = reinterpret_cast<rte_tcp_hdr*>(ip + 1);
     eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-    std::memset(tcp, 0, sizeof *tcp);
-    tcp->src_port = otcp->dst_port;
-    tcp->dst_port = otcp->src_port;
-    tcp->data_off = (sizeof(rte_tcp_hdr) / 4) << 4;
-    // RFC 793, "reset generation" for a closed port.
-    if (otcp->tcp_flags & RTE_TCP_ACK_FLAG) {
-        tcp->sent_seq = otcp->recv_ack;
-        tcp->tcp_flags = RTE_TCP_RST_FLAG;
-    } else {
-        const uint32_t data_len = ip_len - ihl - tcp_hdr_len;
-        const uint32_t seg_len = data_len + ((otcp->tcp_flags & RTE_TCP_SYN_FLAG) ? 1 : 0) +
-                                 ((otcp->tcp_flags & RTE_TCP_FIN_FLAG) ? 1 : 0);
-        tcp->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(otcp->sent_seq) + seg_len);
-        tcp->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
-    }
+    fill_tcp_reset(tcp, otcp, ip_len - ihl - tcp_hdr_len);
     fill_ip(ip, ctx, 0, total, IPPROTO_TCP, oip->dst_addr, oip->src_addr);
     tcp->cksum = rte_ipv4_udptcp_cksum(ip, tcp);
     ctx.counters->icmp_sent_one(kind);

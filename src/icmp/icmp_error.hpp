@@ -9,6 +9,7 @@
 
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "dprouter/icmp.hpp"
 #include "dprouter/pipeline.hpp"
@@ -34,6 +35,10 @@ struct IcmpErrorRequest {
 // arrived and `len` the bytes of it available (at least the IP header).
 std::optional<IcmpSuppress> icmp_suppressed(const rte_ipv4_hdr* ip, uint32_t len, bool link_broadcast);
 
+// Brings the worker's share of the configured limits up to date with the tables' generation
+// (both families' limiters use it).
+void icmp_refresh_limits(WorkerContext& ctx, const Tables& t);
+
 // Takes a token from the buckets that govern `kind` towards `dst_be`; on refusal says which.
 std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be);
 
@@ -41,6 +46,10 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
 // header, unmodified since it arrived). The offender is not consumed. Returns true if one was sent
 // (or queued for ARP).
 bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, const IcmpErrorRequest& req);
+
+// The TCP header of the RFC 793 reset ("reset generation") answering `otcp`, which carried
+// `data_len` bytes of data; the checksum is left zero for the caller's family.
+void fill_tcp_reset(rte_tcp_hdr* tcp, const rte_tcp_hdr* otcp, uint32_t data_len);
 
 // RFC 793 reset for a TCP segment to one of our addresses (no listener), under the same rules.
 bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender);

@@ -10,7 +10,11 @@
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
 #include "stage_ipv4_options.hpp"
+#include "stage_ipv6_forward.hpp"
+#include "stage_ipv6_input.hpp"
+#include "stage_ipv6_local.hpp"
 #include "stage_local.hpp"
+#include "stage_nd.hpp"
 
 namespace dprouter {
 namespace {
@@ -82,6 +86,59 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
     forward_transit(ctx, t, m, eth, ip, *nh, rx_port);
 }
 
+// IPv6 (docs/architecture.md, "IPv6"): input checks, Hop-by-Hop, scope, then local delivery or
+// the transit stages. Off the IPv4 path: IPv6 frames reach it only through the EtherType switch.
+[[gnu::noinline]] void ipv6_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
+                                  bool link_multicast, uint16_t rx_port) {
+    const InterfaceEntry& ifc = t.ifaces[rx_port];
+    if (!ifc.ipv6) [[unlikely]] {  // RFC 8200 5: no IPv6 on a link below 1280 bytes
+        drop(ctx, m, Drop::ipv6_disabled);
+        return;
+    }
+    if (link_multicast && !listens6_mac(ifc, eth->dst_addr)) {
+        drop(ctx, m, Drop::ipv6_group_not_joined);
+        return;
+    }
+    auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
+    if (!ipv6_validate(ctx, t, m, ip, link_multicast)) return;
+    if (!ipv6_addresses_ok(ctx, t, m, ip)) return;
+    if (ip->proto == kNhHopByHop && !hop_by_hop_ok(ctx, t, m, ip, link_multicast)) return;
+    const uint8_t* dst = ip->dst_addr;
+    if (v6_multicast(dst)) [[unlikely]] {
+        // Groups we listen to are ours; no multicast routing, and no error (RFC 4443 2.4(e.3)).
+        if (listens6(ifc, dst))
+            local6_deliver(ctx, t, m, eth, ip, {rx_port, link_multicast, ifc.link_local()});
+        else
+            drop(ctx, m, Drop::ipv6_multicast_not_forwarded);
+        return;
+    }
+    if (v6_link_local(dst)) [[unlikely]] {
+        // RFC 4007: fe80::/10 names an address on this link only; ours there, or nobody's we route to.
+        if (t.owns6_on(rx_port, dst))
+            local6_deliver(ctx, t, m, eth, ip, {rx_port, link_multicast, dst});
+        else
+            drop(ctx, m, Drop::ipv6_scope_violation);
+        return;
+    }
+    const NextHop6* nh = route6_lookup(t, dst);
+    if (nh == nullptr) [[unlikely]] {
+        icmp6_send_error(ctx, t, m, {IcmpKind::icmp6_no_route, 0, link_multicast});
+        drop(ctx, m, Drop::ipv6_no_route);
+        return;
+    }
+    if (nh->action == NextHopAction::local) {
+        local6_deliver(ctx, t, m, eth, ip, {rx_port, link_multicast, dst});
+        return;
+    }
+    if (apply_route_action6(ctx, t, m, *nh, link_multicast)) return;
+    // A unicast packet in a link-layer multicast frame is not forwarded (as RFC 1812 5.3.4 for IPv4).
+    if (link_multicast) [[unlikely]] {
+        drop(ctx, m, Drop::ipv6_link_multicast_not_forwarded);
+        return;
+    }
+    forward6_transit(ctx, t, m, eth, ip, *nh, rx_port);
+}
+
 void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_port) {
     if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN) [[unlikely]] {
         drop(ctx, m, Drop::eth_runt);
@@ -101,6 +158,9 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
         return;
     case RTE_BE16(RTE_ETHER_TYPE_ARP):
         arp_input(ctx, t, m, eth, rx_port);
+        return;
+    case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+        ipv6_input(ctx, t, m, eth, link_broadcast, rx_port);
         return;
     default:
         drop(ctx, m, Drop::eth_unsupported_type);
@@ -179,7 +239,11 @@ void pipeline_take_injected(WorkerContext& ctx, const Tables& t) {
     for (unsigned i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
         if (m->port == kInjectHostUnreachable) {
-            refuse_unresolved(ctx, t, m);
+            // The family the packet was held as: ICMP host unreachable, or ICMPv6 address unreachable.
+            if (held_is_ipv6(m))
+                refuse_unresolved6(ctx, t, m);
+            else
+                refuse_unresolved(ctx, t, m);
             continue;
         }
         emit(ctx, m->port, m);

@@ -17,20 +17,15 @@ inline constexpr uint8_t kTcpOptEnd = 0;
 inline constexpr uint8_t kTcpOptNop = 1;
 inline constexpr uint8_t kTcpOptMss = 2;
 
-// Lowers the MSS option of a SYN to `clamp` if it is larger. Returns true if it rewrote it.
-inline bool clamp_tcp_mss(rte_mbuf* m, rte_ipv4_hdr* ip, uint16_t clamp) {
-    if (ip->next_proto_id != IPPROTO_TCP) return false;
-    if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) return false;
-    const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
-    const uint32_t ip_len = rte_be_to_cpu_16(ip->total_length);
-    if (ip_len < ihl + sizeof(rte_tcp_hdr) ||
-        rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + ihl + sizeof(rte_tcp_hdr))
-        return false;
-    auto* tcp = reinterpret_cast<rte_tcp_hdr*>(reinterpret_cast<uint8_t*>(ip) + ihl);
+// Lowers the MSS option of a SYN to `clamp` if it is larger, in a TCP segment of `l4_len` bytes
+// (as the IP header says) at frame offset `tcp_off`. Returns true if it rewrote it. The checksum
+// update covers TCP bytes only, so it is the same for both families' pseudo-headers.
+inline bool clamp_tcp_mss_at(rte_mbuf* m, uint32_t tcp_off, uint32_t l4_len, uint16_t clamp) {
+    if (l4_len < sizeof(rte_tcp_hdr) || rte_pktmbuf_data_len(m) < tcp_off + sizeof(rte_tcp_hdr)) return false;
+    auto* tcp = rte_pktmbuf_mtod_offset(m, rte_tcp_hdr*, tcp_off);
     if (!(tcp->tcp_flags & RTE_TCP_SYN_FLAG)) return false;
     const uint32_t tcp_hdr_len = (tcp->data_off >> 4) * 4u;
-    if (tcp_hdr_len <= sizeof(rte_tcp_hdr) || ihl + tcp_hdr_len > ip_len ||
-        RTE_ETHER_HDR_LEN + ihl + tcp_hdr_len > rte_pktmbuf_data_len(m))
+    if (tcp_hdr_len <= sizeof(rte_tcp_hdr) || tcp_hdr_len > l4_len || tcp_off + tcp_hdr_len > rte_pktmbuf_data_len(m))
         return false;
     uint8_t* opt = reinterpret_cast<uint8_t*>(tcp + 1);
     const uint32_t len = tcp_hdr_len - sizeof(rte_tcp_hdr);
@@ -71,6 +66,23 @@ inline bool clamp_tcp_mss(rte_mbuf* m, rte_ipv4_hdr* ip, uint16_t clamp) {
         i += opt[i + 1];
     }
     return false;
+}
+
+// IPv4: the segment follows the header, and only a first fragment holds it.
+inline bool clamp_tcp_mss(rte_mbuf* m, rte_ipv4_hdr* ip, uint16_t clamp) {
+    if (ip->next_proto_id != IPPROTO_TCP) return false;
+    if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) return false;
+    const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
+    const uint32_t ip_len = rte_be_to_cpu_16(ip->total_length);
+    if (ip_len < ihl) return false;
+    return clamp_tcp_mss_at(m, RTE_ETHER_HDR_LEN + ihl, ip_len - ihl, clamp);
+}
+
+// IPv6: TCP right after the fixed header (a router looks no further than Hop-by-Hop, RFC 8200 4;
+// segments behind extension headers keep their MSS).
+inline bool clamp_tcp_mss6(rte_mbuf* m, const rte_ipv6_hdr* ip, uint16_t clamp) {
+    if (ip->proto != IPPROTO_TCP) return false;
+    return clamp_tcp_mss_at(m, RTE_ETHER_HDR_LEN + sizeof(rte_ipv6_hdr), rte_be_to_cpu_16(ip->payload_len), clamp);
 }
 
 }  // namespace dprouter::stage

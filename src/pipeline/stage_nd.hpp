@@ -1,6 +1,7 @@
 // IPv6 Neighbor Discovery on the worker side (RFC 4861): what the forwarding stages call to receive
 // ND messages, to send a packet to an IPv6 next hop, and to redirect a host to a better first hop.
-// The control-thread half (resolution, reachability state, hold queues) is Nd6Resolver.
+// The control-thread half (resolution, reachability state, hold queues) is Nd6Resolver
+// (dprouter/nd_resolver.hpp); the workers only read the neighbour cache and report what they learn.
 #pragma once
 
 #include <rte_ether.h>
@@ -9,6 +10,8 @@
 
 #include "dprouter/pipeline.hpp"
 #include "dprouter/tables.hpp"
+#include "icmp/icmp6_error.hpp"
+#include "stage_common.hpp"
 
 namespace dprouter::stage {
 
@@ -18,17 +21,65 @@ namespace dprouter::stage {
 void nd_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth, rte_ipv6_hdr* ip,
               uint32_t l4_off, uint32_t l4_len, uint16_t rx_port);
 
-// Last stage of every IPv6 packet leaving through a next hop: find the link-layer address of the
-// gateway (or of `dst` for an on-link destination), rewrite the Ethernet header and queue the frame,
-// or hand the packet to the control thread to wait for Neighbor Discovery. `transit` is false for
-// packets the router originates. Consumes `m`.
-void send_to_next_hop6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth, const NextHop6& nh,
-                       const uint8_t* dst, bool transit);
-
 // Called for a transit packet about to leave by the interface it arrived on: sends the source a
 // Redirect (RFC 4861 8.2) when the rules allow and the interface has icmp_redirects on. The packet
 // is not consumed (it is still forwarded). `ip` is its header as received.
 void maybe_redirect6(WorkerContext& ctx, const Tables& t, const rte_mbuf* m, const rte_ipv6_hdr* ip,
                      const NextHop6& nh, uint16_t rx_port);
+
+// A transit packet (hop limit already decremented) whose next hop never answered Neighbor
+// Discovery: the sender gets destination unreachable code 3, address unreachable (RFC 4443 3.1),
+// quoting the header as it arrived. Also used for the held packets the control thread gives up on.
+inline void refuse_unresolved6(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+    auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv6_hdr*, RTE_ETHER_HDR_LEN);
+    ++ip->hop_limits;
+    icmp6_send_error(ctx, t, m, {IcmpKind::icmp6_address_unreachable});
+    drop(ctx, m, Drop::neighbor_failed);
+}
+
+// Hands the packet to the control thread, which solicits `target` and sends the packet when (if)
+// it answers. The 16-byte target travels in the headroom (set_held_meta6).
+inline void hold_for_nd(WorkerContext& ctx, rte_mbuf* m, const uint8_t* target, uint16_t port, bool transit) {
+    if (rte_pktmbuf_headroom(m) < 16) [[unlikely]] {
+        drop(ctx, m, Drop::nd_hold_no_headroom);
+        return;
+    }
+    set_held_meta6(m, target, port, transit);
+    if (rte_ring_sp_enqueue(ctx.hold_ring, m) != 0) [[unlikely]] {
+        drop(ctx, m, Drop::control_ring_full);
+        return;
+    }
+    ctx.counters->event(Event::held_for_nd);
+}
+
+// Last stage of every IPv6 packet leaving through a next hop: find the link-layer address of the
+// gateway (or of `dst` for an on-link destination), rewrite the Ethernet header and queue the frame,
+// or hand the packet to the control thread to wait for Neighbor Discovery. `transit` is false for
+// packets the router originates (which never cause an error); transit packets arrive here with
+// their hop limit already decremented. Consumes `m`.
+inline void send_to_next_hop6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
+                              const NextHop6& nh, const uint8_t* dst, bool transit) {
+    PackedNeighbor l2;
+    const uint8_t* target;
+    if (nh.has_gateway()) {
+        target = nh.gateway;
+        l2.word = nh.l2.load(std::memory_order_acquire);  // kept current by the control thread
+    } else {
+        target = dst;
+        if (!ctx.neighbors6->lookup(dst, nh.port, &l2)) l2.word = 0;  // unknown: incomplete
+    }
+    const NeighborState state = l2.state();
+    if (state == NeighborState::reachable) [[likely]] {
+        l2.copy_mac(&eth->dst_addr);
+        rte_ether_addr_copy(&t.ifaces[nh.port].mac, &eth->src_addr);
+        emit(ctx, nh.port, m);
+    } else if (state == NeighborState::incomplete) {
+        hold_for_nd(ctx, m, target, nh.port, transit);
+    } else if (transit) {
+        refuse_unresolved6(ctx, t, m);  // failed
+    } else {
+        drop(ctx, m, Drop::neighbor_failed);  // ours: never an error about our own packet
+    }
+}
 
 }  // namespace dprouter::stage

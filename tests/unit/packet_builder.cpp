@@ -416,6 +416,16 @@ void RouterHarness::build() {
             }
     std::vector<rte_mbuf*> released;  // nothing is held yet
     resolver_->attach(tables_, statics_, 0, released);
+
+    nd_resolver_ = std::make_unique<Nd6Resolver>(*neighbors6_, pool_);
+    for (const auto& n : cfg_.neighbors6)
+        for (size_t i = 0; i < cfg_.interfaces.size(); ++i)
+            if (cfg_.interfaces[i].name == n.interface) {
+                Mac m{};
+                std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), m.begin());
+                statics6_.push_back({n.address.bytes, port_of_[i], to_ether(m)});
+            }
+    nd_resolver_->attach(tables_, statics6_, 0, released);
 }
 
 RouterHarness::~RouterHarness() {
@@ -433,6 +443,7 @@ unsigned RouterHarness::shutdown() {
         free_ring_mbufs(ctx_->inject_ring);
     }
     resolver_.reset();  // frees the packets it holds
+    nd_resolver_.reset();
     if (ctx_ != nullptr) {
         rte_ring_free(ctx_->hold_ring);
         rte_ring_free(ctx_->learn_ring);
@@ -526,25 +537,29 @@ size_t RouterHarness::learned_in_ring() const { return rte_ring_count(ctx_->lear
 
 std::vector<Emitted> RouterHarness::run_resolver_output(std::vector<rte_mbuf*>& out) {
     // As the router does: the control thread enqueues, the worker moves them to its TX batch.
-    const unsigned n = rte_ring_sp_enqueue_burst(ctx_->inject_ring, reinterpret_cast<void**>(out.data()),
-                                                 static_cast<unsigned>(out.size()), nullptr);
-    if (n != out.size()) throw std::runtime_error("inject ring full");
-    out.clear();
-    while (rte_ring_count(ctx_->inject_ring) != 0) pipeline_take_injected(*ctx_, *tables_);
+    inject(out);
     return take_emitted();
 }
 
 std::vector<Emitted> RouterHarness::control(uint64_t now_ms) {
     std::vector<rte_mbuf*> out;
-    for (rte_mbuf* m : take_held_mbufs()) resolver_->on_held(m, now_ms, out);
+    for (rte_mbuf* m : take_held_mbufs()) {
+        if (held_is_ipv6(m))
+            nd_resolver_->on_held(m, now_ms, out);
+        else
+            resolver_->on_held(m, now_ms, out);
+    }
     for (const LearnMessage& msg : take_learned()) resolver_->on_learn(msg, now_ms, out);
+    for (const LearnMessage6& msg : take_learned6()) nd_resolver_->on_learn(msg, now_ms, out);
     resolver_->on_timer(now_ms, out);
+    nd_resolver_->on_timer(now_ms, out);
     return run_resolver_output(out);
 }
 
 std::vector<Emitted> RouterHarness::timer(uint64_t now_ms) {
     std::vector<rte_mbuf*> out;
     resolver_->on_timer(now_ms, out);
+    nd_resolver_->on_timer(now_ms, out);
     return run_resolver_output(out);
 }
 
@@ -552,10 +567,15 @@ void RouterHarness::set_static_neighbors(const std::vector<ArpResolver::Static>&
     statics_ = statics;
     std::vector<rte_mbuf*> released;
     resolver_->attach(tables_, statics_, now_ms, released);
+    inject(released);
+}
+
+void RouterHarness::inject(std::vector<rte_mbuf*>& frames) {
     // Released frames go through the inject ring into ctx.out, where take_emitted() finds them.
-    const unsigned n = rte_ring_sp_enqueue_burst(ctx_->inject_ring, reinterpret_cast<void**>(released.data()),
-                                                 static_cast<unsigned>(released.size()), nullptr);
-    if (n != released.size()) throw std::runtime_error("inject ring full");
+    const unsigned n = rte_ring_sp_enqueue_burst(ctx_->inject_ring, reinterpret_cast<void**>(frames.data()),
+                                                 static_cast<unsigned>(frames.size()), nullptr);
+    if (n != frames.size()) throw std::runtime_error("inject ring full");
+    frames.clear();
     while (rte_ring_count(ctx_->inject_ring) != 0) pipeline_take_injected(*ctx_, *tables_);
 }
 
@@ -563,6 +583,36 @@ void RouterHarness::add_static_neighbor(uint32_t addr_host, uint16_t port, const
     std::vector<ArpResolver::Static> s = statics_;
     s.push_back({to_be(addr_host), port, to_ether(mac)});
     set_static_neighbors(s, now_ms);
+}
+
+// --- IPv6 Neighbor Discovery (v6-nd)
+
+std::vector<LearnMessage6> RouterHarness::take_learned6() {
+    std::vector<LearnMessage6> v;
+    LearnMessage6 msg;
+    while (rte_ring_sc_dequeue_elem(ctx_->learn6_ring, &msg, sizeof msg) == 0) v.push_back(msg);
+    return v;
+}
+
+size_t RouterHarness::learned6_in_ring() const { return rte_ring_count(ctx_->learn6_ring); }
+
+void RouterHarness::set_static_neighbors6(const std::vector<Nd6Resolver::Static>& statics, uint64_t now_ms) {
+    statics6_ = statics;
+    std::vector<rte_mbuf*> released;
+    nd_resolver_->attach(tables_, statics6_, now_ms, released);
+    inject(released);
+}
+
+std::optional<PackedNeighbor> RouterHarness::neighbor6(const std::array<uint8_t, 16>& addr, uint16_t port) const {
+    PackedNeighbor p;
+    if (!neighbors6_->lookup(addr.data(), port, &p)) return std::nullopt;
+    return p;
+}
+
+std::optional<Neighbor6Info> RouterHarness::nd_entry(const std::array<uint8_t, 16>& addr, uint16_t port) const {
+    for (const Neighbor6Info& n : nd_resolver_->snapshot())
+        if (n.addr == addr && n.port == port) return n;
+    return std::nullopt;
 }
 
 uint64_t RouterHarness::total_dropped() const {
@@ -616,6 +666,164 @@ void RouterTest::add_lab_neighbors() {
     h().set_static_neighbors({{to_be(lab::kH1Addr), lab::kLanPort, to_ether(lab::kH1Mac)},
                               {to_be(lab::kH2Addr), lab::kWanPort, to_ether(lab::kH2Mac)},
                               {to_be(lab::kGatewayAddr), lab::kWanPort, to_ether(lab::kGatewayMac)}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPv6
+
+Addr6 ip6(const char* text) {
+    const auto a = parse_ipv6(text);
+    if (!a) throw std::invalid_argument(std::string("not an IPv6 address: ") + text);
+    return a->bytes;
+}
+
+Mac multicast_mac6(const Addr6& g) { return {0x33, 0x33, g[12], g[13], g[14], g[15]}; }
+
+Addr6 solicited_node6(const Addr6& a) {
+    Addr6 g = ip6("ff02::1:ff00:0");
+    g[13] = a[13];
+    g[14] = a[14];
+    g[15] = a[15];
+    return g;
+}
+
+Bytes ipv6_packet(const Ipv6Fields& f, const Bytes& payload) {
+    Bytes b(40 + payload.size());
+    put32(b, 0, 6u << 28 | uint32_t{f.tclass} << 20 | (f.flow & 0xfffff));
+    put16(b, 4, static_cast<uint16_t>(f.payload_length >= 0 ? f.payload_length : static_cast<int>(payload.size())));
+    b[6] = f.next_header;
+    b[7] = f.hop_limit;
+    std::copy(f.src.begin(), f.src.end(), b.begin() + 8);
+    std::copy(f.dst.begin(), f.dst.end(), b.begin() + 24);
+    std::copy(payload.begin(), payload.end(), b.begin() + 40);
+    return b;
+}
+
+Bytes ipv6_frame(const Mac& dst, const Mac& src, const Ipv6Fields& ip, const Bytes& payload, size_t min_len) {
+    return ethernet_frame(dst, src, kEtherIpv6, ipv6_packet(ip, payload), min_len);
+}
+
+uint32_t pseudo_header_sum6(const Addr6& src, const Addr6& dst, uint8_t next_header, size_t len) {
+    Bytes p(40);
+    std::copy(src.begin(), src.end(), p.begin());
+    std::copy(dst.begin(), dst.end(), p.begin() + 16);
+    put32(p, 32, static_cast<uint32_t>(len));
+    p[39] = next_header;
+    return ones_sum(p.data(), p.size());
+}
+
+Bytes icmp6_message(const Addr6& src, const Addr6& dst, uint8_t type, uint8_t code, uint32_t rest, const Bytes& body) {
+    Bytes b(8 + body.size());
+    b[0] = type;
+    b[1] = code;
+    put32(b, 4, rest);
+    std::copy(body.begin(), body.end(), b.begin() + 8);
+    put16(b, 2, internet_checksum(b.data(), b.size(), pseudo_header_sum6(src, dst, kNh6Icmp, b.size())));
+    return b;
+}
+
+Bytes icmp6_echo(const Addr6& src, const Addr6& dst, uint8_t type, uint16_t ident, uint16_t seq, const Bytes& data) {
+    return icmp6_message(src, dst, type, 0, uint32_t{ident} << 16 | seq, data);
+}
+
+Bytes udp6_segment(const Addr6& src, const Addr6& dst, uint16_t sport, uint16_t dport, const Bytes& payload) {
+    Bytes b(8 + payload.size());
+    put16(b, 0, sport);
+    put16(b, 2, dport);
+    put16(b, 4, static_cast<uint16_t>(b.size()));
+    std::copy(payload.begin(), payload.end(), b.begin() + 8);
+    const uint16_t c = internet_checksum(b.data(), b.size(), pseudo_header_sum6(src, dst, kProtoUdp, b.size()));
+    put16(b, 6, c == 0 ? 0xffff : c);  // RFC 8200 8.1 / RFC 768: a computed zero goes as all ones
+    return b;
+}
+
+Bytes tcp6_segment(const Addr6& src, const Addr6& dst, const TcpFields& t, const Bytes& payload, const Bytes& options) {
+    if (options.size() % 4 != 0) throw std::invalid_argument("TCP options must fill 32-bit words");
+    const size_t hlen = 20 + options.size();
+    Bytes b(hlen + payload.size());
+    put16(b, 0, t.sport);
+    put16(b, 2, t.dport);
+    put32(b, 4, t.seq);
+    put32(b, 8, t.ack);
+    b[12] = static_cast<uint8_t>(hlen / 4 << 4);
+    b[13] = t.flags;
+    put16(b, 14, t.window);
+    std::copy(options.begin(), options.end(), b.begin() + 20);
+    std::copy(payload.begin(), payload.end(), b.begin() + static_cast<std::ptrdiff_t>(hlen));
+    put16(b, 16, internet_checksum(b.data(), b.size(), pseudo_header_sum6(src, dst, kProtoTcp, b.size())));
+    return b;
+}
+
+Bytes ext_header(uint8_t next_header, const Bytes& body) {
+    if ((2 + body.size()) % 8 != 0) throw std::invalid_argument("extension headers are multiples of 8 bytes");
+    Bytes b(2 + body.size());
+    b[0] = next_header;
+    b[1] = static_cast<uint8_t>(b.size() / 8 - 1);
+    std::copy(body.begin(), body.end(), b.begin() + 2);
+    return b;
+}
+
+namespace {
+Addr6 addr6_at(const Bytes& b, size_t off) {
+    Addr6 a{};
+    for (size_t i = 0; i < 16; ++i) a[i] = b.at(off + i);
+    return a;
+}
+}  // namespace
+
+bool l4_checksum_ok6(const Bytes& f) {
+    if (f.size() < kEthHdrLen + 40 || get16(f, 12) != kEtherIpv6) return false;
+    const size_t len = get16(f, kEthHdrLen + 4);
+    if (f.size() < kEthHdrLen + 40 + len) return false;
+    const uint32_t acc = pseudo_header_sum6(addr6_at(f, kEthHdrLen + 8), addr6_at(f, kEthHdrLen + 24), f[kEthHdrLen + 6], len);
+    return ones_sum(f.data() + kEthHdrLen + 40, len, acc) == 0xffff;
+}
+
+std::optional<Icmp6View> icmp6_view(const Bytes& f) {
+    if (f.size() < kEthHdrLen + 48 || get16(f, 12) != kEtherIpv6 || f[kEthHdrLen] >> 4 != 6) return std::nullopt;
+    if (f[kEthHdrLen + 6] != kNh6Icmp) return std::nullopt;
+    const size_t ip = kEthHdrLen;
+    const size_t icmp = ip + 40;
+    const size_t end = std::min<size_t>(f.size(), icmp + get16(f, ip + 4));
+    Icmp6View v{addr6_at(f, ip + 8), addr6_at(f, ip + 24), static_cast<uint8_t>(get16(f, ip) >> 4 & 0xff), f[ip + 7],
+                f[icmp], f[icmp + 1], get32(f, icmp + 4), {}, l4_checksum_ok6(f)};
+    if (end > icmp + 8) v.body.assign(f.begin() + static_cast<std::ptrdiff_t>(icmp + 8), f.begin() + static_cast<std::ptrdiff_t>(end));
+    return v;
+}
+
+Config lab6_config() {
+    Config cfg = lab_config();
+    interface_named(cfg, "lan").addresses6.push_back({*parse_prefix6("2001:db8:1::1/64"), {}});
+    interface_named(cfg, "wan").addresses6.push_back({*parse_prefix6("2001:db8:2::1/64"), {}});
+    const auto route = [&](const char* prefix, RouteAction action, const char* via, const char* ifname) {
+        Route6Config r;
+        r.prefix = *parse_prefix6(prefix);
+        r.action = action;
+        if (via != nullptr) {
+            r.has_via = true;
+            r.via = *parse_ipv6(via);
+        }
+        if (ifname != nullptr) r.interface = ifname;
+        cfg.routes6.push_back(r);
+    };
+    route("2001:db8:99::/48", RouteAction::forward, "2001:db8:2::fe", nullptr);
+    route("2001:db8:98::/48", RouteAction::forward, "fe80::fe", "wan");
+    route("2001:db8:66::/48", RouteAction::unreachable, nullptr, nullptr);
+    route("2001:db8:67::/48", RouteAction::blackhole, nullptr, nullptr);
+    route("2001:db8:68::/48", RouteAction::prohibit, nullptr, nullptr);
+    return cfg;
+}
+
+void set_neighbor6(RouterHarness& h, const Addr6& addr, uint16_t port, const Mac& mac) {
+    if (!h.neighbors6().set(addr.data(), port, PackedNeighbor::make(to_ether(mac), NeighborState::reachable)))
+        throw std::runtime_error("neighbour table full");
+}
+
+void set_gateway6_l2(RouterHarness& h, const Addr6& dst, const Mac& mac) {
+    const NextHop6* nh = route6_lookup(h.tables(), dst.data());
+    if (nh == nullptr || !nh->has_gateway()) throw std::invalid_argument("no gateway route to that destination");
+    // The control thread's one writer role, played by the test.
+    const_cast<NextHop6*>(nh)->l2.store(PackedNeighbor::make(to_ether(mac), NeighborState::reachable).word);
 }
 
 }  // namespace dprtest

@@ -32,6 +32,7 @@
 #include "dprouter/config.hpp"
 #include "dprouter/counters.hpp"
 #include "dprouter/limits.hpp"
+#include "dprouter/nd_resolver.hpp"
 #include "dprouter/neighbor_table.hpp"
 #include "dprouter/pipeline.hpp"
 #include "dprouter/tables.hpp"
@@ -262,6 +263,15 @@ public:
     void set_static_neighbors(const std::vector<dprouter::ArpResolver::Static>& statics, uint64_t now_ms = 0);
     void add_static_neighbor(uint32_t addr_host, uint16_t port, const Mac& mac, uint64_t now_ms = 0);
 
+    // --- IPv6 Neighbor Discovery (v6-nd): control() and timer() drive the Nd6Resolver too (held
+    // packets by family, ctx.learn6_ring), which starts with the config's neighbors6.
+    std::vector<dprouter::LearnMessage6> take_learned6();
+    size_t learned6_in_ring() const;
+    void set_static_neighbors6(const std::vector<dprouter::Nd6Resolver::Static>& statics, uint64_t now_ms = 0);
+    std::optional<dprouter::PackedNeighbor> neighbor6(const std::array<uint8_t, 16>& addr, uint16_t port) const;
+    std::optional<dprouter::Neighbor6Info> nd_entry(const std::array<uint8_t, 16>& addr, uint16_t port) const;
+    dprouter::Nd6Resolver& nd_resolver() { return *nd_resolver_; }
+
     // --- inspection
     uint64_t dropped(dprouter::Drop d) const { return counters_->dropped(d); }
     uint64_t counted(dprouter::Event e) const { return counters_->counted(e); }
@@ -299,11 +309,14 @@ public:
 private:
     void build();
     std::vector<Emitted> run_resolver_output(std::vector<rte_mbuf*>& out);
+    // Frames from a resolver through the inject ring and pipeline_take_injected into ctx.out.
+    void inject(std::vector<rte_mbuf*>& frames);
 
     dprouter::Config cfg_;
     HarnessOptions opt_;
     std::vector<uint16_t> port_of_;
     std::vector<dprouter::ArpResolver::Static> statics_;
+    std::vector<dprouter::Nd6Resolver::Static> statics6_;
     rte_mempool* pool_ = nullptr;
     rte_mempool* indirect_pool_ = nullptr;
     unsigned pool_start_avail_ = 0;
@@ -314,6 +327,7 @@ private:
     std::unique_ptr<dprouter::NeighborTable> neighbors_;
     std::unique_ptr<dprouter::NeighborTable6> neighbors6_;
     std::unique_ptr<dprouter::ArpResolver> resolver_;
+    std::unique_ptr<dprouter::Nd6Resolver> nd_resolver_;
     bool shut_ = false;
 };
 
@@ -336,5 +350,96 @@ private:
     void finish();
     std::unique_ptr<RouterHarness> harness_;
 };
+
+// ---------------------------------------------------------------------------------------------
+// IPv6 (checksums with the same independent RFC 1071 loop)
+
+using Addr6 = std::array<uint8_t, 16>;
+// An address from its RFC 4291 text (throws std::invalid_argument on bad text).
+Addr6 ip6(const char* text);
+// The Ethernet group of an IPv6 multicast address: 33:33 and its low 32 bits (RFC 2464 7).
+Mac multicast_mac6(const Addr6& group);
+// ff02::1:ffXX:XXXX, the solicited-node group of `a` (RFC 4291 2.7.1), computed here.
+Addr6 solicited_node6(const Addr6& a);
+
+inline constexpr uint8_t kNh6HopByHop = 0;
+inline constexpr uint8_t kNh6Routing = 43;
+inline constexpr uint8_t kNh6Fragment = 44;
+inline constexpr uint8_t kNh6Icmp = 58;
+inline constexpr uint8_t kNh6None = 59;
+inline constexpr uint8_t kNh6DestOpts = 60;
+inline constexpr uint8_t kIcmp6EchoRequest = 128;
+inline constexpr uint8_t kIcmp6EchoReply = 129;
+
+struct Ipv6Fields {
+    uint8_t tclass = 0;
+    uint32_t flow = 0;        // 20 bits
+    int payload_length = -1;  // -1: the payload's size
+    uint8_t next_header = kProtoUdp;
+    uint8_t hop_limit = 64;
+    Addr6 src{};
+    Addr6 dst{};
+};
+// The 40-byte header followed by `payload` (extension headers included, as the caller built them).
+Bytes ipv6_packet(const Ipv6Fields& f, const Bytes& payload);
+Bytes ipv6_frame(const Mac& dst, const Mac& src, const Ipv6Fields& ip, const Bytes& payload, size_t min_len = 0);
+// One's-complement sum of the upper-layer pseudo-header (RFC 8200 8.1).
+uint32_t pseudo_header_sum6(const Addr6& src, const Addr6& dst, uint8_t next_header, size_t len);
+// ICMPv6 message with its checksum over the pseudo-header for src/dst.
+Bytes icmp6_message(const Addr6& src, const Addr6& dst, uint8_t type, uint8_t code, uint32_t rest, const Bytes& body);
+Bytes icmp6_echo(const Addr6& src, const Addr6& dst, uint8_t type, uint16_t ident, uint16_t seq, const Bytes& data);
+Bytes udp6_segment(const Addr6& src, const Addr6& dst, uint16_t sport, uint16_t dport, const Bytes& payload);
+// TCP with `options` (a multiple of 4 bytes) after the 20-byte header.
+Bytes tcp6_segment(const Addr6& src, const Addr6& dst, const TcpFields& t, const Bytes& payload,
+                   const Bytes& options = {});
+// An extension header: next header, length octet computed from `body` (the bytes after the first
+// two; 2 + body.size() must be a multiple of 8), then body.
+Bytes ext_header(uint8_t next_header, const Bytes& body);
+
+// What an Ethernet/IPv6 frame with an upper-layer header right after the fixed one says.
+struct Icmp6View {
+    Addr6 src;
+    Addr6 dst;
+    uint8_t tclass;
+    uint8_t hop_limit;
+    uint8_t type;
+    uint8_t code;
+    uint32_t rest;      // the second word of the ICMPv6 header
+    Bytes body;         // after the 8-byte header (the quote, for errors)
+    bool checksum_ok;   // verified here over the pseudo-header
+};
+std::optional<Icmp6View> icmp6_view(const Bytes& frame);
+// Does the upper-layer message (next header `nh`, right after the fixed header) of an
+// Ethernet/IPv6 frame carry a valid checksum?
+bool l4_checksum_ok6(const Bytes& frame);
+
+// The lab with IPv6 (built in code, no YAML): lan 2001:db8:1::1/64, wan 2001:db8:2::1/64, the
+// link-local addresses derived from the MACs; routes 2001:db8:99::/48 via 2001:db8:2::fe,
+// 2001:db8:98::/48 via fe80::fe on wan, 2001:db8:66::/48 unreachable, :67::/48 blackhole,
+// :68::/48 prohibit. Neighbours are the tests' to put in place.
+dprouter::Config lab6_config();
+namespace lab6 {
+inline const Addr6 kLanAddr = ip6("2001:db8:1::1");
+inline const Addr6 kWanAddr = ip6("2001:db8:2::1");
+inline const Addr6 kLanLinkLocal = ip6("fe80::ff:fe00:101");  // modified EUI-64 of 02:00:00:00:01:01
+inline const Addr6 kWanLinkLocal = ip6("fe80::ff:fe00:201");
+inline const Addr6 kH1 = ip6("2001:db8:1::2");
+inline const Addr6 kH1LinkLocal = ip6("fe80::2");
+inline const Addr6 kH2 = ip6("2001:db8:2::2");
+inline const Addr6 kGateway = ip6("2001:db8:2::fe");           // kGatewayMac
+inline const Addr6 kLinkLocalGateway = ip6("fe80::fe");        // on wan, kGatewayMac too
+inline const Addr6 kRemote = ip6("2001:db8:99::9");            // via kGateway
+inline const Addr6 kRemoteViaLinkLocal = ip6("2001:db8:98::8");  // via kLinkLocalGateway
+inline const Addr6 kUnreachable = ip6("2001:db8:66::1");
+inline const Addr6 kBlackhole = ip6("2001:db8:67::1");
+inline const Addr6 kProhibit = ip6("2001:db8:68::1");
+inline const Addr6 kNoRoute = ip6("2001:db8:dead::1");
+inline const Addr6 kAllNodes = ip6("ff02::1");
+inline const Addr6 kAllRouters = ip6("ff02::2");
+}  // namespace lab6
+// Neighbour-cache entry (reachable) for an on-link address, as the ND resolver would make it.
+void set_neighbor6(RouterHarness& h, const Addr6& addr, uint16_t port, const Mac& mac);
+// The link-layer word of the gateway next hop that `dst` routes through (reachable).
+void set_gateway6_l2(RouterHarness& h, const Addr6& dst, const Mac& mac);
 
 }  // namespace dprtest

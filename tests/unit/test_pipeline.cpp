@@ -338,7 +338,7 @@ TEST_F(Pipeline, DropsTotalLengthBeyondFrame) {
 }
 
 TEST_F(Pipeline, DropsUnknownEthertype) {
-    h().receive(kLanPort, ethernet_frame(kLanMac, kH1Mac, kEtherIpv6, pattern(40), kEthMinFrame));
+    h().receive(kLanPort, ethernet_frame(kLanMac, kH1Mac, 0x86dc, pattern(46)));
     h().receive(kLanPort, ethernet_frame(kLanMac, kH1Mac, 0x8100, pattern(46)));  // 802.1Q
     EXPECT_EQ(h().dropped(Drop::eth_unsupported_type), 2u);
     EXPECT_EQ(h().total_dropped(), 2u) << h().drops_summary();

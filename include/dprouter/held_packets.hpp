@@ -1,0 +1,51 @@
+// What both neighbour resolvers (ArpResolver, Nd6Resolver) do with the packets they hold while a
+// next hop resolves: send them once it answers, refuse them when it does not.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "dprouter/pipeline.hpp"
+
+namespace dprouter::held {
+
+// Addresses every packet of `held` to `dst` from `src`, queues them on `port` in `out` and empties
+// `held`. Returns how many went.
+inline size_t release(std::vector<rte_mbuf*>& held, const rte_ether_addr& dst, const rte_ether_addr& src,
+                      uint16_t port, std::vector<rte_mbuf*>& out) {
+    for (rte_mbuf* m : held) {
+        auto* eth = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+        eth->dst_addr = dst;
+        eth->src_addr = src;
+        m->port = port;
+        out.push_back(m);
+    }
+    const size_t n = held.size();
+    held.clear();
+    return n;
+}
+
+// A packet whose next hop failed. Transit packets go back to a worker (kInjectHostUnreachable),
+// which owes their senders an error of their family (held_is_ipv6); our own packets (echo replies,
+// errors) just go.
+inline void refuse(rte_mbuf* m, std::vector<rte_mbuf*>& out) {
+    if (held_is_transit(m)) {
+        m->port = kInjectHostUnreachable;
+        out.push_back(m);
+    } else {
+        rte_pktmbuf_free(m);
+    }
+}
+
+// Frees every packet of `held` and empties it; returns how many there were.
+inline size_t free_all(std::vector<rte_mbuf*>& held) {
+    for (rte_mbuf* m : held) rte_pktmbuf_free(m);
+    const size_t n = held.size();
+    held.clear();
+    return n;
+}
+
+}  // namespace dprouter::held

@@ -503,6 +503,42 @@ TEST_F(NdTest, StaticNeighbourReleasesHeldPackets) {
     EXPECT_EQ(get_mac(out[0].bytes, 0), lab::kH2Mac);
 }
 
+TEST_F(NdTest, StaticNeighbourRemovedByReloadIsConfirmedByProbes) {
+    h().set_static_neighbors6({{kH2, lab::kWanPort, to_ether(lab::kH2Mac)}}, 0);
+    h().set_static_neighbors6({}, 100);  // a reload without it
+    auto e = h().nd_entry(kH2, lab::kWanPort);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_FALSE(e->is_static);
+    EXPECT_EQ(e->state, Nd6State::stale);
+    EXPECT_EQ(h().neighbor6(kH2, lab::kWanPort)->state(), NeighborState::reachable);  // traffic keeps flowing
+    h().timer(100);
+    EXPECT_EQ(h().nd_entry(kH2, lab::kWanPort)->state, Nd6State::delay);
+    const auto probe = h().timer(100 + kNd6DelayMs);
+    ASSERT_EQ(probe.size(), 1u);
+    EXPECT_TRUE(same_bytes(probe[0].bytes, expected_ns(lab::kWanPort, lab::kWanMac, kWanLinkLocal, kH2, &lab::kH2Mac)));
+}
+
+TEST_F(NdTest, HeldPacketsOfBothFamiliesReachTheirResolver) {
+    // One IPv4 datagram to H2 (ARP) and one IPv6 packet to H2 (ND) in the same hold ring.
+    Ipv4Fields ip;
+    ip.src = lab::kH1Addr;
+    ip.dst = lab::kH2Addr;
+    h().receive(lab::kLanPort, ipv4_frame(lab::kLanMac, lab::kH1Mac, ip, pattern(8)));
+    send6(transit_packet(kH2));
+    ASSERT_EQ(h().held_in_ring(), 2u);
+    const auto out = h().control(0);
+    ASSERT_EQ(out.size(), 2u);
+    size_t arp = 0, ns = 0;
+    for (const auto& e : out) {
+        if (get16(e.bytes, 12) == kEtherArp) ++arp;
+        if (same_bytes(e.bytes, expected_ns(lab::kWanPort, lab::kWanMac, kWanLinkLocal, kH2, nullptr))) ++ns;
+    }
+    EXPECT_EQ(arp, 1u);
+    EXPECT_EQ(ns, 1u);
+    EXPECT_EQ(h().resolver().held_total(), 1u);
+    EXPECT_EQ(h().nd_resolver().held_total(), 1u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Redirects (8.2)
 

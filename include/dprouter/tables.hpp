@@ -118,6 +118,9 @@ inline constexpr uint64_t kMaxNextHops6 = kNoRoute6Index;
 // (a prefix of length L > 24 takes up to ceil((L - 24) / 8) of them).
 inline constexpr uint32_t kRoute6Headroom = 16384;
 inline constexpr uint32_t kTbl8Headroom6 = 4096;
+// The TRIE's pool holds at most as many tbl8 groups as its largest next-hop value, and it is filled
+// by reservation (table_builder6.cpp): a few thousand independent /48../64 routes exhaust it.
+inline constexpr uint64_t kMaxTbl8Groups6 = kNoRoute6Index;
 
 struct Tables {
     uint64_t generation = 0;

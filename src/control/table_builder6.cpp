@@ -6,8 +6,10 @@
 // in-place add/delete through its rte_rib6 (the live FIB of the control-plane work).
 // docs/benchmarking.md has the lookup figures of both.
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <new>
-#include <set>
+#include <unordered_set>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -103,16 +105,47 @@ std::string next_hop_key6(const PlannedRoute6& p) {
     return k;
 }
 
-// The TRIE keeps a tbl24 for the first 24 bits and a tbl8 group (256 entries) for each further
-// byte under which some prefix ends deeper: one group per distinct (prefix cut to D bits, D) for
-// D = 24, 32, ..., below the prefix's length. Counted exactly, so a table of many /48s under few
-// /24s costs what it needs rather than three groups per route.
-uint32_t tbl8_groups_needed6(const std::vector<PlannedRoute6>& plan) {
-    std::set<std::pair<Ipv6, uint8_t>> groups;
-    for (const auto& p : plan)
-        for (unsigned d = 24; d < p.prefix.len; d += 8)
-            groups.emplace(Ipv6Prefix{p.prefix.addr, static_cast<uint8_t>(d)}.network(), static_cast<uint8_t>(d));
-    return static_cast<uint32_t>(groups.size());
+// rte_fib6's TRIE sizes its pool of tbl8 groups (256 entries each, one per byte below the
+// tbl24's 24 bits) by reservation, not by the groups routes share (DPDK lib/fib/trie.c,
+// trie_modify): a route longer than /24 reserves one group per byte between its covering route
+// (at least /24) and itself, rounded up to whole bytes, and is refused with ENOSPC when the pool
+// cannot cover the running sum. (A route whose whole-byte prefix already holds another route
+// reserves nothing; the sum ignores that, so it is an upper bound.) With the plan inserted
+// shortest first, each route's covering route is in before it, so this is what the pool needs.
+struct PrefixKey {
+    Ipv6 addr;
+    uint8_t len;
+    friend bool operator==(const PrefixKey&, const PrefixKey&) = default;
+};
+struct PrefixKeyHash {
+    size_t operator()(const PrefixKey& k) const {
+        uint64_t a, b;
+        std::memcpy(&a, k.addr.bytes.data(), 8);
+        std::memcpy(&b, k.addr.bytes.data() + 8, 8);
+        return std::hash<uint64_t>{}(a * 0x9e3779b97f4a7c15ull ^ b ^ (uint64_t{k.len} << 56));
+    }
+};
+
+uint64_t tbl8_reserved6(const std::vector<PlannedRoute6>& plan) {
+    std::unordered_set<PrefixKey, PrefixKeyHash> prefixes;
+    prefixes.reserve(plan.size());
+    bool has_len[129] = {};
+    for (const auto& p : plan) {
+        prefixes.insert({p.prefix.network(), p.prefix.len});
+        has_len[p.prefix.len] = true;
+    }
+    uint64_t sum = 0;
+    for (const auto& p : plan) {
+        if (p.prefix.len <= 24) continue;
+        unsigned parent = 24;
+        for (unsigned l = p.prefix.len - 1u; l > 24; --l)
+            if (has_len[l] && prefixes.count({Ipv6Prefix{p.prefix.addr, static_cast<uint8_t>(l)}.network(), static_cast<uint8_t>(l)})) {
+                parent = l;
+                break;
+            }
+        sum += (RTE_ALIGN_CEIL(p.prefix.len, 8u) - RTE_ALIGN_CEIL(parent, 8u)) / 8;
+    }
+    return sum;
 }
 
 const char* select_lookup6(rte_fib6* fib) {
@@ -164,7 +197,11 @@ void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_a
         }
     }
 
-    const std::vector<PlannedRoute6> plan = plan_routes6(cfg, port_of);
+    std::vector<PlannedRoute6> plan = plan_routes6(cfg, port_of);
+    // Shortest first, for tbl8_reserved6; stable, so that of two entries for one prefix the later
+    // one still wins (rte_fib6_add replaces).
+    std::stable_sort(plan.begin(), plan.end(),
+                     [](const PlannedRoute6& a, const PlannedRoute6& b) { return a.prefix.len < b.prefix.len; });
     std::vector<uint32_t> index(plan.size());
     std::vector<const PlannedRoute6*> distinct;
     {
@@ -195,7 +232,12 @@ void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_a
     fc.default_nh = kNoRoute6Index;
     fc.max_routes = static_cast<int>(std::min<size_t>(plan.size() + kRoute6Headroom, INT32_MAX / 2));
     fc.trie.nh_sz = RTE_FIB6_TRIE_2B;
-    fc.trie.num_tbl8 = RTE_ALIGN_CEIL(tbl8_groups_needed6(plan) + kTbl8Headroom6, 64u);
+    const uint64_t reserved = tbl8_reserved6(plan);
+    if (reserved > kMaxTbl8Groups6)
+        throw std::runtime_error("the IPv6 routes need " + std::to_string(reserved) +
+                                 " tbl8 groups of the IPv6 FIB, which holds at most " + std::to_string(kMaxTbl8Groups6) +
+                                 " (see docs/benchmarking.md \"IPv6 FIB\")");
+    fc.trie.num_tbl8 = static_cast<uint32_t>(std::min<uint64_t>(RTE_ALIGN_CEIL(reserved + kTbl8Headroom6, 64u), kMaxTbl8Groups6));
     t->n_tbl8_6 = fc.trie.num_tbl8;
     t->fib6 = rte_fib6_create(name.c_str(), SOCKET_ID_ANY, &fc);
     if (t->fib6 == nullptr) throw std::runtime_error("cannot create the IPv6 FIB: " + std::string(rte_strerror(rte_errno)));

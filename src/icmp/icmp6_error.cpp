@@ -109,7 +109,11 @@ std::optional<IcmpSuppress> icmp6_rate_limit(WorkerContext& ctx, const Tables& t
         return lim.packet_too_big6.take(now, hz, lim.limits.frag_needed)
                    ? std::nullopt
                    : std::optional(IcmpSuppress::rate_packet_too_big);
-    IcmpLimiter::DestSlot& slot = lim.dest6[rte_hash_crc(dst, 16, lim.dest_seed) % IcmpLimiter::kDestSlots];
+    // rte_hash_crc loads 8 bytes at a time: hash an aligned copy (the address sits at frame
+    // offset 22 in the packet).
+    alignas(8) uint8_t key[16];
+    std::memcpy(key, dst, sizeof key);
+    IcmpLimiter::DestSlot& slot = lim.dest6[rte_hash_crc(key, sizeof key, lim.dest_seed) % IcmpLimiter::kDestSlots];
     if (!slot.bucket.take(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global6.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
     return std::nullopt;
@@ -136,6 +140,11 @@ bool icmp6_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offen
     const uint32_t icmp_len = 8 + quote_len;
     auto* frame = reinterpret_cast<uint8_t*>(
         rte_pktmbuf_append(m, static_cast<uint16_t>(RTE_ETHER_HDR_LEN + kIpv6HdrLen + icmp_len)));
+    if (frame == nullptr) [[unlikely]] {  // a pool of mbufs too small for 1294 bytes
+        rte_pktmbuf_free(m);
+        ctx.counters->icmp_suppressed_one(req.kind, IcmpSuppress::no_mbuf);
+        return false;
+    }
     auto* eth = reinterpret_cast<rte_ether_hdr*>(frame);
     auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
     auto* icmp = reinterpret_cast<uint8_t*>(ip + 1);

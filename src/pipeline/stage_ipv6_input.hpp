@@ -38,6 +38,16 @@ inline bool listens6_mac(const InterfaceEntry& ifc, const rte_ether_addr& mac) {
     return false;
 }
 
+// The source of an error about a packet refused before its destination was settled: the address
+// it targeted when that is one of ours (RFC 4443 2.2(a); a link-local one only on its own link),
+// else nullptr (the arrival interface's, icmp6_error.hpp).
+inline const uint8_t* targeted6(const Tables& t, const rte_mbuf* m) {
+    const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv6_hdr*, RTE_ETHER_HDR_LEN);
+    const uint8_t* dst = ip->dst_addr;
+    const bool ours = v6_link_local(dst) ? m->port < kMaxPorts && t.owns6_on(m->port, dst) : t.is_local6(dst);
+    return ours ? dst : nullptr;
+}
+
 // A payload length of zero with a Hop-by-Hop header announces a jumbogram (RFC 2675), which no
 // link of ours (MTU at most 9000) can carry: refused, with the Parameter Problem RFC 2675 3 names
 // when the header says something wrong, silently when it is a truncated jumbogram.
@@ -58,7 +68,7 @@ inline bool listens6_mac(const InterfaceEntry& ifc, const rte_ether_addr& mac) {
         // No Jumbo option: RFC 2675 3 points at the Payload Length field (offset 4).
         const uint32_t pointer = v.action == OptionsVerdict6::refuse ? v.pointer : 4;
         const IcmpKind kind = v.action == OptionsVerdict6::refuse ? v.kind : IcmpKind::icmp6_param_header;
-        icmp6_send_error(ctx, t, m, {kind, pointer, link_multicast});
+        icmp6_send_error(ctx, t, m, {kind, pointer, link_multicast, targeted6(t, m)});
     }
     drop(ctx, m, v.action == OptionsVerdict6::accept ? Drop::ipv6_bad_length : v.reason);
 }
@@ -131,7 +141,8 @@ inline bool ipv6_addresses_ok(WorkerContext& ctx, const Tables& t, rte_mbuf* m, 
     const OptionsVerdict6 v =
         check_options6(h, len, kIpv6HdrLen, true, v6_multicast(ip->dst_addr), ipv6_payload_len(ip));
     if (v.action == OptionsVerdict6::accept) return true;
-    if (v.action == OptionsVerdict6::refuse) icmp6_send_error(ctx, t, m, {v.kind, v.pointer, link_multicast});
+    if (v.action == OptionsVerdict6::refuse)
+        icmp6_send_error(ctx, t, m, {v.kind, v.pointer, link_multicast, targeted6(t, m)});
     drop(ctx, m, v.reason);
     return false;
 }

@@ -9,7 +9,8 @@
 // (see make_routes6), lookups of 64 Ki destinations in bursts of 32, build time and the DPDK heap
 // memory each structure takes. docs/benchmarking.md "IPv6 FIB" has figures.
 //
-//   build/tests/bench/lookup_bench N [--no-lpm | --ipv6] -- EAL-ARGS   (e.g. -- --no-huge -m 2048 --no-pci)
+//   build/lookup_bench N [--no-lpm | --ipv6 [--fib6-first]] -- EAL-ARGS   (e.g. -- --no-huge -m 2048 --no-pci)
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -210,6 +211,18 @@ uint32_t tbl8_groups6(const std::vector<Route6>& routes) {
     return static_cast<uint32_t>(groups.size());
 }
 
+// rte_fib6's TRIE refuses a route (ENOSPC) unless its pool has room for the tbl8 groups the route
+// could need on its own: one per byte from its covering route's depth (at least 24) down to its
+// own, rounded up to whole bytes; a route with another route already under the same whole-byte
+// prefix reserves nothing (DPDK lib/fib/trie.c, trie_modify). Groups shared between routes are
+// not subtracted, so this is what the pool must hold: without covering routes, the sum below.
+uint32_t tbl8_reserved6(const std::vector<Route6>& routes) {
+    uint64_t sum = 0;
+    for (const auto& r : routes)
+        if (r.len > 24) sum += (RTE_ALIGN_CEIL(r.len, 8u) - 24) / 8;
+    return static_cast<uint32_t>(std::min<uint64_t>(sum, UINT32_MAX));
+}
+
 size_t heap_bytes() {
     rte_malloc_socket_stats st{};
     size_t total = 0;
@@ -250,24 +263,29 @@ void bench_lpm6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint
     rte_lpm6_free(lpm);
 }
 
-void bench_fib6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint32_t groups) {
+// `wide`: 4-byte next hops (no limit on the pool that matters here) rather than the router's 2
+// bytes, whose pool holds at most 2^15 - 1 groups.
+void bench_fib6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint32_t groups, bool wide) {
     const size_t before = heap_bytes();
+    const char* what = wide ? "rte_fib6 TRIE 4B" : "rte_fib6 TRIE 2B";
     rte_fib6_conf c{};
     c.type = RTE_FIB6_TRIE;
-    c.default_nh = (uint64_t{1} << 15) - 1;
+    c.default_nh = wide ? (uint64_t{1} << 31) - 1 : (uint64_t{1} << 15) - 1;
     c.max_routes = static_cast<int>(routes.size()) + 16;
-    c.trie.nh_sz = RTE_FIB6_TRIE_2B;
-    c.trie.num_tbl8 = RTE_ALIGN_CEIL(groups + 64, 64u);
-    rte_fib6* fib = rte_fib6_create("bench_fib6", SOCKET_ID_ANY, &c);
+    c.trie.nh_sz = wide ? RTE_FIB6_TRIE_4B : RTE_FIB6_TRIE_2B;
+    c.trie.num_tbl8 = static_cast<uint32_t>(std::min<uint64_t>(RTE_ALIGN_CEIL(uint64_t{groups} + 64, 64u), c.default_nh));
+    std::printf("%-22s pool of %u tbl8 groups\n", what, c.trie.num_tbl8);
+    rte_fib6* fib = rte_fib6_create(wide ? "bench_fib6_4" : "bench_fib6_2", SOCKET_ID_ANY, &c);
     if (fib == nullptr) { std::printf("rte_fib6_create: %s\n", rte_strerror(rte_errno)); return; }
     const double t0 = now_s();
     for (size_t i = 0; i < routes.size(); ++i)
-        if (rte_fib6_add(fib, routes[i].net.data(), routes[i].len, i & 0x7fff) != 0) {
-            std::printf("rte_fib6_add failed at route %zu\n", i);
-            break;
+        if (const int rc = rte_fib6_add(fib, routes[i].net.data(), routes[i].len, i & 0x7fff); rc != 0) {
+            std::printf("%-22s rte_fib6_add refused route %zu: %s; not measured\n", what, i, rte_strerror(-rc));
+            rte_fib6_free(fib);
+            return;
         }
     const double build = now_s() - t0;
-    print_memory("rte_fib6 TRIE 2B", before);
+    print_memory(what, before);
     uint64_t hop[kBurst];
     uint64_t acc = 0;
     auto* keys = reinterpret_cast<uint8_t(*)[16]>(dst.data());
@@ -278,7 +296,8 @@ void bench_fib6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint
             break;
         }
         if (!vector) rte_fib6_select_lookup(fib, RTE_FIB6_LOOKUP_TRIE_SCALAR);
-        measure(vector ? "rte_fib6 AVX-512" : "rte_fib6 scalar", routes.size(), build, [&] {
+        measure(vector ? (wide ? "rte_fib6 4B AVX-512" : "rte_fib6 2B AVX-512") : (wide ? "rte_fib6 4B scalar" : "rte_fib6 2B scalar"),
+                routes.size(), build, [&] {
             for (unsigned i = 0; i < kDests; i += kBurst) {
                 rte_fib6_lookup_bulk(fib, keys + i, hop, kBurst);
                 acc += hop[0];
@@ -290,7 +309,8 @@ void bench_fib6(const std::vector<Route6>& routes, std::vector<Addr6>& dst, uint
 }
 
 // Nine in ten destinations inside some route, the rest anywhere in 2000::/3 (mostly misses).
-void run_ipv6(size_t n, std::mt19937_64& rng) {
+// `fib6_first`: measure in the other order, to alternate between runs on a shared machine.
+void run_ipv6(size_t n, std::mt19937_64& rng, bool fib6_first) {
     const std::vector<Route6> routes = make_routes6(n, rng);
     std::vector<Addr6> dst(kDests);
     for (auto& d : dst) {
@@ -309,10 +329,13 @@ void run_ipv6(size_t n, std::mt19937_64& rng) {
         }
     }
     const uint32_t groups = tbl8_groups6(routes);
-    std::printf("TSC %.2f GHz; bursts of %u, %u destinations x %u passes; %u tbl8 groups\n", rte_get_tsc_hz() / 1e9,
-                kBurst, kDests, kPasses, groups);
-    bench_lpm6(routes, dst, groups);
-    bench_fib6(routes, dst, groups);
+    const uint32_t reserved = tbl8_reserved6(routes);
+    std::printf("TSC %.2f GHz; bursts of %u, %u destinations x %u passes; %u tbl8 groups used, %u reserved by rte_fib6\n",
+                rte_get_tsc_hz() / 1e9, kBurst, kDests, kPasses, groups, reserved);
+    if (!fib6_first) bench_lpm6(routes, dst, groups);
+    bench_fib6(routes, dst, reserved, false);
+    bench_fib6(routes, dst, reserved, true);
+    if (fib6_first) bench_lpm6(routes, dst, groups);
 }
 
 }  // namespace
@@ -321,16 +344,17 @@ int main(int argc, char** argv) {
     int eal_at = argc;
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], "--") == 0) { eal_at = i; break; }
-    if (eal_at < 2) { std::fprintf(stderr, "usage: %s N [--no-lpm | --ipv6] -- EAL-ARGS\n", argv[0]); return 2; }
+    if (eal_at < 2) { std::fprintf(stderr, "usage: %s N [--no-lpm | --ipv6 [--fib6-first]] -- EAL-ARGS\n", argv[0]); return 2; }
     const size_t n = std::strtoull(argv[1], nullptr, 10);
     const bool lpm = !(eal_at > 2 && std::strcmp(argv[2], "--no-lpm") == 0);
     const bool ipv6 = eal_at > 2 && std::strcmp(argv[2], "--ipv6") == 0;
+    const bool fib6_first = ipv6 && eal_at > 3 && std::strcmp(argv[3], "--fib6-first") == 0;
     argv[eal_at] = argv[0];
     if (rte_eal_init(argc - eal_at, argv + eal_at) < 0) { std::fprintf(stderr, "EAL init failed\n"); return 1; }
 
     std::mt19937_64 rng(1);
     if (ipv6) {
-        run_ipv6(n, rng);
+        run_ipv6(n, rng, fib6_first);
         rte_eal_cleanup();
         return 0;
     }

@@ -21,10 +21,34 @@ uint16_t tcp_sum(const Bytes& f, size_t ip_off, uint32_t ihl, uint32_t total) {
     return dprtest::ones_sum(f.data() + ip_off + ihl, l4_len, acc);
 }
 
+// IPv6: the payload length within the frame and the egress MTU (routers never fragment, and
+// nothing leaves larger than the link takes); a packet the router originated (its source is one
+// of ours: transit packets claiming one are dropped at input) carries an ICMPv6 or TCP checksum
+// that verifies over the pseudo-header, and an ICMPv6 error fits in 1280 bytes (RFC 4443 2.4(c)).
+std::string frame_problem6(const dprouter::Tables& t, uint16_t port, const Bytes& f) {
+    if (f.size() < kEth + 40) return "IPv6 frame shorter than an IPv6 header";
+    if ((f[kEth] >> 4) != 6) return "IPv6 frame without version 6";
+    const uint32_t total = 40u + get16(f, kEth + 4);
+    if (kEth + total > f.size()) return "IPv6 payload length beyond the frame";
+    if (port >= dprouter::kMaxPorts || !t.ifaces[port].in_use || !t.ifaces[port].ipv6)
+        return "IPv6 sent to a port without IPv6";
+    if (total > t.ifaces[port].mtu)
+        return "IPv6 packet of " + std::to_string(total) + " bytes out of a link of MTU " +
+               std::to_string(t.ifaces[port].mtu);
+    if (!t.is_local6(f.data() + kEth + 8)) return {};
+    const uint8_t nh = f[kEth + 6];
+    if (nh != dprtest::kNh6Icmp && nh != dprtest::kProtoTcp) return {};
+    if (!dprtest::l4_checksum_ok6(f)) return "originated IPv6 message with a checksum that does not verify";
+    if (nh == dprtest::kNh6Icmp && total >= 48 && f[kEth + 40] < 128 && total > 1280)
+        return "ICMPv6 error larger than 1280 bytes";
+    return {};
+}
+
 }  // namespace
 
 std::string frame_problem(const dprouter::Tables& t, uint16_t port, const Bytes& f) {
     if (f.size() < kEth) return "runt frame";
+    if (get16(f, 12) == dprtest::kEtherIpv6) return frame_problem6(t, port, f);
     if (get16(f, 12) != dprtest::kEtherIpv4) return {};  // ARP: nothing IPv4 to check
     if (f.size() < kEth + 20) return "IPv4 frame shorter than an IPv4 header";
     const uint32_t ihl = (f[kEth] & 0x0f) * 4u;

@@ -76,6 +76,49 @@ void fail_gateway(dprtest::RouterHarness& h) {
     h.counters() = dprouter::WorkerCounters{};
 }
 
+// IPv6 on the ports that carry it (MTU >= 1280), as make_seeds.py expects: 2001:db8:P::1/64 for
+// port P - 1, routes through a global and a link-local gateway, to the black-hole port, and of
+// every action; hosts ::2 and the gateways reachable. Added in code for as long as the YAML of
+// the fuzz router has no IPv6 of its own.
+void add_ipv6(dprouter::Config& cfg) {
+    for (const auto& ifc : cfg.interfaces)
+        if (!ifc.addresses6.empty()) return;
+    for (size_t i = 0; i < cfg.interfaces.size(); ++i)
+        if (cfg.interfaces[i].mtu >= 1280)
+            cfg.interfaces[i].addresses6.push_back(
+                {*dprouter::parse_prefix6("2001:db8:" + std::to_string(i + 1) + "::1/64"), {}});
+    const auto route = [&](const char* prefix, dprouter::RouteAction a, const char* via, const char* ifname) {
+        dprouter::Route6Config r;
+        r.prefix = *dprouter::parse_prefix6(prefix);
+        r.action = a;
+        if (via != nullptr) {
+            r.has_via = true;
+            r.via = *dprouter::parse_ipv6(via);
+        }
+        if (ifname != nullptr) r.interface = ifname;
+        cfg.routes6.push_back(r);
+    };
+    using dprouter::RouteAction;
+    route("2001:db8:99::/48", RouteAction::forward, "2001:db8:2::fe", nullptr);
+    route("2001:db8:98::/48", RouteAction::forward, "fe80::fe", "wan");
+    route("2001:db8:95::/48", RouteAction::forward, "2001:db8:6::fe", nullptr);
+    route("2001:db8:66::/48", RouteAction::unreachable, nullptr, nullptr);
+    route("2001:db8:67::/48", RouteAction::blackhole, nullptr, nullptr);
+    route("2001:db8:68::/48", RouteAction::prohibit, nullptr, nullptr);
+}
+
+void add_ipv6_neighbors(dprtest::RouterHarness& h) {
+    const dprouter::Tables& t = h.tables();
+    for (uint16_t p = 0; p < t.n_ports; ++p) {
+        if (!t.ifaces[p].ipv6) continue;
+        const dprtest::Mac mac{0x02, 0, 0, 0, static_cast<uint8_t>(p + 1), 0x02};
+        dprtest::set_neighbor6(h, dprtest::ip6(("2001:db8:" + std::to_string(p + 1) + "::2").c_str()), p, mac);
+        dprtest::set_neighbor6(h, dprtest::ip6("fe80::2"), p, mac);
+    }
+    for (const char* dst : {"2001:db8:99::1", "2001:db8:98::1", "2001:db8:95::1"})
+        dprtest::set_gateway6_l2(h, dprtest::ip6(dst), {0x02, 0, 0, 0, 0xfe, 0xfe});
+}
+
 void check(const dprouter::Tables& t, uint16_t port, const Bytes& frame, const char* where) {
     const std::string p = dprfuzz::frame_problem(t, port, frame);
     if (!p.empty()) finding(where, p + " (port " + std::to_string(port) + ")\n" + dprtest::hex(frame));
@@ -91,8 +134,10 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     dprtest::HarnessOptions opt;
     opt.tx_multi_seg = kTxMultiSeg;
     opt.pool_size = kPoolSize;
+    add_ipv6(r.config);
     g_router = std::make_unique<dprtest::RouterHarness>(r.config, opt);
     fail_gateway(*g_router);
+    add_ipv6_neighbors(*g_router);
     g_verbose = std::getenv("DPR_FUZZ_VERBOSE") != nullptr;
     return 0;
 }

@@ -10,6 +10,9 @@ import struct
 import sys
 
 from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, IPOption, fragment  # noqa: E402
+from scapy.layers.inet6 import (HBHOptUnknown, ICMPv6DestUnreach, ICMPv6EchoRequest, IPv6,  # noqa: E402
+                                IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
+                                Jumbo, PadN, RouterAlert)
 
 LAN, WAN, TINY, SMALL, JUMBO, HOLE = range(6)
 ROUTER_MAC = {p: "02:00:00:00:%02x:01" % (p + 1) for p in range(6)}
@@ -83,6 +86,52 @@ def seeds():
     s["broadcast"] = seed(LAN, [bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=HOST_MAC[LAN]) /
                                       IP(src=h1, dst="10.1.0.255") / UDP())])
     s["burst"] = seed(WAN, [frame(WAN, IP(src=h2, dst=h1, id=i) / UDP() / data(i * 10)) for i in range(6)])
+    s.update(seeds6())
+    return s
+
+
+# IPv6, as fuzz_pipeline adds it to the ports of MTU >= 1280: 2001:db8:P::1/64 (P = port + 1),
+# hosts ::2, routes 2001:db8:99::/48 via 2001:db8:2::fe, :98::/48 via fe80::fe on wan, :95::/48
+# via 2001:db8:6::fe (hole), :66/:67/:68 unreachable/blackhole/prohibit.
+def frame6(port, pkt, dst_mac=None):
+    return bytes(Ether(dst=dst_mac or ROUTER_MAC[port], src=HOST_MAC[port]) / pkt)
+
+
+def seeds6():
+    h1, h2, r1 = "2001:db8:1::2", "2001:db8:2::2", "2001:db8:1::1"
+    ll1, rll1 = "fe80::2", "fe80::ff:fe00:101"
+    s = {}
+    s["v6-udp-forward"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=h2) / UDP() / data(32))])
+    s["v6-via-gateways"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=d) / UDP() / data(8))
+                                      for d in ("2001:db8:99::9", "2001:db8:98::8")])
+    s["v6-hop-limit-1"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=h2, hlim=1) / UDP() / data(8))])
+    s["v6-too-big"] = seed(JUMBO, [frame6(JUMBO, IPv6(src="2001:db8:5::2", dst=h2) / UDP() / data(3000))])
+    s["v6-too-big-hole"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst="2001:db8:95::9") / UDP() / data(1400))])
+    s["v6-actions"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst="2001:db8:%s::1" % n) / UDP())
+                                 for n in ("66", "67", "68", "dead")])
+    s["v6-echo"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=r1, tc=0xb8) / ICMPv6EchoRequest(id=1, seq=2, data=data(56))),
+                              frame6(LAN, IPv6(src=ll1, dst=rll1) / ICMPv6EchoRequest(data=data(8)))])
+    s["v6-echo-all-nodes"] = seed(LAN, [frame6(LAN, IPv6(src=ll1, dst="ff02::1") / ICMPv6EchoRequest(),
+                                               dst_mac="33:33:00:00:00:01")])
+    s["v6-udp-tcp-to-router"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=r1) / UDP(dport=33434) / data(12)),
+                                           frame6(LAN, IPv6(src=h1, dst=r1) / TCP(flags="S"))])
+    s["v6-tcp-syn-mss"] = seed(WAN, [frame6(WAN, IPv6(src=h2, dst=h1) / TCP(flags="S", options=[("MSS", 8960)]))])
+    s["v6-hop-by-hop"] = seed(LAN, [
+        frame6(LAN, IPv6(src=h1, dst=h2) / IPv6ExtHdrHopByHop(options=[RouterAlert()]) / UDP()),
+        frame6(LAN, IPv6(src=h1, dst=h2) / IPv6ExtHdrHopByHop(options=[HBHOptUnknown(otype=0x9e, optdata=b"ab")]) / UDP()),
+        frame6(LAN, IPv6(src=h1, dst=r1) / IPv6ExtHdrHopByHop(options=[Jumbo(jumboplen=70000)]) / UDP())])
+    s["v6-extensions-to-router"] = seed(LAN, [
+        frame6(LAN, IPv6(src=h1, dst=r1) / IPv6ExtHdrDestOpt() / IPv6ExtHdrRouting(addresses=[h2], segleft=1) / UDP()),
+        frame6(LAN, IPv6(src=h1, dst=r1) / IPv6ExtHdrRouting(type=4, segleft=0) / ICMPv6EchoRequest()),
+        frame6(LAN, IPv6(src=h1, dst=r1) / IPv6ExtHdrFragment(offset=0, m=1) / UDP() / data(16)),
+        frame6(LAN, IPv6(src=h1, dst=r1, nh=253) / data(16))])
+    s["v6-fragment-transit"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=h2, hlim=1) / IPv6ExtHdrFragment(offset=9, nh=58)
+                                                 / data(24))])
+    s["v6-link-local-beyond-scope"] = seed(LAN, [frame6(LAN, IPv6(src=ll1, dst=h2) / UDP())])
+    s["v6-error-to-nowhere"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst="2001:db8:dead::1") /
+                                                 ICMPv6DestUnreach() / IPv6(src="2001:db8:dead::1", dst=h1) / UDP())])
+    s["v6-chained"] = seed(LAN, [frame6(LAN, IPv6(src=h1, dst=r1) / IPv6ExtHdrDestOpt(options=[PadN(optdata=bytes(60))])
+                                        / UDP() / data(200))], seg=64)
     return s
 
 

@@ -371,8 +371,11 @@ TEST_F(Ipv6HopByHop, UnknownOptionToAMulticastGroup) {
 }
 
 TEST_F(Ipv6HopByHop, OptionsOnPacketsToTheRouterToo) {
-    const Bytes p = with_hbh(lab6::kLanAddr, {0x9e, 4, 0, 0, 0, 0});
-    expect_one(lab::kLanPort, from_h1(p), lab::kLanPort, error_to_h1(lab6::kLanAddr, 4, 2, 42, p));
+    // The error comes from the address the packet targeted (RFC 4443 2.2(a)).
+    const Bytes p = with_hbh(lab6::kWanAddr, {0x9e, 4, 0, 0, 0, 0});
+    expect_one(lab::kLanPort, from_h1(p), lab::kLanPort, error_to_h1(lab6::kWanAddr, 4, 2, 42, p));
+    const Bytes q = with_hbh(lab6::kLanLinkLocal, {0x9e, 4, 0, 0, 0, 0});
+    expect_one(lab::kLanPort, from_h1(q), lab::kLanPort, error_to_h1(lab6::kLanLinkLocal, 4, 2, 42, q));
 }
 
 TEST_F(Ipv6HopByHop, MalformedOptionsAndHeaders) {

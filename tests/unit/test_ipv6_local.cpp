@@ -116,6 +116,15 @@ TEST_F(Ipv6Local, NeighborDiscoveryGoesToTheNdStage) {
     h().receive(lab::kLanPort, ethernet_frame(multicast_mac6(sn), lab::kH1Mac, kEtherIpv6, ns));
     EXPECT_EQ(h().dropped(Drop::local6_icmp_bad_checksum), 1u) << h().drops_summary();
     EXPECT_EQ(h().counted(Event::echo_replies), 0u);
+    // A Duplicate Address Detection probe comes from :: (RFC 4862 5.4.2): not a bad source.
+    const Addr6 any = ip6("::");
+    Bytes dad_body(16);
+    std::copy(lab6::kLanAddr.begin(), lab6::kLanAddr.end(), dad_body.begin());
+    const Bytes dad = ipv6_packet(fields6(any, sn, 255, kNh6Icmp), icmp6_message(any, sn, 135, 0, 0, dad_body));
+    h().receive(lab::kLanPort, ethernet_frame(multicast_mac6(sn), lab::kH1Mac, kEtherIpv6, dad));
+    EXPECT_EQ(h().dropped(Drop::ipv6_bad_source), 0u) << h().drops_summary();
+    EXPECT_EQ(h().dropped(Drop::local6_icmp_bad_checksum), 1u) << h().drops_summary();
+    EXPECT_EQ(h().counted(Event::local_delivered), 3u);
     h().take_emitted();
 }
 

@@ -24,21 +24,29 @@ cap2="$LAB_TMP/nd-h2.pcap"
 start_capture "$DPR_NS_H1" "$DPR_IF_H1" "$cap" "icmp6" || fatal "tcpdump on $DPR_IF_H1"
 start_capture_bg "$DPR_NS_H2" "$DPR_IF_H2" "$cap2" "icmp6" || fatal "tcpdump on $DPR_IF_H2"
 check "ping -6 h1 -> router $R1 (h1 resolves it on the lan)" ping6_ok "$DPR_NS_H1" "$R1" 2
-check "ping -6 h1 -> router $DPR_R1_LL6%$DPR_IF_H1" ping6_ok "$DPR_NS_H1" "$DPR_R1_LL6%$DPR_IF_H1" 2
-check "ping -6 h1 -> h2 (h1 resolves its default gateway $DPR_R1_LL6; the router resolves h2)" ping6_ok "$DPR_NS_H1" "$DPR_H2_ADDR6" 2
+# h1_has_router ADDR: h1's cache holds the router's MAC for ADDR with the router flag (the NA's R bit), usable
+h1_has_router() {
+    local a=$1 e
+    e=$(in_h1 ip -6 neigh show "$a" dev "$DPR_IF_H1")
+    if grep -qE "^$a lladdr $DPR_R1_MAC router (REACHABLE|STALE|DELAY)" <<<"$e"; then pass "h1: ip -6 neigh: $e"
+    else fail "h1: expected '$a lladdr $DPR_R1_MAC router REACHABLE|STALE'" "$(in_h1 ip -6 neigh show dev "$DPR_IF_H1")"; fi
+}
+h1_has_router "$R1"
+# The router may have resolved h1 in turn, with an NS from its link-local address carrying its MAC, which
+# gives h1 a (STALE) entry for that address: flush again so that h1 must resolve the link-local itself.
+in_h1 ip -6 neigh flush dev "$DPR_IF_H1"
+check "ping -6 h1 -> router $DPR_R1_LL6%$DPR_IF_H1 (h1 resolves it)" ping6_ok "$DPR_NS_H1" "$DPR_R1_LL6%$DPR_IF_H1" 2
+check "ping -6 h1 -> h2 (h1 uses its default gateway $DPR_R1_LL6; the router resolves h2)" ping6_ok "$DPR_NS_H1" "$DPR_H2_ADDR6" 2
 stop_capture
 stop_capture_bg "$BG_CAPTURE_PID"
 
-# The hosts' caches: the router's MAC, with the router flag (the NA's R bit), usable.
-for t in "$DPR_NS_H1 $DPR_IF_H1 $R1" "$DPR_NS_H1 $DPR_IF_H1 $DPR_R1_LL6"; do
-    read -r ns ifname a <<<"$t"
-    e=$(ip netns exec "$ns" ip -6 neigh show "$a" dev "$ifname")
-    if grep -qE "^$a lladdr $DPR_R1_MAC router (REACHABLE|STALE|DELAY)" <<<"$e"; then
-        pass "h1: ip -6 neigh: $e"
-    else
-        fail "h1: expected '$a lladdr $DPR_R1_MAC router REACHABLE|STALE'" "$(ip netns exec "$ns" ip -6 neigh show dev "$ifname")"
-    fi
-done
+# RFC 4861 7.2.3: an NS with a source link-layer option SHOULD create or update the solicitor's entry,
+# so the router answers h1's first echo request without a solicitation of its own.
+own=$(tshark_fields "$cap" -Y "icmpv6.type == 135 && eth.src == $DPR_R1_MAC && icmpv6.nd.ns.target_address == $DPR_H1_ADDR6" -e frame.number)
+if [[ -z "$own" ]]; then pass "the router learnt h1 ($DPR_H1_ADDR6) from h1's solicitation: no NS of its own for it (RFC 4861 7.2.3)"
+else fail "the router solicited $DPR_H1_ADDR6 although h1's NS had told it h1's MAC (RFC 4861 7.2.3 SHOULD)" "$(tshark -n -r "$cap" 2>/dev/null | head -8)"; fi
+
+h1_has_router "$DPR_R1_LL6"
 # h2 learnt the router from its solicitation (STALE, no router flag yet: an NS has no R bit), used the
 # entry for its reply (DELAY), and 5 s later confirms it with a unicast NS of its own (PROBE, RFC 4861
 # 7.3.3), which the router must answer: REACHABLE with the router flag.

@@ -207,7 +207,7 @@ lab_start() {
     run ip -n "$DPR_NS_R" link show "$DPR_IF_R2"
     expect "router-side wan veth $DPR_IF_R2 has MTU $WAN_MTU (the router set its port MTU on the veth)" grep -q "mtu $WAN_MTU " <<<"$OUT"
     run ip -n "$DPR_NS_H2" link show "$DPR_IF_H2"
-    expect "h2's own interface stays at MTU 1500 (so h2 advertises MSS 1460)" grep -q "mtu 1500 " <<<"$OUT"
+    expect "h2's own interface stays at MTU 1500 (so h2 advertises MSS $MSS)" grep -q "mtu 1500 " <<<"$OUT"
     return 0
 }
 
@@ -259,13 +259,14 @@ tel_show() {
 delta() { echo $((${TEL[$1]:-0} - $2)); }
 
 # The address family a scenario speaks: fam 4 (the default) or fam 6 sets DST (h2's address), SRC
-# (h1's), RTR (the router's lan address, where its errors come from), IPR (ip or ip -6) and BIND (the
-# server's listening address). The helpers below use them.
+# (h1's), RTR (the router's lan address, where its errors come from), IPR (ip or ip -6), BIND (the
+# server's listening address), SSDST (DST as ss filters want it) and MSS (what h2 advertises). The helpers
+# below use them.
 fam() {
     if [[ $1 == 6 ]]; then
-        DST=$DPR_H2_ADDR6 SRC=$DPR_H1_ADDR6 RTR=$DPR_R1_ADDR6 IPR="ip -6" BIND=::
+        DST=$DPR_H2_ADDR6 SRC=$DPR_H1_ADDR6 RTR=$DPR_R1_ADDR6 IPR="ip -6" BIND=:: SSDST="[$DPR_H2_ADDR6]" MSS=1440
     else
-        DST=$DPR_H2_ADDR SRC=$DPR_H1_ADDR RTR=$DPR_R1_ADDR IPR="ip" BIND=0.0.0.0
+        DST=$DPR_H2_ADDR SRC=$DPR_H1_ADDR RTR=$DPR_R1_ADDR IPR="ip" BIND=0.0.0.0 SSDST=$DPR_H2_ADDR MSS=1460
     fi
 }
 fam 4
@@ -445,7 +446,7 @@ into_blackhole() {
     transfer stall 15 15
     expect "the transfer did NOT complete" test "$XFER_DONE" = 0
     expect "little or nothing was delivered ($XFER_RECEIVED of $BYTES bytes)" test "$XFER_RECEIVED" -lt $((BYTES / 2))
-    run ip netns exec "$DPR_NS_H1" ss -tin dst "$DST"
+    run ip netns exec "$DPR_NS_H1" ss -tin dst "$SSDST"
     say "(the abandoned connection keeps retransmitting full-size segments: pmtu stays 1500, backoff grows)"
     # shellcheck disable=SC2086  # IPR is "ip" or "ip -6"
     run ip netns exec "$DPR_NS_H1" $IPR route get "$DST"
@@ -728,7 +729,7 @@ stall_check() {
     tel_show "$TMP/$name-1.json" "$key"
     expect "the router kept answering the retransmissions ($key +$(delta "$key" "$c0"))" test "$(delta "$key" "$c0")" -gt 0
     expect "TCP stalls although $what is sent ($XFER_RECEIVED of $BYTES bytes delivered)" test "$XFER_DONE" = 0
-    ip netns exec "$DPR_NS_H1" ss -K dst "$DST" >/dev/null 2>&1
+    ip netns exec "$DPR_NS_H1" ss -K dst "$SSDST" >/dev/null 2>&1
 }
 
 # adv_case VALUE WIRE_MTU ROUTE_AFTER TCP(complete|stall|skip): one advertised_mtu value.
@@ -855,7 +856,7 @@ scenario_blackhole6() {
     cap_stop "$CAP_PID"
     run tsh "$cap"
     expect "no Packet Too Big reached h1" test -z "$OUT"
-    ip netns exec "$DPR_NS_H1" ss -K dst "$DST" >/dev/null 2>&1
+    ip netns exec "$DPR_NS_H1" ss -K dst "$SSDST" >/dev/null 2>&1
 
     step "tcp_mss_clamp: true on wan, added without a restart (edit the file, SIGHUP): 1300 - 60 = 1240"
     say "IPv6 and TCP headers take 60 bytes (IPv4 40), so an IPv6 SYN is clamped to the wan MTU - 60."

@@ -50,13 +50,22 @@ struct Key6 {
     friend bool operator==(const Key6&, const Key6&) = default;
 };
 
+// splitmix64's finalizer: every input bit reaches every output bit, so prefixes that differ only
+// in a few middle bits (2001:db8:N::/48) still spread over the buckets.
+uint64_t mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
 struct Key6Hash {
     std::size_t operator()(const Key6& k) const {
         uint64_t a, b;
         std::memcpy(&a, k.addr.bytes.data(), 8);
         std::memcpy(&b, k.addr.bytes.data() + 8, 8);
-        const uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b + 0x632be59bd9b4e019ull + (a << 6) + (a >> 2));
-        return static_cast<std::size_t>(h ^ (h >> 29) ^ static_cast<uint64_t>(k.n) * 0xbf58476d1ce4e5b9ull);
+        return static_cast<std::size_t>(mix64(a ^ mix64(b ^ static_cast<uint64_t>(k.n))));
     }
 };
 

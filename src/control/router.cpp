@@ -151,8 +151,11 @@ void Router::setup() {
     const uint64_t build_start = now_ms();
     Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
     // Big tables take a few seconds (docs/benchmarking.md "Large tables").
-    DPR_LOG(INFO, "tables built in %lu ms: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup\n",
-            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops, t->n_tbl8, t->fib_lookup);
+    DPR_LOG(INFO,
+            "tables built in %lu ms: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup; "
+            "IPv6: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup\n",
+            static_cast<unsigned long>(now_ms() - build_start), t->n_routes, t->n_nexthops, t->n_tbl8, t->fib_lookup,
+            t->n_routes6, t->n_nexthops6, t->n_tbl8_6, t->fib6_lookup);
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     nd_resolver_->attach(t, statics6_for(cfg_), now_ms(), released);
@@ -219,9 +222,22 @@ void Router::run(const std::atomic<bool>& stop, std::atomic<bool>& reload_reques
 
 void Router::control_iteration(uint64_t now, bool& busy) {
     std::vector<rte_mbuf*> out;
+    // What the workers learnt first, then what they hold: a worker that reported a neighbour (say,
+    // from the solicitation a host sent before its echo request) and then held a packet for it finds
+    // the entry made, instead of a needless request or solicitation going out.
+    for (WorkerContext* ctx : contexts_) {
+        LearnMessage msgs[kRxBurst];
+        unsigned n = rte_ring_sc_dequeue_burst_elem(ctx->learn_ring, msgs, sizeof(LearnMessage), kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) resolver_->on_learn(msgs[i], now, out);
+        busy |= n != 0;
+        LearnMessage6 msgs6[kRxBurst];
+        n = rte_ring_sc_dequeue_burst_elem(ctx->learn6_ring, msgs6, sizeof(LearnMessage6), kRxBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) nd_resolver_->on_learn(msgs6[i], now, out);
+        busy |= n != 0;
+    }
     for (WorkerContext* ctx : contexts_) {
         void* held[kRxBurst];
-        unsigned n = rte_ring_sc_dequeue_burst(ctx->hold_ring, held, kRxBurst, nullptr);
+        const unsigned n = rte_ring_sc_dequeue_burst(ctx->hold_ring, held, kRxBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) {
             auto* m = static_cast<rte_mbuf*>(held[i]);
             if (held_is_ipv6(m))
@@ -229,14 +245,6 @@ void Router::control_iteration(uint64_t now, bool& busy) {
             else
                 resolver_->on_held(m, now, out);
         }
-        busy |= n != 0;
-        LearnMessage msgs[kRxBurst];
-        n = rte_ring_sc_dequeue_burst_elem(ctx->learn_ring, msgs, sizeof(LearnMessage), kRxBurst, nullptr);
-        for (unsigned i = 0; i < n; ++i) resolver_->on_learn(msgs[i], now, out);
-        busy |= n != 0;
-        LearnMessage6 msgs6[kRxBurst];
-        n = rte_ring_sc_dequeue_burst_elem(ctx->learn6_ring, msgs6, sizeof(LearnMessage6), kRxBurst, nullptr);
-        for (unsigned i = 0; i < n; ++i) nd_resolver_->on_learn(msgs6[i], now, out);
         busy |= n != 0;
     }
     if (now >= next_timer_ms_) {
@@ -324,8 +332,8 @@ void Router::reload(const std::atomic<bool>& stop) {
     publish(fresh);
     inject(released);
     cfg_ = std::move(r.config);
-    DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses)\n",
-            static_cast<unsigned long>(generation_), fresh->n_routes);
+    DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses, %u IPv6)\n",
+            static_cast<unsigned long>(generation_), fresh->n_routes, fresh->n_routes6);
 }
 
 void Router::refresh_telemetry() {

@@ -48,16 +48,24 @@ inline const uint8_t* targeted6(const Tables& t, const rte_mbuf* m) {
     return ours ? dst : nullptr;
 }
 
+// The Hop-by-Hop header (right after the fixed header) when all of it lies before frame offset
+// `end`, contiguous (in the mbuf, or copied to `buf`, which holds 2048 bytes: (255 + 1) * 8, the
+// largest header there is); its length in `len`. nullptr: cut off.
+inline const uint8_t* hop_by_hop_header(const rte_mbuf* m, uint32_t end, uint8_t* buf, uint32_t* len) {
+    constexpr uint32_t off = RTE_ETHER_HDR_LEN + kIpv6HdrLen;
+    const uint8_t* h = off + 2 <= end ? packet_bytes(m, off, 2, buf) : nullptr;
+    if (h == nullptr) return nullptr;
+    *len = (h[1] + 1u) * 8u;
+    return off + *len <= end ? packet_bytes(m, off, *len, buf) : nullptr;
+}
+
 // A payload length of zero with a Hop-by-Hop header announces a jumbogram (RFC 2675), which no
 // link of ours (MTU at most 9000) can carry: refused, with the Parameter Problem RFC 2675 3 names
 // when the header says something wrong, silently when it is a truncated jumbogram.
 [[gnu::noinline]] inline void refuse_jumbogram(WorkerContext& ctx, const Tables& t, rte_mbuf* m, bool link_multicast) {
-    constexpr uint32_t hbh_off = RTE_ETHER_HDR_LEN + kIpv6HdrLen;
-    const uint32_t end = rte_pktmbuf_pkt_len(m);
     uint8_t buf[2048];
-    const uint8_t* h = hbh_off + 2 <= end ? packet_bytes(m, hbh_off, 2, buf) : nullptr;
-    const uint32_t len = h != nullptr ? (h[1] + 1u) * 8u : 0;
-    h = h != nullptr && hbh_off + len <= end ? packet_bytes(m, hbh_off, len, buf) : nullptr;
+    uint32_t len;
+    const uint8_t* h = hop_by_hop_header(m, rte_pktmbuf_pkt_len(m), buf, &len);
     if (h == nullptr) {
         drop(ctx, m, Drop::ipv6_bad_length);
         return;
@@ -127,12 +135,9 @@ inline bool ipv6_addresses_ok(WorkerContext& ctx, const Tables& t, rte_mbuf* m, 
 // the path, the router included, before it decides where the packet goes (as Linux does).
 [[gnu::noinline]] inline bool hop_by_hop_ok(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const rte_ipv6_hdr* ip,
                                             bool link_multicast) {
-    constexpr uint32_t hbh_off = RTE_ETHER_HDR_LEN + kIpv6HdrLen;
-    const uint32_t end = hbh_off + ipv6_payload_len(ip);
-    uint8_t buf[2048];  // (255 + 1) * 8 bytes: the largest header there is
-    const uint8_t* h = hbh_off + 2 <= end ? packet_bytes(m, hbh_off, 2, buf) : nullptr;
-    const uint32_t len = h != nullptr ? (h[1] + 1u) * 8u : 0;
-    h = h != nullptr && hbh_off + len <= end ? packet_bytes(m, hbh_off, len, buf) : nullptr;
+    uint8_t buf[2048];
+    uint32_t len;
+    const uint8_t* h = hop_by_hop_header(m, RTE_ETHER_HDR_LEN + kIpv6HdrLen + ipv6_payload_len(ip), buf, &len);
     if (h == nullptr) {
         // Cut off by the payload length: there is no field to point at that is wrong by itself.
         drop(ctx, m, Drop::ipv6_bad_extension_header);

@@ -72,7 +72,8 @@ inline bool walk_extensions6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, c
             return false;
         }
         // An extension header: at least 8 bytes, the length in its second octet (the Fragment
-        // header's is reserved: always 8).
+        // header's is reserved: always 8). More than 16 of them is no packet anyone sends: refused
+        // as malformed rather than walked on.
         const uint8_t* h = n < 16 && off + 8 <= end ? packet_bytes(m, off, 2, buf) : nullptr;
         const uint32_t len = h == nullptr ? 0 : nh == kNhFragment ? 8 : (h[1] + 1u) * 8u;
         h = h != nullptr && off + len <= end ? packet_bytes(m, off, len, buf) : nullptr;

@@ -35,7 +35,7 @@ bool parse_options(const uint8_t* msg, uint32_t start, uint32_t len, NdOptions* 
     return true;
 }
 
-// The fixed part of each message type we accept, which is where its options start.
+// The fixed part of each message type we accept, which is where its options start (0: not ND).
 uint32_t fixed_length(uint8_t type) {
     switch (type) {
     case nd::kRouterSolicitation: return 8;
@@ -145,7 +145,7 @@ void nd_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* e
     const uint8_t type = msg[0];
     const uint32_t fixed = fixed_length(type);
     NdOptions opt;
-    if (msg[1] != 0 || l4_len < fixed || !parse_options(msg, fixed, l4_len, &opt)) {
+    if (fixed == 0 || msg[1] != 0 || l4_len < fixed || !parse_options(msg, fixed, l4_len, &opt)) {
         drop(ctx, m, Drop::nd_malformed);
         return;
     }

@@ -543,14 +543,14 @@ std::vector<Emitted> RouterHarness::run_resolver_output(std::vector<rte_mbuf*>& 
 
 std::vector<Emitted> RouterHarness::control(uint64_t now_ms) {
     std::vector<rte_mbuf*> out;
+    for (const LearnMessage& msg : take_learned()) resolver_->on_learn(msg, now_ms, out);
+    for (const LearnMessage6& msg : take_learned6()) nd_resolver_->on_learn(msg, now_ms, out);
     for (rte_mbuf* m : take_held_mbufs()) {
         if (held_is_ipv6(m))
             nd_resolver_->on_held(m, now_ms, out);
         else
             resolver_->on_held(m, now_ms, out);
     }
-    for (const LearnMessage& msg : take_learned()) resolver_->on_learn(msg, now_ms, out);
-    for (const LearnMessage6& msg : take_learned6()) nd_resolver_->on_learn(msg, now_ms, out);
     resolver_->on_timer(now_ms, out);
     nd_resolver_->on_timer(now_ms, out);
     return run_resolver_output(out);

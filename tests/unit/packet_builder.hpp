@@ -252,8 +252,8 @@ public:
     size_t learned_in_ring() const;
 
     // --- control side (the fake clock is whatever now_ms the test passes)
-    // What the control thread does in one pass: every held packet to on_held, every learn message
-    // to on_learn, then on_timer; the frames the resolver produced go through the inject ring and
+    // What the control thread does in one pass: every learn message to on_learn, every held packet
+    // to on_held (IPv6 ones to the Nd6Resolver), then on_timer; the frames the resolver produced go through the inject ring and
     // pipeline_take_injected into ctx.out, and are returned as take_emitted() would (ctx.out must
     // be empty beforehand, or its frames come back too).
     std::vector<Emitted> control(uint64_t now_ms);

@@ -335,6 +335,39 @@ TEST(ConfigIpv6, Neighbors) {
               Lines{"t.yaml:4:63: error: interface 'lan' does not run IPv6 (mtu 1000 is below 1280)"});
 }
 
+// A config built in code has no value positions: errors fall back to the item's, and values the
+// parser would have refused (a /129) are still caught.
+TEST(ConfigIpv6, BuiltInCodeFallsBackToItemPositions) {
+    Config cfg;
+    cfg.file = "code";
+    InterfaceConfig lan;
+    lan.name = "lan";
+    lan.device = "d0";
+    lan.pos = SourcePos{2, 3};
+    lan.addresses6.push_back({pfx6("2001:db8:1::1/64"), SourcePos{4, 7}});
+    cfg.interfaces.push_back(lan);
+    Route6Config r;
+    r.prefix = Ipv6Prefix{ip6("2001:db8:9::"), 129};
+    r.pos = SourcePos{6, 5};
+    cfg.routes6.push_back(r);
+    Route6Config ll;
+    ll.prefix = pfx6("2001:db8:8::/48");
+    ll.has_via = true;
+    ll.via = ip6("fe80::2");
+    ll.pos = SourcePos{7, 5};
+    cfg.routes6.push_back(ll);
+    Neighbor6Config nb;
+    nb.address = ip6("::ffff:10.1.0.2");
+    nb.mac = *parse_mac("02:00:00:00:02:02");
+    nb.interface = "lan";
+    nb.pos = SourcePos{9, 5};
+    cfg.neighbors6.push_back(nb);
+    EXPECT_EQ(error_lines(validate_config(cfg)),
+              (Lines{"code:6:5: error: prefix length 129 out of range 0..128",
+                     "code:7:5: error: via fe80::2 is link-local: the route needs 'interface'",
+                     "code:9:5: error: neighbor ::ffff:10.1.0.2 is an IPv4-mapped address"}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // routes_file
 

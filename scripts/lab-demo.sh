@@ -55,7 +55,18 @@ show ip netns exec "$DPR_NS_H1" ping -n -c 2 -i 0.3 -W 1 -w 5 "$DPR_R1_ADDR"
 show ip netns exec "$DPR_NS_H1" ping -n -c 2 -i 0.3 -W 1 -w 5 "$DPR_R2_ADDR"
 show ip netns exec "$DPR_NS_H2" ping -n -c 2 -i 0.3 -W 1 -w 5 "$DPR_R2_ADDR"
 
-step "what the hosts learnt over ARP"
+if [[ $DPR_LAB_IPV6 == 1 ]]; then
+    step "IPv6 through the router: $DPR_NS_H1 ($DPR_H1_ADDR6) -> $DPR_H2_ADDR6, default route via $DPR_R1_LL6"
+    if ! show ip netns exec "$DPR_NS_H1" ping -6 -n -c 3 -i 0.3 -W 1 -w 8 "$DPR_H2_ADDR6"; then
+        echo "!! ping -6 through the router failed"
+        status=1
+    fi
+    echo "\$ ip netns exec $DPR_NS_H1 traceroute6 -n -q 3 -w 1 -m 5 $DPR_H2_ADDR6"
+    ip netns exec "$DPR_NS_H1" timeout 30 traceroute6 -n -q 3 -w 1 -m 5 "$DPR_H2_ADDR6" 2>&1
+    show ip netns exec "$DPR_NS_H1" ping -6 -n -c 2 -i 0.3 -W 1 -w 5 "$DPR_R1_LL6%$DPR_IF_H1"
+fi
+
+step "what the hosts learnt over ARP (and Neighbor Discovery)"
 show ip netns exec "$DPR_NS_H1" ip neigh show dev "$DPR_IF_H1"
 show ip netns exec "$DPR_NS_H2" ip neigh show dev "$DPR_IF_H2"
 

@@ -2,7 +2,15 @@
 # Lab topology helpers for dprouter: two hosts in network namespaces, the router between them.
 #
 #   ns H1: if H1 (10.1.0.2/24) --veth-- if R1 [lan 10.1.0.1]  dprouter  [wan 10.2.0.1] if R2 --veth-- ns H2: if H2 (10.2.0.2/24)
+#          (2001:db8:1::2/64)              [2001:db8:1::1]            [2001:db8:2::1]                 (2001:db8:2::2/64)
 #                                       \________________ ns R __________________/
+#
+# The hosts are dual-stack (DPR_LAB_IPV6=0 leaves IPv6 off on them): a global address each (nodad) and
+# an IPv6 default route via the router's link-local address (fe80:: + modified EUI-64 of its port MAC,
+# which the router derives the same way), as a router advertisement would install it. A link-local
+# gateway is also what a Linux host needs to accept the router's Redirects (RFC 4861 8.1: the
+# redirect's source must be the first hop the host uses). No DAD, router solicitations or RAs, so
+# captures stay quiet; the router namespace's kernel keeps IPv6 off on its veth ends.
 #
 # Source this file from bash. Every name is overridable through the environment; DPR_LAB_PREFIX is
 # prepended to the namespace names (and turns into a private DPDK --file-prefix), so a second lab can run
@@ -51,6 +59,24 @@
 : "${DPR_H2_MAC:=02:00:00:00:02:02}"
 : "${DPR_R1_MAC:=02:00:00:00:01:01}"
 : "${DPR_R2_MAC:=02:00:00:00:02:01}"
+: "${DPR_LAB_IPV6:=1}"                  # 1: hosts dual-stack; 0: IPv4 only (IPv6 off everywhere)
+: "${DPR_H1_ADDR6:=2001:db8:1::2}"
+: "${DPR_H2_ADDR6:=2001:db8:2::2}"
+: "${DPR_R1_ADDR6:=2001:db8:1::1}"
+: "${DPR_R2_ADDR6:=2001:db8:2::1}"
+
+# lab_ll6 MAC: the link-local address of a MAC by modified EUI-64 (RFC 4291 2.5.1, appendix A), in
+# RFC 5952 form: 02:00:00:00:01:01 -> fe80::ff:fe00:101.
+lab_ll6() {
+    local IFS=: m
+    read -r -a m <<<"$1"
+    local g1=$(((0x${m[0]} ^ 2) << 8 | 0x${m[1]})) g2=$((0x${m[2]} << 8 | 0xff)) g3=$((0xfe00 | 0x${m[3]})) g4=$((0x${m[4]} << 8 | 0x${m[5]}))
+    if ((g1 == 0)); then printf 'fe80::%x:%x:%x\n' "$g2" "$g3" "$g4"; else printf 'fe80::%x:%x:%x:%x\n' "$g1" "$g2" "$g3" "$g4"; fi
+}
+: "${DPR_R1_LL6:=$(lab_ll6 "$DPR_R1_MAC")}"
+: "${DPR_R2_LL6:=$(lab_ll6 "$DPR_R2_MAC")}"
+: "${DPR_H1_LL6:=$(lab_ll6 "$DPR_H1_MAC")}"
+: "${DPR_H2_LL6:=$(lab_ll6 "$DPR_H2_MAC")}"
 # DPDK file prefix of the router (telemetry socket under /var/run/dpdk/PREFIX/).
 if [[ -z "${DPR_FILE_PREFIX:-}" ]]; then
     if [[ -n "$DPR_LAB_PREFIX" ]]; then DPR_FILE_PREFIX="${DPR_LAB_PREFIX}dprouter-lab"; else DPR_FILE_PREFIX=dprouter-lab; fi
@@ -86,7 +112,7 @@ lab_wait_for() {
 _lab_ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qx -- "$1"; }
 
 # Quiet an interface: no offloads (veth would hand the router partial checksums and 64 KB GSO frames),
-# no IPv6 (no router solicitations, MLD, DAD noise).
+# no IPv6 (no router solicitations, MLD, DAD noise); lab_ipv6_host turns IPv6 on again, quietly.
 _lab_quiet_if() {
     local ns=$1 ifname=$2
     ip netns exec "$ns" sysctl -qw "net.ipv6.conf.${ifname}.disable_ipv6=1" >/dev/null 2>&1 || true
@@ -101,6 +127,27 @@ _lab_new_ns() {
     ip -n "$ns" link set lo up
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+}
+
+# lab_ipv6_host NS IF: IPv6 on for a host interface (still down), without the noise: no DAD (RFC 4862
+# 5.4: accept_dad 0; the addresses are unique by construction), no router solicitations, no RAs
+# accepted (the routes are static), and the MLD reports of its joins sent at once (before the router
+# starts) instead of spread over a second or more. The link-local address comes from the MAC.
+lab_ipv6_host() {
+    local ns=$1 ifname=$2 k
+    for k in accept_dad=0 router_solicitations=0 accept_ra=0 mldv1_unsolicited_report_interval=1 \
+        mldv2_unsolicited_report_interval=1 disable_ipv6=0; do
+        ip netns exec "$ns" sysctl -qw "net.ipv6.conf.${ifname}.$k" >/dev/null || return 1
+    done
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0 >/dev/null
+}
+
+# lab_ipv6_up: the hosts' IPv6 addresses and default routes (interfaces up; see lab_ipv6_host).
+lab_ipv6_up() {
+    ip -n "$DPR_NS_H1" -6 addr add "$DPR_H1_ADDR6/64" dev "$DPR_IF_H1" nodad &&
+    ip -n "$DPR_NS_H2" -6 addr add "$DPR_H2_ADDR6/64" dev "$DPR_IF_H2" nodad &&
+    ip -n "$DPR_NS_H1" -6 route add default via "$DPR_R1_LL6" dev "$DPR_IF_H1" &&
+    ip -n "$DPR_NS_H2" -6 route add default via "$DPR_R2_LL6" dev "$DPR_IF_H2"
 }
 
 lab_down() {
@@ -133,7 +180,11 @@ lab_up() {
     _lab_quiet_if "$DPR_NS_H1" "$DPR_IF_H1" &&
     _lab_quiet_if "$DPR_NS_H2" "$DPR_IF_H2" &&
     _lab_quiet_if "$DPR_NS_R" "$DPR_IF_R1" &&
-    _lab_quiet_if "$DPR_NS_R" "$DPR_IF_R2" &&
+    _lab_quiet_if "$DPR_NS_R" "$DPR_IF_R2" || { lab_log "topology setup failed"; lab_down; return 1; }
+    if [[ $DPR_LAB_IPV6 == 1 ]]; then
+        lab_ipv6_host "$DPR_NS_H1" "$DPR_IF_H1" && lab_ipv6_host "$DPR_NS_H2" "$DPR_IF_H2" ||
+            { lab_log "IPv6 setup of the hosts failed"; lab_down; return 1; }
+    fi
     ip -n "$DPR_NS_H1" addr add "$DPR_H1_ADDR/24" dev "$DPR_IF_H1" &&
     ip -n "$DPR_NS_H2" addr add "$DPR_H2_ADDR/24" dev "$DPR_IF_H2" &&
     ip -n "$DPR_NS_R" link set "$DPR_IF_R1" up &&
@@ -143,6 +194,9 @@ lab_up() {
     ip -n "$DPR_NS_H1" route add default via "$DPR_R1_ADDR" &&
     ip -n "$DPR_NS_H2" route add default via "$DPR_R2_ADDR" ||
         { lab_log "topology setup failed"; lab_down; return 1; }
+    if [[ $DPR_LAB_IPV6 == 1 ]]; then
+        lab_ipv6_up || { lab_log "IPv6 addresses or routes of the hosts failed"; lab_down; return 1; }
+    fi
     return 0
 }
 

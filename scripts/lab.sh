@@ -12,6 +12,7 @@
 # Environment: DPR_BIN (router binary, default build/dprouter), DPR_LAB_PREFIX, DPR_LAB_PMD (af_xdp by
 # default; af_packet or pcap) and the other DPR_* names of scripts/lab-lib.sh. Try it from another terminal:
 #   ip netns exec dpr-h1 ping 10.2.0.2
+#   ip netns exec dpr-h1 ping -6 2001:db8:2::2
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lab-lib.sh
@@ -33,6 +34,7 @@ case $cmd in
     up)
         lab_up || exit 1
         echo "lab up: $DPR_NS_H1 ($DPR_IF_H1 $DPR_H1_ADDR) -- $DPR_NS_R ($DPR_IF_R1, $DPR_IF_R2) -- $DPR_NS_H2 ($DPR_IF_H2 $DPR_H2_ADDR)"
+        [[ $DPR_LAB_IPV6 == 1 ]] && echo "        IPv6: $DPR_H1_ADDR6 (default via $DPR_R1_LL6) -- $DPR_H2_ADDR6 (default via $DPR_R2_LL6)"
         ;;
     down)
         lab_down
@@ -69,7 +71,7 @@ case $cmd in
             trap 'trap "" INT TERM; rm -f "$cfg" "${DPR_PID_FILE%.pid}.copy"; lab_down; echo "lab down"' EXIT
         fi
         echo "lab up; running $bin --config $config in $DPR_NS_R (Ctrl-C stops it)"
-        echo "  try: ip netns exec $DPR_NS_H1 ping $DPR_H2_ADDR"
+        echo "  try: ip netns exec $DPR_NS_H1 ping $DPR_H2_ADDR; ip netns exec $DPR_NS_H1 ping -6 $DPR_H2_ADDR6"
         # Ctrl-C (or SIGTERM to this script) becomes a SIGTERM to the router; then the lab comes down.
         # ip netns exec execs the router, so $! is the router's own pid.
         ip netns exec "$DPR_NS_R" "$bin" --config "$cfg" "${@:3}" &

@@ -73,14 +73,14 @@ namespace dprouter {
     X(nd_bad_hop_limit)              /* RFC 4861 6.1/7.1: ND message with hop limit != 255 */ \
     X(nd_malformed)                  /* RFC 4861 7.1.1: bad length, code, option or target */ \
     X(nd_not_for_us)                 /* solicitation for an address we do not own */         \
-    X(nd_ignored)                    /* RS, RA, Redirect received: a router takes no such advice */ \
-    X(nd_hold_no_headroom)           /* no headroom to carry the ND target while held */     \
     X(local6_icmp_bad_checksum)      /* ICMPv6 to us with a bad checksum */ \
     X(ipv6_disabled)                 /* IPv6 on an interface without IPv6 (MTU < 1280) */    \
     X(ipv6_group_not_joined)         /* 33:33 frame for a group we do not listen to */       \
     X(ipv6_routing_header_unknown)   /* RFC 8200 4.4: unrecognized routing type, segments left */ \
     X(local6_fragment)               /* fragment to us: not reassembled */                   \
-    X(local6_reply_too_big)          /* our echo reply / reset larger than the egress MTU */
+    X(local6_reply_too_big)          /* our echo reply / reset larger than the egress MTU */ \
+    X(nd_ignored)                    /* RS, RA, Redirect received: a router takes no such advice */ \
+    X(nd_hold_no_headroom)           /* no headroom to carry the ND target while held */
 
 enum class Drop : uint16_t {
 #define DPR_ENUM(name) name,

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """Bulk TCP transfer for the Path MTU Discovery lab (scripts/pmtud-lab.sh). Standard library only.
 
-  tcp_bulk.py server --port P --out FILE [--idle S] [--deadline S] [--ready FILE]
-      Accept one connection on 0.0.0.0:P, write everything received to FILE until the peer closes.
+  tcp_bulk.py server --port P --out FILE [--bind ADDR] [--idle S] [--deadline S] [--ready FILE]
+      Accept one connection on ADDR:P (default 0.0.0.0; "::" for IPv6), write everything received to
+      FILE until the peer closes.
       Gives up when nothing arrives for --idle seconds (default 20) or after --deadline seconds in all
       (default 120). Prints "received N bytes in T s" (or "... INCOMPLETE ...") and exits 0 only when
       the peer closed the connection normally. --ready FILE is created once the socket listens.
 
   tcp_bulk.py client --host H --port P --file FILE [--deadline S] [--hold FILE] [--info FILE]
-      Connect, send FILE, close the sending side and wait for the server to close. Exits 0 when
+      Connect (H may be an IPv6 address), send FILE, close the sending side and wait for the server to close. Exits 0 when
       everything was sent and acknowledged by the close, 2 when --deadline (default 60) expired first.
       --hold FILE: after connecting, send only the first 6 bytes of FILE (a small segment, so the
       connection is established and has sent data) and sit idle until the file named by --hold exists
@@ -23,10 +24,15 @@ import sys
 import time
 
 
+def endpoint(addr):
+    """ADDR:PORT, with brackets around an IPv6 address."""
+    return f"[{addr[0]}]:{addr[1]}" if ":" in addr[0] else f"{addr[0]}:{addr[1]}"
+
+
 def server(a):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(socket.AF_INET6 if ":" in a.bind else socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("0.0.0.0", a.port))
+    ls.bind((a.bind, a.port))
     ls.listen(1)
     if a.ready:
         open(a.ready, "w").close()
@@ -61,9 +67,9 @@ def server(a):
     c.close()
     ls.close()
     if closed:
-        print(f"server: received {total} bytes from {peer[0]}:{peer[1]} in {took:.1f} s", flush=True)
+        print(f"server: received {total} bytes from {endpoint(peer)} in {took:.1f} s", flush=True)
         return 0
-    print(f"server: INCOMPLETE: received {total} bytes from {peer[0]}:{peer[1]} in {took:.1f} s, "
+    print(f"server: INCOMPLETE: received {total} bytes from {endpoint(peer)} in {took:.1f} s, "
           f"then nothing for {a.idle} s or the {a.deadline} s deadline passed", flush=True)
     return 1
 
@@ -75,12 +81,12 @@ def client(a):
     if a.hold:
         s.sendall(data[:6])
         if a.info:
-            ip, port = s.getsockname()
+            ip, port = s.getsockname()[:2]
             tmp = a.info + ".tmp"
             with open(tmp, "w") as f:
                 f.write(f"{ip} {port} 6\n")
             os.rename(tmp, a.info)
-        print(f"client: connected from {s.getsockname()[0]}:{s.getsockname()[1]}, 6 bytes sent, idle until "
+        print(f"client: connected from {endpoint(s.getsockname())}, 6 bytes sent, idle until "
               f"{a.hold} exists", flush=True)
         while not os.path.exists(a.hold):
             if time.monotonic() - start > a.deadline:
@@ -126,6 +132,7 @@ def main():
     ps.add_argument("--idle", type=float, default=20)
     ps.add_argument("--deadline", type=float, default=120)
     ps.add_argument("--ready")
+    ps.add_argument("--bind", default="0.0.0.0")
     pc = sub.add_parser("client")
     pc.add_argument("--host", required=True)
     pc.add_argument("--port", type=int, required=True)

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Write a variant of a dprouter config for a lab test (the original is never touched).
 
-  cfg_variant.py SRC DST [--mtu IF=N] [--iface-opt IF KEY=VALUE] [--route PREFIX via ADDR | PREFIX ACTION]
+  cfg_variant.py SRC DST [--mtu IF=N] [--iface-opt IF KEY=VALUE]
+                 [--route PREFIX via ADDR [dev IF] | PREFIX ACTION]
                  [--neighbor ADDR MAC IF] [--rate global|per_destination RATE BURST] [--set PATH=YAML]
 
 VALUE and YAML are parsed as YAML (true, 1300, "x"). --set takes a dotted path (icmp.rate_limit.global.rate).
+"dev IF" names the interface of a link-local (fe80::) gateway (the route's `interface` key).
 """
 import argparse
 import sys
@@ -35,6 +37,8 @@ def main():
         w = r.split()
         if len(w) == 3 and w[1] == "via":
             c.setdefault("routes", []).insert(0, {"prefix": w[0], "via": w[2]})
+        elif len(w) == 5 and w[1] == "via" and w[3] == "dev":
+            c.setdefault("routes", []).insert(0, {"prefix": w[0], "via": w[2], "interface": w[4]})
         elif len(w) == 2:
             c.setdefault("routes", []).insert(0, {"prefix": w[0], "action": w[1]})
         else:

@@ -7,6 +7,8 @@ configured from the same YAML file. It exists to check the lab harness itself:
 Accepts `--config FILE [--check] [--log-level L] [-- EAL...]` like dprouter; configures addresses, MACs,
 MTUs, routes and static neighbours, enables forwarding, answers ARP only on the interface that owns the
 address (arp_ignore=1), waits for SIGTERM/SIGINT, prints counters, undoes the addresses and exits 0.
+IPv6 addresses, routes (a link-local gateway with its `interface`) and neighbours turn IPv6 on for the
+interfaces and IPv6 forwarding (the link-local addresses come from the MACs, as the router's do).
 It does whatever Linux does about ICMP; the lab's rate limits are ignored.
 """
 import re
@@ -54,18 +56,25 @@ def main(argv):
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     run("sysctl", "-qw", "net.ipv4.ip_forward=1")
     run("sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1")
+    ipv6 = any(":" in a for itf in cfg["interfaces"] for a in itf.get("addresses", []))
+    if ipv6:
+        run("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
     for itf in cfg["interfaces"]:
         dev = devs[itf["name"]]
         if itf.get("mac"):
             run("ip", "link", "set", dev, "address", itf["mac"])
         run("ip", "link", "set", dev, "mtu", str(itf.get("mtu", 1500)))
+        if ipv6:  # after the MAC, so that the link-local address is derived from it
+            for k in ("accept_dad=0", "router_solicitations=0", "accept_ra=0", "disable_ipv6=0"):
+                run("sysctl", "-qw", f"net.ipv6.conf.{dev}.{k}")
         for a in itf.get("addresses", []):
-            run("ip", "addr", "add", a, "dev", dev)
+            run("ip", "addr", "add", a, "dev", dev, *(["nodad"] if ":" in a else []))
         run("ip", "link", "set", dev, "up")
     for r in cfg.get("routes") or []:
         act = r.get("action", "forward")
         if act == "forward":
-            run("ip", "route", "replace", r["prefix"], "via", r["via"])
+            dev = ["dev", devs[r["interface"]]] if r.get("interface") else []
+            run("ip", "route", "replace", r["prefix"], "via", r["via"], *dev)
         else:
             run("ip", "route", "replace", act, r["prefix"])
     for n in cfg.get("neighbors") or []:
@@ -86,10 +95,13 @@ def main(argv):
                          "InEchos", "OutEchoReps"):
                     print(f"  {hdr.split(':')[0]}.{k}: {v}")
     subprocess.run(["ip", "route", "flush", "table", "main"])
+    subprocess.run(["ip", "-6", "route", "flush", "table", "main"])
     for dev in devs.values():
         subprocess.run(["ip", "neigh", "flush", "dev", dev, "nud", "all"])
         subprocess.run(["ip", "addr", "flush", "dev", dev])
     run("sysctl", "-qw", "net.ipv4.ip_forward=0")
+    if ipv6:
+        run("sysctl", "-qw", "net.ipv6.conf.all.forwarding=0")
     sys.stdout.flush()
     return 0
 

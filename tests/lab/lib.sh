@@ -131,6 +131,18 @@ stop_capture() {
     return 0
 }
 
+# start_capture_bg NS IF FILE FILTER: a second capture beside start_capture's, its pid in BG_CAPTURE_PID
+# (stopped however the test ends); stop it with stop_capture_bg PID.
+start_capture_bg() {
+    local saved=$CAPTURE_PID
+    CAPTURE_PID=""
+    start_capture "$@" || { CAPTURE_PID=$saved; return 1; }
+    BG_CAPTURE_PID=$CAPTURE_PID
+    CAPTURE_PID=$saved
+    lab_on_cleanup "kill -KILL $BG_CAPTURE_PID"
+}
+stop_capture_bg() { local saved=$CAPTURE_PID; CAPTURE_PID=$1; stop_capture; CAPTURE_PID=$saved; }
+
 # tshark over a capture file; the root warning goes away.
 tshark_fields() { local file=$1; shift; tshark -r "$file" -n -T fields "$@" 2>/dev/null; }
 
@@ -143,6 +155,9 @@ ping_ok() {
     echo "$out"
     [[ $rc -eq 0 ]] && grep -q " 0% packet loss" <<<"$out"
 }
+
+# ping6_ok NS DST [COUNT [PING-ARGS...]]: ping_ok over IPv6 (DST may be fe80::1%IF).
+ping6_ok() { ping_ok "$1" "$2" "${3:-5}" -6 "${@:4}"; }
 
 # ping_none NS DST [COUNT [PING-ARGS...]]: no echo reply at all from DST.
 ping_none() {
@@ -222,8 +237,16 @@ cfg_edit() {
     rm -f "$file.orig"
 }
 
-# icmp_check / frag_check: the python checkers (see their docstrings).
+# icmp_check / icmp6_check / frag_check: the python checkers (see their docstrings).
 icmp_check() { "$LAB_PY" "$LAB_TEST_DIR/icmp_check.py" "$@"; }
+icmp6_check() { "$LAB_PY" "$LAB_TEST_DIR/icmp6_check.py" "$@"; }
+# expect_icmp6 DESC PCAP ARGS...: icmp6_check --pcap PCAP ARGS with a pass/fail record (the capture's
+# ICMPv6 listing comes with a failure).
+expect_icmp6() {
+    local desc=$1 pcap=$2 out; shift 2
+    if out=$(icmp6_check --pcap "$pcap" "$@" 2>&1); then pass "$desc"
+    else fail "$desc" "$out"$'\n'"capture: $(icmp6_check --pcap "$pcap" --list 2>&1)"; fi
+}
 frag_check() { "$LAB_PY" "$LAB_TEST_DIR/frag_check.py" "$@"; }
 
 # capture_during NS IF FILE FILTER CMD...: capture while CMD runs (CMD's output goes to stdout).

@@ -13,6 +13,8 @@
   send_frames.py pkt --iface IF --dst-mac MAC --ip 'SCAPY-EXPR' [--pad N] [--truncate N] [--save FILE]
       Send one frame whose payload is the scapy expression (e.g. "IP(dst='10.2.0.2', ttl=1)/ICMP(id=7)"),
       built with scapy's usual defaults (checksums and lengths filled unless the expression sets them).
+      IPv6 expressions work too (IPv6, ICMPv6*, IPv6ExtHdr*, HBHOptUnknown, PadN, UDP, TCP: scapy's names;
+      they must name their src=); they go out with EtherType 0x86dd unless --ethertype says otherwise.
       --pad N appends N bytes after the IP datagram (Ethernet trailer); --truncate N cuts the IP datagram
       to N bytes. --save FILE appends the sent IP bytes (hex, one line) for `verify`. --repeat N sends
       the frames N times as fast as possible (a flood; with --spread S evenly over S seconds) and prints
@@ -65,14 +67,18 @@ def cmd_icmp(a):
 
 def cmd_pkt(a):
     from scapy.all import IP, ICMP, UDP, TCP, Raw, IPOption, IPOption_NOP  # noqa: F401
+    import scapy.layers.inet6 as inet6
     mac = get_if_hwaddr(a.iface)
     me = get_if_addr(a.iface)
     names = dict(IP=IP, ICMP=ICMP, UDP=UDP, TCP=TCP, Raw=Raw, IPOption=IPOption, IPOption_NOP=IPOption_NOP,
                  bytes=bytes, range=range, len=len)
+    names.update({k: getattr(inet6, k) for k in dir(inet6)
+                  if k.startswith(("IPv6", "ICMPv6", "HBHOpt", "PadN", "Pad1", "RouterAlert"))})
     frames = []
     for expr in a.ip:
         pkt = eval(expr, {"__builtins__": {}}, names)  # noqa: S307 (test helper, trusted input)
-        if "src=" not in expr:
+        ipv6 = isinstance(pkt, inet6.IPv6)
+        if "src=" not in expr and IP in pkt:
             pkt[IP].src = me
         raw = bytes(pkt)
         if a.truncate is not None:
@@ -80,9 +86,11 @@ def cmd_pkt(a):
         if a.save:
             with open(a.save, "a") as f:
                 f.write(raw.hex() + "\n")
-        frame = bytes(Ether(src=mac, dst=a.dst_mac, type=a.ethertype)) + raw + b"\0" * a.pad
+        etype = a.ethertype if a.ethertype is not None else 0x86DD if ipv6 else 0x0800
+        frame = bytes(Ether(src=mac, dst=a.dst_mac, type=etype)) + raw + b"\0" * a.pad
         frames.append(Raw(frame))
-        desc = IP(raw).summary() if len(raw) >= 20 and raw[0] >> 4 == 4 else raw.hex()
+        desc = (IP(raw).summary() if len(raw) >= 20 and raw[0] >> 4 == 4 else
+                inet6.IPv6(raw).summary() if ipv6 and len(raw) >= 40 else raw.hex())
         print(f"send {len(frame)}-byte frame to {a.dst_mac}: {expr} -> {desc}")
     import time
     t0 = time.monotonic()
@@ -174,7 +182,7 @@ def main():
     p.add_argument("--iface", required=True)
     p.add_argument("--dst-mac", required=True)
     p.add_argument("--ip", required=True, action="append")
-    p.add_argument("--ethertype", type=lambda x: int(x, 0), default=0x0800)
+    p.add_argument("--ethertype", type=lambda x: int(x, 0))  # default: 0x86dd for IPv6, else 0x0800
     p.add_argument("--pad", type=int, default=0)
     p.add_argument("--truncate", type=int)
     p.add_argument("--save")

@@ -492,7 +492,12 @@ def path_variants(p):
 
 def owners(paths):
     """{path: [packages]} for the paths dpkg knows (usrmerge and symlinks considered)."""
-    cand = {v: p for p in paths for v in path_variants(p)}
+    # Several commands may resolve to one file (traceroute and traceroute6 are both
+    # traceroute.db through the alternatives), so a variant maps to every path it stands for.
+    cand = {}
+    for p in paths:
+        for v in path_variants(p):
+            cand.setdefault(v, set()).add(p)
     res = {}
     if not cand:
         return res
@@ -501,8 +506,8 @@ def owners(paths):
         if ": " not in ln or ln.startswith("diversion by"):
             continue
         pk, path = ln.rsplit(": ", 1)
-        if path in cand:
-            res.setdefault(cand[path], set()).update(x.strip().split(":")[0] for x in pk.split(","))
+        for p in cand.get(path, ()):
+            res.setdefault(p, set()).update(x.strip().split(":")[0] for x in pk.split(","))
     return res
 
 

@@ -90,4 +90,31 @@ inline void ipv4_increment_ttl(rte_ipv4_hdr* ip) {
     ip->hdr_checksum = csum_update16(ip->hdr_checksum, old_word, new_word);
 }
 
+// One's-complement sum of the upper-layer pseudo-header (RFC 8200 8.1), folded, in the byte
+// order rte_raw_cksum uses (so it adds directly to a rte_raw_cksum of the message).
+inline uint16_t ipv6_pseudo_sum(const uint8_t* src, const uint8_t* dst, uint32_t len, uint8_t next_header) {
+    struct {
+        uint8_t src[16];
+        uint8_t dst[16];
+        rte_be32_t len;
+        uint8_t zero[3];
+        uint8_t nh;
+    } __rte_packed p;
+    std::memcpy(p.src, src, 16);
+    std::memcpy(p.dst, dst, 16);
+    p.len = rte_cpu_to_be_32(len);
+    p.zero[0] = p.zero[1] = p.zero[2] = 0;
+    p.nh = next_header;
+    return rte_raw_cksum(&p, sizeof p);
+}
+
+// The checksum to store in an upper-layer header of `len` contiguous bytes at `l4` (its checksum
+// field zero) between `src` and `dst`. A result of 0x0000 is stored as such: RFC 4443 2.3 and
+// RFC 8200 8.1 define the field as the plain one's complement (only UDP maps 0 to 0xFFFF).
+inline uint16_t ipv6_l4_checksum(const uint8_t* src, const uint8_t* dst, const void* l4, uint32_t len,
+                                 uint8_t next_header) {
+    const uint32_t sum = uint32_t{rte_raw_cksum(l4, len)} + ipv6_pseudo_sum(src, dst, len, next_header);
+    return static_cast<uint16_t>(~csum_fold(sum));
+}
+
 }  // namespace dprouter

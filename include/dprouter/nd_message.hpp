@@ -61,12 +61,7 @@ inline rte_ether_addr multicast_mac(const uint8_t* group) {
 // The one's-complement sum of the pseudo-header (RFC 8200 8.1) and `len` bytes of the message,
 // folded; 0xFFFF over a message with a correct checksum.
 inline uint16_t icmp6_sum(const uint8_t* src, const uint8_t* dst, const void* msg, uint32_t len) {
-    const uint32_t tail[2] = {rte_cpu_to_be_32(len), rte_cpu_to_be_32(kProtoIcmp6)};
-    uint32_t sum = rte_raw_cksum(src, 16);
-    sum += rte_raw_cksum(dst, 16);
-    sum += rte_raw_cksum(tail, sizeof tail);
-    sum += rte_raw_cksum(msg, len);
-    return csum_fold(sum);
+    return csum_fold(uint32_t{rte_raw_cksum(msg, len)} + ipv6_pseudo_sum(src, dst, len, kProtoIcmp6));
 }
 inline bool icmp6_checksum_ok(const uint8_t* src, const uint8_t* dst, const void* msg, uint32_t len) {
     return icmp6_sum(src, dst, msg, len) == 0xffff;

@@ -48,6 +48,17 @@ enum class NextHopAction : uint8_t {
     prohibit,     // drop; ICMP 3/13
 };
 
+// What a configured route's action becomes in the FIB (both families).
+constexpr NextHopAction next_hop_action(RouteAction a) {
+    switch (a) {
+    case RouteAction::forward: return NextHopAction::forward;
+    case RouteAction::blackhole: return NextHopAction::blackhole;
+    case RouteAction::unreachable: return NextHopAction::unreachable;
+    case RouteAction::prohibit: return NextHopAction::prohibit;
+    }
+    return NextHopAction::blackhole;
+}
+
 struct alignas(RTE_CACHE_LINE_SIZE / 2) NextHop {
     NextHopAction action = NextHopAction::forward;
     uint16_t port = 0;

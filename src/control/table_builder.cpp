@@ -31,16 +31,6 @@ struct PlannedRoute {
     Ipv4 gateway;
 };
 
-NextHopAction to_action(RouteAction a) {
-    switch (a) {
-    case RouteAction::forward: return NextHopAction::forward;
-    case RouteAction::blackhole: return NextHopAction::blackhole;
-    case RouteAction::unreachable: return NextHopAction::unreachable;
-    case RouteAction::prohibit: return NextHopAction::prohibit;
-    }
-    return NextHopAction::blackhole;
-}
-
 // The interface (config index) whose connected subnet contains `addr`; the validator guarantees one.
 int interface_reaching(const Config& cfg, Ipv4 addr) {
     int best = -1;
@@ -62,7 +52,7 @@ std::vector<PlannedRoute> plan_routes(const Config& cfg, const uint16_t* port_of
     plan.reserve(cfg.routes.size() + 64);
     std::unordered_map<Ipv4, int> reaching;  // gateway -> interface: few gateways, many routes
     for (const auto& r : cfg.routes) {
-        PlannedRoute p{r.prefix, to_action(r.action), 0, 0};
+        PlannedRoute p{r.prefix, next_hop_action(r.action), 0, 0};
         if (r.action == RouteAction::forward) {
             auto [it, fresh] = reaching.try_emplace(r.via, 0);
             if (fresh) it->second = interface_reaching(cfg, r.via);

@@ -31,16 +31,6 @@ struct PlannedRoute6 {
     Ipv6 gateway;  // unspecified: connected
 };
 
-NextHopAction to_action6(RouteAction a) {
-    switch (a) {
-    case RouteAction::forward: return NextHopAction::forward;
-    case RouteAction::blackhole: return NextHopAction::blackhole;
-    case RouteAction::unreachable: return NextHopAction::unreachable;
-    case RouteAction::prohibit: return NextHopAction::prohibit;
-    }
-    return NextHopAction::blackhole;
-}
-
 bool runs_ipv6(const InterfaceConfig& ic) { return ic.mtu >= config_limits::min_mtu_ipv6; }
 
 // The interface (config index) whose connected IPv6 prefix holds `addr` (longest), or -1.
@@ -70,7 +60,7 @@ std::vector<PlannedRoute6> plan_routes6(const Config& cfg, const uint16_t* port_
     std::vector<PlannedRoute6> plan;
     plan.reserve(cfg.routes6.size() + 64);
     for (const auto& r : cfg.routes6) {
-        PlannedRoute6 p{r.prefix, to_action6(r.action), 0, {}};
+        PlannedRoute6 p{r.prefix, next_hop_action(r.action), 0, {}};
         if (r.action == RouteAction::forward) {
             const int i = r.interface.empty() ? interface_reaching6(cfg, r.via) : interface_named(cfg, r.interface);
             if (i < 0 || !runs_ipv6(cfg.interfaces[i]))

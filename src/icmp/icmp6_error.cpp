@@ -163,7 +163,7 @@ bool icmp6_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offen
 
     const uint8_t* src = req.source != nullptr ? req.source : error_source(t, offender->port, *nh, oip->src_addr);
     fill_ipv6(ip, static_cast<uint16_t>(icmp_len), stage::kNhIcmp6, src, oip->src_addr);
-    const uint16_t cksum = stage::ipv6_l4_checksum(ip->src_addr, ip->dst_addr, icmp, icmp_len, stage::kNhIcmp6);
+    const uint16_t cksum = ipv6_l4_checksum(ip->src_addr, ip->dst_addr, icmp, icmp_len, stage::kNhIcmp6);
     std::memcpy(icmp + 2, &cksum, 2);
 
     ctx.counters->icmp_sent_one(req.kind);
@@ -198,7 +198,7 @@ bool tcp6_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
     fill_tcp_reset(tcp, otcp, end - l4_off - tcp_hdr_len);
     // From the address the segment was sent to, as for IPv4 (and as Linux does).
     fill_ipv6(ip, kLen, stage::kNhTcp, oip->dst_addr, oip->src_addr);
-    tcp->cksum = stage::ipv6_l4_checksum(ip->src_addr, ip->dst_addr, tcp, kLen, stage::kNhTcp);
+    tcp->cksum = ipv6_l4_checksum(ip->src_addr, ip->dst_addr, tcp, kLen, stage::kNhTcp);
     ctx.counters->icmp_sent_one(kind);
     stage::send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, false);
     return true;

@@ -84,7 +84,7 @@ inline bool v6_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint6
     if (p[kNextHeaderAt] == kNextHeaderHopByHop) return false;
     // RFC 8200 3 / RFC 4443 3.3: a hop limit that would reach 0 is owed Time Exceeded.
     if (p[kHopLimitAt] <= 1) return false;
-    if (!(v6_forwardable_first_byte(p[kSrc6At]) & v6_forwardable_first_byte(p[kDst6At]))) return false;
+    if (!v6_forwardable_first_byte(p[kSrc6At]) || !v6_forwardable_first_byte(p[kDst6At])) return false;
     len = static_cast<uint16_t>(payload + sizeof(rte_ipv6_hdr));
     // One of our own addresses as the source of a packet from outside: the stages refuse it.
     return !t.is_local6(p + kSrc6At);

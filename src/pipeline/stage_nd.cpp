@@ -4,9 +4,10 @@
 // are rare next to transit traffic.
 #include "stage_nd.hpp"
 
+#include "icmp/icmp6_error.hpp"
+
 #include <algorithm>
 
-#include <rte_hash_crc.h>
 
 #include "dprouter/nd_message.hpp"
 
@@ -101,23 +102,11 @@ void answer_solicitation(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const
     emit(ctx, rx_port, m);
 }
 
-// A token from the ICMPv6 buckets for a message to `dst`: the destination's share first, so one
-// noisy host cannot drain the global budget (RFC 4443 2.4(f), RFC 4861 8.2 rate limiting).
+// A token from the ICMPv6 buckets for a message to `dst` (icmp6_rate_limit: the destination's
+// share first, so one noisy host cannot drain the global budget; RFC 4443 2.4(f), RFC 4861 8.2).
 bool redirect_allowed(WorkerContext& ctx, const Tables& t, const uint8_t* dst) {
-    IcmpLimiter& lim = ctx.limiter;
-    if (lim.limits_generation != t.generation) [[unlikely]] {
-        lim.limits = {share(t.icmp_limits.global, ctx.n_workers), share(t.icmp_limits.per_destination, ctx.n_workers),
-                      share(t.icmp_limits.frag_needed, ctx.n_workers)};
-        lim.limits_generation = t.generation;
-    }
-    const uint64_t now = worker_tsc(ctx);
-    IcmpLimiter::DestSlot& slot = lim.dest6[rte_hash_crc(dst, 16, lim.dest_seed) % IcmpLimiter::kDestSlots];
-    if (!slot.bucket.take(now, ctx.tsc_hz, lim.limits.per_destination)) {
-        ctx.counters->icmp_suppressed_one(IcmpKind::icmp6_redirect, IcmpSuppress::rate_destination);
-        return false;
-    }
-    if (!lim.global6.take(now, ctx.tsc_hz, lim.limits.global)) {
-        ctx.counters->icmp_suppressed_one(IcmpKind::icmp6_redirect, IcmpSuppress::rate_global);
+    if (auto why = icmp6_rate_limit(ctx, t, IcmpKind::icmp6_redirect, dst)) {
+        ctx.counters->icmp_suppressed_one(IcmpKind::icmp6_redirect, *why);
         return false;
     }
     return true;

@@ -39,6 +39,10 @@ inline constexpr std::size_t max_alias_nodes = 10000;  // nodes aliases may add 
 inline constexpr unsigned long long max_routes_file_bytes = 1ull << 30;
 // `--check` and the log print the first errors (by position) and then how many more there were.
 inline constexpr std::size_t max_errors_reported = 100;
+// dpdk.idle_max_us: the longest sleep of an idle worker; beyond 100 ms a ping would notice.
+inline constexpr unsigned max_idle_us = 100000;
+// control_plane.socket must fit sockaddr_un::sun_path with its terminating NUL.
+inline constexpr std::size_t max_socket_path = 107;
 }  // namespace config_limits
 
 // Where a value came from in the YAML file (1-based, as editors show it).
@@ -47,10 +51,30 @@ struct SourcePos {
     int column = 0;
 };
 
+// What a worker does when its queues are empty (`dpdk.idle`): keep polling (NIC deployments), or
+// back off in sleeps of up to `idle_max_us` (labs of many routers on few CPUs).
+enum class IdleMode : uint8_t { poll, sleep };
+
 struct DpdkConfig {
     std::vector<std::string> eal_args;
     unsigned workers = 1;  // 1..RTE_MAX_LCORE-1
     unsigned mbufs = 0;    // packet mbufs in the pool; 0: sized by the router (never fewer than that)
+    IdleMode idle = IdleMode::poll;
+    unsigned idle_max_us = 100;  // 1..config_limits::max_idle_us, with idle: sleep
+    SourcePos idle_pos;
+    SourcePos idle_max_us_pos;
+};
+
+// `control_plane:` (../shared/design.md "Linux control plane"): kernel mirror interfaces, routes
+// imported from the kernel, and the Unix socket dprouterctl talks to.
+struct ControlPlaneConfig {
+    bool mirror = false;         // one kernel interface per port, named after the interface
+    bool import_routes = false;  // routes the kernel holds on mirror interfaces go to the FIB live
+    std::string socket = "/run/dprouter.sock";  // dprouterctl's socket; empty: none
+    SourcePos pos;
+    SourcePos mirror_pos;
+    SourcePos import_routes_pos;
+    SourcePos socket_pos;
 };
 
 struct InterfaceAddress {
@@ -169,6 +193,7 @@ struct Config {
     std::vector<NeighborConfig> neighbors;    // IPv4 entries of `neighbors`
     std::vector<Neighbor6Config> neighbors6;  // IPv6 entries
     IcmpConfig icmp;
+    ControlPlaneConfig control_plane;
 };
 
 struct ConfigError {

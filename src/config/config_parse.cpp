@@ -108,6 +108,7 @@ private:
     void parse_route(const Node& n, Config& cfg);
     void parse_neighbor(const Node& n, Config& cfg);
     void parse_icmp(const Entry& e, IcmpConfig& icmp);
+    void parse_control_plane(const Entry& e, ControlPlaneConfig& cp);
     void parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket);
     void parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc);
     static constexpr long long kMinMssClamp = config_limits::min_mss_clamp;
@@ -285,7 +286,7 @@ void Parser::parse_document(const Node& root, Config& cfg) {
         error(root, "top level must be a mapping");
         return;
     }
-    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "routes_file", "neighbors", "icmp"});
+    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "routes_file", "neighbors", "icmp", "control_plane"});
     if (const Entry* e = find(top, "dpdk")) parse_dpdk(*e, cfg.dpdk);
     if (const Entry* e = find(top, "interfaces")) {
         parse_interfaces(*e, cfg.interfaces);
@@ -308,6 +309,7 @@ void Parser::parse_document(const Node& root, Config& cfg) {
         for (const auto& item : e->value) parse_neighbor(item, cfg);
     }
     if (const Entry* e = find(top, "icmp")) parse_icmp(*e, cfg.icmp);
+    if (const Entry* e = find(top, "control_plane")) parse_control_plane(*e, cfg.control_plane);
 }
 
 void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
@@ -316,7 +318,7 @@ void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
         error(e.pos(), "dpdk must be a mapping");
         return;
     }
-    Entries f = read_map(e.value, "dpdk", {"eal_args", "workers", "mbufs"});
+    Entries f = read_map(e.value, "dpdk", {"eal_args", "workers", "mbufs", "idle", "idle_max_us"});
     if (const Entry* args = find(f, "eal_args")) {
         if (!args->value.IsSequence() && !args->value.IsNull()) {
             error(args->pos(), "eal_args must be a list of strings");
@@ -348,6 +350,56 @@ void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
             }
         }
     }
+    if (const Entry* i = find(f, "idle")) {
+        if (auto v = read_string(*i)) {
+            dpdk.idle_pos = i->pos();
+            if (*v == "poll") dpdk.idle = IdleMode::poll;
+            else if (*v == "sleep") dpdk.idle = IdleMode::sleep;
+            else error(i->pos(), "idle must be 'poll' or 'sleep', not '" + *v + "'");
+        }
+    }
+    if (const Entry* m = find(f, "idle_max_us")) {
+        if (auto v = read_int(*m)) {
+            dpdk.idle_max_us_pos = m->pos();
+            if (*v < 1 || *v > config_limits::max_idle_us) range_error(*m, 1, config_limits::max_idle_us);
+            else dpdk.idle_max_us = static_cast<unsigned>(*v);
+        }
+    }
+}
+
+void Parser::parse_control_plane(const Entry& e, ControlPlaneConfig& cp) {
+    cp.pos = e.pos();
+    if (e.value.IsNull()) return;
+    if (!e.value.IsMap()) {
+        error(e.pos(), "control_plane must be a mapping");
+        return;
+    }
+    Entries f = read_map(e.value, "control_plane", {"mirror", "import_routes", "socket"});
+    if (const Entry* m = find(f, "mirror")) {
+        if (auto v = read_bool(*m)) {
+            cp.mirror = *v;
+            cp.mirror_pos = m->pos();
+        }
+    }
+    if (const Entry* m = find(f, "import_routes")) {
+        if (auto v = read_bool(*m)) {
+            cp.import_routes = *v;
+            cp.import_routes_pos = m->pos();
+        }
+    }
+    if (const Entry* s = find(f, "socket")) {
+        if (auto v = read_string(*s)) {
+            cp.socket_pos = s->pos();
+            if (v->empty()) cp.socket.clear();  // `socket: ""`: no control socket
+            else if ((*v)[0] != '/') error(s->pos(), "socket must be an absolute path");
+            else if (v->size() > config_limits::max_socket_path)
+                error(s->pos(), "socket path longer than " + std::to_string(config_limits::max_socket_path) + " bytes");
+            else cp.socket = *v;
+        }
+    }
+    // Routes are imported from the kernel's routes on mirror interfaces: without mirrors there are none.
+    if (cp.import_routes && !cp.mirror)
+        error(cp.import_routes_pos, "import_routes needs mirror: true (routes are taken from the mirror interfaces)");
 }
 
 void Parser::parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out) {

@@ -16,6 +16,7 @@
 #include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/router.hpp"
+#include "dprouter/simd_policy.hpp"
 
 namespace po = boost::program_options;
 
@@ -96,6 +97,8 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
         std::fprintf(stderr, "dprouter: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
         return kExitFailure;
     }
+    // Before the Router builds its FIBs: they choose their lookups when they are created.
+    dprouter::apply_simd_policy();
     install_signal_handlers();
     int rc = kExitOk;
     try {

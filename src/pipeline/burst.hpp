@@ -31,7 +31,8 @@ struct Burst {
     // Every packet fast, all to one egress port (then egress[0] is that port).
     bool all_fast_one_port = false;
     // Every fast packet goes through one next hop: eth_head[0] / eth_tail[0] / egress[0] hold its
-    // Ethernet addresses and port for all of them (the per-packet arrays are not filled).
+    // Ethernet addresses and port for all of them (the per-packet arrays are not filled). Set by
+    // v4_lookup, and by v6_lookup for a whole burst of IPv6 packets fast to one port.
     bool one_hop = false;
 
     // IPv4 candidates. The arrays are indexed by the packet's position in the burst, so the

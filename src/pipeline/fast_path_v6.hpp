@@ -57,6 +57,15 @@ constexpr bool v6_first_byte_rule_excludes_special() {
 }
 static_assert(v6_first_byte_rule_excludes_special());
 
+// The same rule as a 256-entry table: one load per address instead of two masked compares each.
+struct V6FirstBytes {
+    uint8_t ok[256];
+    constexpr V6FirstBytes() : ok{} {
+        for (uint32_t i = 0; i < 256; ++i) ok[i] = v6_forwardable_first_byte(i) ? 1 : 0;
+    }
+};
+inline constexpr V6FirstBytes kV6FirstBytes{};
+
 // Can an IPv6 packet received on `rx_port` take the fast path? For the IPv4 reasons (no MSS
 // clamping on the interface, not a group MAC), and the interface must run IPv6 (an MTU of at least
 // 1280, RFC 8200 5).
@@ -84,7 +93,7 @@ inline bool v6_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint6
     if (p[kNextHeaderAt] == kNextHeaderHopByHop) return false;
     // RFC 8200 3 / RFC 4443 3.3: a hop limit that would reach 0 is owed Time Exceeded.
     if (p[kHopLimitAt] <= 1) return false;
-    if (!v6_forwardable_first_byte(p[kSrc6At]) || !v6_forwardable_first_byte(p[kDst6At])) return false;
+    if ((kV6FirstBytes.ok[p[kSrc6At]] & kV6FirstBytes.ok[p[kDst6At]]) == 0) return false;
     len = static_cast<uint16_t>(payload + sizeof(rte_ipv6_hdr));
     // One of our own addresses as the source of a packet from outside: the stages refuse it.
     return !t.is_local6(p + kSrc6At);
@@ -94,8 +103,9 @@ inline bool v6_plain(const Tables& t, const rte_mbuf* m, const uint8_t* p, uint6
 // the IPv4 classify, on bursts it did not claim entirely.
 inline void v6_classify(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
     const uint64_t our_mac = mac48(t.ifaces[b.rx_port].mac);
+    const uint16_t n = b.n;  // a local: the key copies below may alias b.n for the compiler
     uint16_t c = 0;
-    for (uint16_t i = 0; i < b.n; ++i) {
+    for (uint16_t i = 0; i < n; ++i) {
         const rte_mbuf* m = pkts[i];
         uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
         uint16_t len;
@@ -144,9 +154,38 @@ inline V6HopVerdict v6_hop_verdict(const Tables& t, uint16_t rx_port, uint64_t h
 // Phases 2 and 3: one rte_fib6 bulk lookup for every IPv6 candidate of the burst, then each
 // candidate's next-hop verdict (reused while consecutive candidates share one) and its length
 // against that egress MTU. Adds to the burst's fast mask; the single-port TX append is claimed only
-// for bursts the IPv4 phases left no fast packet in (a burst is one family in practice).
+// for bursts the IPv4 phases left no fast packet in (a burst is one family in practice), and a
+// whole burst of candidates through one next hop takes one verdict (and Burst::one_hop).
 inline void v6_lookup(const Tables& t, Burst& b) {
     const unsigned n = b.v6_count;
+    alignas(64) uint64_t hop[Burst::kMax];
+    route6_lookup_bulk(t, b.v6_dst, hop, n);
+    if (n == b.n) {
+        // The whole burst is IPv6 candidates (so there is no IPv4 packet in it). If they share one
+        // next hop, one verdict and one MTU test (the longest packet) decide for all, as the loop
+        // below would packet by packet; then, as for IPv4, that next hop's words and port are in
+        // slot 0 only (Burst::one_hop) and the rewrite phase stores the same words in every packet.
+        uint64_t differ = 0;
+        uint32_t longest = 0;
+        for (unsigned c = 0; c < n; ++c) {
+            differ |= hop[c] ^ hop[0];
+            longest = longest > b.v6_len[c] ? longest : b.v6_len[c];
+        }
+        if (differ == 0) {
+            const V6HopVerdict v = v6_hop_verdict(t, b.rx_port, hop[0]);
+            if (v.fast && longest <= v.mtu) {
+                const uint32_t all = n == 32 ? ~0u : (1u << n) - 1;
+                b.v6 = all;
+                b.fast = all;
+                b.all_fast_one_port = true;
+                b.one_hop = true;
+                b.eth_head[0] = v.eth_head;
+                b.eth_tail[0] = v.eth_tail;
+                b.egress[0] = v.port;
+                return;
+            }
+        }
+    }
     if (b.one_hop) {
         // The IPv4 phases left their one next hop's words in slot 0 only; IPv6 packets fill
         // slots of their own, so spread those words to every IPv4 fast packet first.
@@ -158,8 +197,6 @@ inline void v6_lookup(const Tables& t, Burst& b) {
         }
         b.one_hop = false;
     }
-    alignas(64) uint64_t hop[Burst::kMax];
-    route6_lookup_bulk(t, b.v6_dst, hop, n);
     uint64_t last = kNoRoute6Index + 1;  // no lookup answers this
     V6HopVerdict v;
     uint32_t fast = 0;
@@ -186,11 +223,16 @@ inline void v6_lookup(const Tables& t, Burst& b) {
 
 // Phase 4 for one fast IPv6 packet: hop limit - 1 (RFC 8200 3; no checksum covers it), then the
 // Ethernet addresses prepared by v6_lookup, one 8-byte and one 4-byte store.
-inline void v6_rewrite(const Burst& b, unsigned i) {
-    uint8_t* p = b.data[i];
+inline void v6_rewrite_with(uint8_t* p, uint64_t eth_head, uint32_t eth_tail) {
     --p[kHopLimitAt];
-    std::memcpy(p, &b.eth_head[i], sizeof b.eth_head[i]);
-    std::memcpy(p + sizeof b.eth_head[i], &b.eth_tail[i], sizeof b.eth_tail[i]);
+    std::memcpy(p, &eth_head, sizeof eth_head);
+    std::memcpy(p + sizeof eth_head, &eth_tail, sizeof eth_tail);
+}
+
+// The same for packet i of a burst, with its own words (slot 0's in a one-hop burst).
+inline void v6_rewrite(const Burst& b, unsigned i) {
+    const unsigned k = b.one_hop ? 0 : i;
+    v6_rewrite_with(b.data[i], b.eth_head[k], b.eth_tail[k]);
 }
 
 }  // namespace dprouter::fast

@@ -12,8 +12,7 @@ extern "C" {
 #include <rte_cpuflags.h>
 #include <rte_prefetch.h>
 
-#include "fast_path_v4.hpp"
-#include "fast_path_v6.hpp"
+#include "fast_path.hpp"
 #include "stage_arp.hpp"
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
@@ -204,15 +203,9 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     fast::Burst b;
     b.n = n;
     b.rx_port = rx_port;
-    // Phase 1, per family.
-    if (fast::v4_port_eligible(t, rx_port)) fast::v4_classify(t, pkts, b);
-    // Phases 2 and 3, per family (each ORs its packets into b.fast and b.expired).
-    if (b.v4_cand != 0) fast::v4_lookup(t, b);
-    // IPv6, the second family, on bursts the IPv4 phases did not claim whole (fast_path_v6.hpp).
-    if (b.v4_count != n && fast::v6_port_eligible(t, rx_port)) {
-        fast::v6_classify(t, pkts, b);
-        if (b.v6_count != 0) fast::v6_lookup(t, b);
-    }
+    // Phases 1 to 3, per family, the first frame's family first (fast_path.hpp); each family ORs
+    // its packets into b.fast and b.expired.
+    fast::classify_and_lookup(t, pkts, b);
     // Phase 4.
     if (b.all_fast_one_port && b.one_hop) {
         // The whole burst leaves through one next hop: the same Ethernet words for every packet,
@@ -220,7 +213,11 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         const uint16_t port = b.egress[0];
         const uint64_t head = b.eth_head[0];
         const uint32_t tail = b.eth_tail[0];
-        for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], head, tail);
+        if (b.v6 != 0) {  // a one-hop burst is one family (fast_path_v6.hpp, v6_lookup)
+            for (uint16_t i = 0; i < n; ++i) fast::v6_rewrite_with(b.data[i], head, tail);
+        } else {
+            for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], head, tail);
+        }
         ctx.counters->event(Event::forwarded, n);
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
@@ -256,7 +253,8 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     unsigned n_expired = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
-            if (b.one_hop) {  // IPv4 only: v6_lookup clears it when it adds packets
+            if (b.one_hop) {  // IPv4 only here: v6_lookup clears it when it adds packets, and sets
+                              // it only for whole bursts to one port (handled above)
                 fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], b.eth_head[0], b.eth_tail[0]);
                 emit(ctx, b.egress[0], pkts[i]);
             } else {

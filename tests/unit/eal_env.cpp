@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "dprouter/simd_policy.hpp"
+
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     const std::string prefix = "dprouter-unit-" + std::to_string(getpid());
@@ -25,6 +27,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "unit_tests: EAL init failed\n");
         return EXIT_FAILURE;
     }
+    // The router's SIMD policy, as main.cpp applies it: the tables the tests build choose their
+    // lookups as the router's would (test_fib_lookups.cpp forces each one in turn).
+    dprouter::apply_simd_policy();
     int rc = RUN_ALL_TESTS();
     rte_eal_cleanup();
     return rc;

@@ -1,5 +1,7 @@
 #include "fast_path_twins.hpp"
 
+#include "pipeline/fast_path.hpp"
+
 #include <cstring>
 #include <string>
 
@@ -52,15 +54,8 @@ void expect_same_counters(RouterHarness& vec, RouterHarness& ref) {
 }
 
 void run_phases(const dprouter::Tables& t, rte_mbuf* const* pkts, dprouter::fast::Burst& b) {
-    namespace fast = dprouter::fast;
-    if (fast::v4_port_eligible(t, b.rx_port)) {
-        fast::v4_classify(t, pkts, b);
-        if (b.v4_count != 0) fast::v4_lookup(t, b);
-    }
-    if (b.v4_count != b.n && fast::v6_port_eligible(t, b.rx_port)) {
-        fast::v6_classify(t, pkts, b);
-        if (b.v6_count != 0) fast::v6_lookup(t, b);
-    }
+    // The pipeline's own phases 1 to 3 (the family order included).
+    dprouter::fast::classify_and_lookup(t, pkts, b);
 }
 
 }  // namespace dprtest

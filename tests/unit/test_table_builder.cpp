@@ -127,7 +127,7 @@ TEST(TableBuilder, MissIsTheSentinel) {
     EXPECT_EQ(lookup(*t, "192.168.255.255")->gateway_be, gw("10.2.0.3"));
 }
 
-// Longest prefix wins among nested routes from /0 to /32, with the scalar lookup and, when this CPU
+// Longest prefix wins among nested routes from /0 to /32, with each scalar lookup and, when this CPU
 // has AVX-512, the vector one.
 TEST(TableBuilder, LongestPrefixMatch) {
     TablesPtr t = build(
@@ -157,19 +157,21 @@ TEST(TableBuilder, LongestPrefixMatch) {
     uint32_t dst[n];
     for (unsigned i = 0; i < n; ++i) dst[i] = *parse_ipv4(cases[i].dst);
 
-    const uint16_t saved_bitwidth = rte_vect_get_max_simd_bitwidth();
+    // Every lookup implementation, forced in turn: the tables chose the widest the EAL allows
+    // (the router's SIMD policy), which must not leave the scalar ones untested.
     bool vector = false;
-    for (int pass = 0; pass < 2; ++pass) {
-        if (pass == 1) {  // the AVX-512 lookup, if both the CPU and the DPDK build have it
-            if (rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512) != 0 ||
-                rte_fib_select_lookup(t->fib, RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512) != 0)
-                break;
-            vector = true;
+    for (const rte_fib_lookup_type type : {RTE_FIB_LOOKUP_DIR24_8_SCALAR_MACRO, RTE_FIB_LOOKUP_DIR24_8_SCALAR_INLINE,
+                                           RTE_FIB_LOOKUP_DIR24_8_SCALAR_UNI, RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512}) {
+        // The AVX-512 lookup only where both the CPU and the EAL's max SIMD bitwidth allow it.
+        if (rte_fib_select_lookup(t->fib, type) != 0) {
+            ASSERT_EQ(type, RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512);
+            continue;
         }
+        vector = type == RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512;
         uint64_t idx[n];
         route_lookup_bulk(*t, dst, idx, n);
         for (unsigned i = 0; i < n; ++i) {
-            SCOPED_TRACE(std::string(cases[i].dst) + (vector ? " (AVX-512)" : " (scalar)"));
+            SCOPED_TRACE(std::string(cases[i].dst) + " (lookup type " + std::to_string(type) + ")");
             const NextHop* nh = next_hop_at(*t, idx[i]);
             ASSERT_NE(nh, nullptr);
             EXPECT_EQ(nh, lookup(*t, cases[i].dst));
@@ -177,7 +179,6 @@ TEST(TableBuilder, LongestPrefixMatch) {
             EXPECT_EQ(nh->gateway_be, cases[i].gateway_be);
         }
     }
-    rte_vect_set_max_simd_bitwidth(saved_bitwidth);
     if (!vector) std::printf("(AVX-512 FIB lookup not available here: scalar only)\n");
 }
 

@@ -15,7 +15,18 @@
 CHAIN_SCRIPT="$LAB_REPO/scripts/lab-chain.sh"
 # The chain's own names: PREFIXch-h1, ... (never the single-router lab's t-dpr-*).
 : "${CHAIN_PREFIX:=${DPR_LAB_PREFIX}}"
-CHAIN_MTUS=1500,1400,1200,1500
+# CHAIN_ROUTERS=3 (CI) or 4: the narrowing routers RA (says 1400) and RB (says 1200, or 1300 for IPv6)
+# and h2's addresses follow. With 4 the chain starts with an extra 1500-byte link, as in the teaching
+# example R1-R5 where R4's outgoing link is the narrow one.
+: "${CHAIN_ROUTERS:=3}"
+case $CHAIN_ROUTERS in
+3) CHAIN_MTUS=1500,1400,1200,1500 CHAIN_MTUS6=1500,1400,1300,1500 RA=1 RB=2 ;;
+4) CHAIN_MTUS=1500,1500,1400,1200,1500 CHAIN_MTUS6=1500,1500,1400,1300,1500 RA=2 RB=3 ;;
+*) echo "CHAIN_ROUTERS=$CHAIN_ROUTERS: 3 or 4" >&2; exit 2 ;;
+esac
+RC=$((RB + 1))                         # the router after the narrowest link
+NLINKS=$((CHAIN_ROUTERS + 1))
+H2=10.0.$NLINKS.2 H2_6=2001:db8:0:$NLINKS::2
 
 chain_test_init() {
     LAB_BIN=${1:-}

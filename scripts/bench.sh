@@ -195,9 +195,9 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
         size=${BENCH_SIZE:-64}
         add_case testpmd testpmd "$size" "" "" "" "testpmd io: the harness alone"
         add_case dpr-poll dprouter "$size" "" "" "" "dprouter, dpdk.idle: poll (the default)"
-        c_idle[dpr-poll]=poll
+        c_idle[dpr-poll]="poll"
         add_case dpr-sleep dprouter "$size" "" "" "" "dprouter, dpdk.idle: sleep, idle_max_us $idle_max_us"
-        c_idle[dpr-sleep]=sleep
+        c_idle[dpr-sleep]="sleep"
         default_cases="testpmd dpr-poll dpr-sleep"
         ;;
     bigtable)

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are for the tests that source this file
 # Shared by the chain lab tests (tests/lab/test_chain_*.sh): a chain of dprouters built with
 # scripts/lab-chain.sh between hosts h1 and h2, torn down however the test ends. Source after
 # tests/lab/lib.sh; call chain_test_init "$@" instead of lab_test_init.

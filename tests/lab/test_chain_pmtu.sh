@@ -12,16 +12,16 @@ chain_up --mtus "$CHAIN_MTUS"
 route_mtu() { in_node h1 ip route get "$H2" | grep -o 'mtu [0-9]*'; }
 check "h1 starts with no path MTU cached for h2" bash -c "! ip netns exec $(chain_ns h1) ip route get $H2 | grep -q ' mtu '"
 
-out=$(in_node h1 ping -n -M do -s 1472 -c 1 -W 2 "$H2" 2>&1)
+out=$(in_node h1 ping -n -M "do" -s 1472 -c 1 -W 2 "$H2" 2>&1)
 check "a 1500-byte DF ping: r$RA (10.0.$RA.2) answers 'Frag needed and DF set (mtu = 1400)'" \
     grep -q "From 10.0.$RA.2 icmp_seq=1 Frag needed and DF set (mtu = 1400)" <<<"$out"
 check "ip route get steps down to mtu 1400" test "$(route_mtu)" = "mtu 1400"
 
-out=$(in_node h1 ping -n -M do -s 1372 -c 1 -W 2 "$H2" 2>&1)
+out=$(in_node h1 ping -n -M "do" -s 1372 -c 1 -W 2 "$H2" 2>&1)
 check "a 1400-byte DF ping passes r$RA; r$RB (10.0.$RB.2) answers 'Frag needed and DF set (mtu = 1200)'" \
     grep -q "From 10.0.$RB.2 icmp_seq=1 Frag needed and DF set (mtu = 1200)" <<<"$out"
 check "ip route get steps down to mtu 1200" test "$(route_mtu)" = "mtu 1200"
-check "a 1200-byte DF ping crosses the whole chain" ping_ok "$(chain_ns h1)" "$H2" 3 -M do -s 1172
+check "a 1200-byte DF ping crosses the whole chain" ping_ok "$(chain_ns h1)" "$H2" 3 -M "do" -s 1172
 
 in_node h1 ip route flush cache
 out=$(in_node h1 timeout 30 tracepath -n "$H2" 2>&1)

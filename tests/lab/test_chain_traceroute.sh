@@ -27,7 +27,9 @@ grep "per_destination" "$(chain_state)/r$RB.yaml" | sed "s/^/    r$RB.yaml: /"
 check "r$RB's config says per_destination {rate: 2, burst: 1}" grep -q "per_destination: {rate: 2, burst: 1}" "$(chain_state)/r$RB.yaml"
 check "r1's config keeps the default limits" bash -c "! grep -q per_destination '$(chain_state)/r1.yaml'"
 sleep 1   # a full bucket on the limited router
+chain_tel "r$RB" "$LAB_TMP/rb-0.json" || fatal "telemetry of r$RB answers"
 out=$(trace)
+chain_tel "r$RB" "$LAB_TMP/rb-1.json" || fatal "telemetry of r$RB answers"
 echo "$out" | sed 's/^/    /'
 check "one per 500 ms: r$RB's hop $RB answers once, the other 2 probes are stars" \
     bash -c '(($(grep -E "^ *$2 " <<<"$1" | grep -o " ms" | wc -l) == 1)) && (($(grep -E "^ *$2 " <<<"$1" | grep -o "\*" | wc -l) == 2))' _ "$out" "$RB"
@@ -36,4 +38,7 @@ for ((n = 1; n <= CHAIN_ROUTERS; n++)); do
     check "hop $n (r$n, default limits) still answers 3 times" test "$(answers "$out" $n)" = 3
 done
 check "hop $NLINKS (h2) still answers 3 times" test "$(answers "$out" $NLINKS)" = 3
+# The two stars are r$RB's own doing, counted as such.
+expect_delta "$LAB_TMP/rb-0.json" "$LAB_TMP/rb-1.json" icmp_suppressed.time_exceeded 2 2
+expect_delta "$LAB_TMP/rb-0.json" "$LAB_TMP/rb-1.json" icmp_suppressed_reason.rate_destination 2 2
 finish

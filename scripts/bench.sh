@@ -17,6 +17,9 @@
 #   frag       1400-byte frames: testpmd (the harness alone), l3fwd and dprouter forwarding them
 #              whole (MTU 1500); dprouter fragmenting them in two for an egress MTU of 1300 (DF
 #              clear); dprouter refusing them with frag needed (DF set, nothing leaves port 1)
+#   idle       64-byte frames, dprouter with dpdk.idle: poll against dpdk.idle: sleep (idle_max_us
+#              BENCH_IDLE_MAX_US, default 100): what the sleeping loop costs when it never gets to
+#              sleep (the worker is never idle under this load); testpmd for the harness's cost
 #   bigtable   dprouter with BENCH_ROUTES (1,000,000) random routes loaded through routes_file,
 #              against 10 routes, on the same 64-byte traffic to BENCH_DESTINATIONS (65,536)
 #              random destinations inside those routes (scripts/bench/gen_bigtable.py,
@@ -72,6 +75,9 @@
 #                         perf (cpu-clock samples): <case>-perf.txt, by shared object and symbol
 #   BENCH_EAL_EXTRA=      more EAL arguments for every program (testpmd, l3fwd, dprouter), e.g.
 #                         "--force-max-simd-bitwidth=512" (lets rte_fib use its AVX-512 lookup)
+#   BENCH_IDLE=poll       dprouter's dpdk.idle in every case of every scenario (the idle scenario
+#                         sets its own per case); sleep writes `idle: sleep` and
+#                         `idle_max_us: BENCH_IDLE_MAX_US` (default 100) into the configuration
 #   BENCH_L3FWD_LCORES=1  l3fwd's EAL -l: "1" (forwarding on its main lcore, CPU 0 left idle as
 #                         with dprouter) or "0,1" (main lcore 0 idles by busy-waiting)
 #
@@ -121,10 +127,14 @@ quiet_wait=${BENCH_QUIET_WAIT:-0}
 # ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
 # Per case: program, frame size, gen_pcap.py arguments, egress MTU (empty: dprouter's default),
 # icmp section of the dprouter configuration (empty: defaults), one line of description.
-declare -A c_prog c_size c_gen c_mtu c_icmp c_desc
+declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle
+idle_default=${BENCH_IDLE:-poll}
+idle_max_us=${BENCH_IDLE_MAX_US:-100}
+case $idle_default in poll|sleep) ;; *) echo "BENCH_IDLE must be poll or sleep" >&2; exit 2 ;; esac
+[[ $idle_max_us =~ ^[0-9]+$ ]] || { echo "BENCH_IDLE_MAX_US must be a number of microseconds" >&2; exit 2; }
 add_case() {  # label program size "gen args" mtu "icmp yaml" description
     all_cases+=("$1")
-    c_prog[$1]=$2 c_size[$1]=$3 c_gen[$1]=$4 c_mtu[$1]=$5 c_icmp[$1]=$6 c_desc[$1]=$7
+    c_prog[$1]=$2 c_size[$1]=$3 c_gen[$1]=$4 c_mtu[$1]=$5 c_icmp[$1]=$6 c_desc[$1]=$7 c_idle[$1]=$idle_default
 }
 # Sources behind a router on port 0's side, so that dprouter's errors have somewhere to go.
 routed_src="--src-net 198.18.64.0/18"
@@ -181,6 +191,15 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
             "dprouter, egress MTU $fmtu, DF set: frag needed, nothing forwarded"
         default_cases="testpmd l3fwd dpr-fwd dpr-frag dpr-df"
         ;;
+    idle)
+        size=${BENCH_SIZE:-64}
+        add_case testpmd testpmd "$size" "" "" "" "testpmd io: the harness alone"
+        add_case dpr-poll dprouter "$size" "" "" "" "dprouter, dpdk.idle: poll (the default)"
+        c_idle[dpr-poll]="poll"
+        add_case dpr-sleep dprouter "$size" "" "" "" "dprouter, dpdk.idle: sleep, idle_max_us $idle_max_us"
+        c_idle[dpr-sleep]="sleep"
+        default_cases="testpmd dpr-poll dpr-sleep"
+        ;;
     bigtable)
         size=${BENCH_SIZE:-64}
         bigtable=1
@@ -193,11 +212,11 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
         add_case testpmd testpmd "$size" "" "" "" "testpmd io on the same pcap: the harness alone"
         default_cases="testpmd routes-10 routes-big"
         ;;
-    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, bigtable)" >&2; exit 2 ;;
+    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable)" >&2; exit 2 ;;
     esac
 }
 if [[ -n $list ]]; then
-    for s in forward forward6 ttl-flood frag bigtable; do
+    for s in forward forward6 ttl-flood frag idle bigtable; do
         define_scenario "$s"
         echo "$s (default cases: $default_cases)"
         for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
@@ -421,6 +440,11 @@ neighbors:
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
+    fi
+    if [[ ${c_idle[$2]} == sleep ]]; then
+        printf '  idle: sleep\n  idle_max_us: %s\n' "$idle_max_us" > "$1.idle"
+        sed -i "/^  workers: 1\$/r $1.idle" "$1"
+        rm -f "$1.idle"
     fi
     if [[ -n $bigtable ]]; then
         # net_pcap's infinite_rx keeps every frame of the capture in an mbuf of dprouter's pool.
@@ -713,6 +737,7 @@ fi
     echo "tree: git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)'); dprouter binary $(date -r "$dprouter" +%Y-%m-%dT%H:%M 2>/dev/null || echo '?')"
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1) (family $(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -1), model $(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -1)); TSC $tsc_hz Hz"
     echo "memory: $memory_note"
+    [[ $idle_default == poll ]] || echo "dprouter: dpdk.idle: $idle_default, idle_max_us $idle_max_us (BENCH_IDLE)"
     echo "frames: $(if [[ -n $bigtable ]]; then echo "$big_destinations destinations, $big_routes routes (seed $big_seed)"; else echo "$flows flows"; fi); window ${duration}s after ${warmup}s warm-up; TSC $tsc_hz Hz; machine: $quiet_note"
     for c in "${cases[@]}"; do
         read -r gen <<< "${c_gen[$c]} ${gen_extra[*]}" || true   # trimmed

@@ -1,4 +1,4 @@
-// The poll-mode loop of one worker lcore.
+// The poll-mode loop of one worker lcore (with dpdk.idle: sleep, one that sleeps when idle).
 #pragma once
 
 #include <atomic>
@@ -18,6 +18,8 @@ struct WorkerSetup {
     const std::atomic<Tables*>* tables = nullptr;
     rte_rcu_qsbr* qsbr = nullptr;
     const std::atomic<bool>* stop = nullptr;
+    bool sleep_when_idle = false;  // dpdk.idle: sleep (back off in sleeps when the queues are empty)
+    unsigned idle_max_us = 100;    // the longest of those sleeps
 };
 
 // rte_eal_remote_launch entry point; `arg` is a WorkerSetup*.

@@ -15,6 +15,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "control/control_server.hpp"
+#include "control/router_control.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/ports.hpp"
@@ -165,6 +167,7 @@ void Router::setup() {
     telemetry_.workers = workers_;
     for (size_t i = 0; i < cfg_.interfaces.size(); ++i) telemetry_.ports.emplace_back(cfg_.interfaces[i].name, port_of_[i]);
     telemetry_register(&telemetry_);
+    start_control();
 }
 
 std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
@@ -176,6 +179,7 @@ std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
                 std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
                 v.push_back(s);
             }
+    if (control_) v.insert(v.end(), control_->cli_statics().begin(), control_->cli_statics().end());
     return v;
 }
 
@@ -188,6 +192,7 @@ std::vector<Nd6Resolver::Static> Router::statics6_for(const Config& cfg) const {
                 std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
                 v.push_back(s);
             }
+    if (control_) v.insert(v.end(), control_->cli_statics6().begin(), control_->cli_statics6().end());
     return v;
 }
 
@@ -256,6 +261,7 @@ void Router::control_iteration(uint64_t now, bool& busy) {
         for (WorkerContext* ctx : contexts_) ctx->utc_minus_tsc_ms.store(utc_offset, std::memory_order_relaxed);
         reclaim(false);
     }
+    poll_control(now, busy);
     if (now >= next_telemetry_ms_) {
         refresh_telemetry();
         next_telemetry_ms_ = now + kTelemetryPeriodMs;
@@ -348,6 +354,7 @@ void Router::refresh_telemetry() {
 }
 
 void Router::teardown() {
+    stop_control();
     telemetry_detach();
     for (uint16_t p : started_ports_) stop_port(p);
     started_ports_.clear();

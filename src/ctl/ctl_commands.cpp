@@ -32,7 +32,7 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
 std::string str(const json& j, const char* key) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return "-";
-    if (it->is_string()) return printable(it->get<std::string>());
+    if (it->is_string()) return it->get<std::string>().empty() ? "-" : printable(it->get<std::string>());
     if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
     return it->dump();
 }

@@ -209,8 +209,8 @@ void ControlServer::answer(Client& c, const std::string& line) {
     }
     if (reply.size() + 1 > limits_.max_pending_output)
         reply = control_error_line("answer larger than " + std::to_string(limits_.max_pending_output) + " bytes");
+    reply += '\n';
     c.out = std::move(reply);
-    c.out += '\n';
     c.out_sent = 0;
 }
 

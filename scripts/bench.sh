@@ -437,6 +437,9 @@ neighbors:
   - address: 198.18.0.2
     mac: "02:00:00:00:00:10"
     interface: in}
+# No dprouterctl socket: runs in parallel must not contend for /run/dprouter.sock.
+control_plane:
+  socket: ""
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"

@@ -216,7 +216,14 @@ lab_config() {
         s/iface=r-h2\b/iface=$ENV{DPR_IF_R2}/g;
         s/net_(?:af_xdp|af_packet|pcap)(\d+),iface=/net_$ENV{DPR_LAB_PMD}$1,iface=/g;
         s/(["\x27]?--file-prefix["\x27]?\s*(?:,|\n\s*-)\s*)["\x27]?dprouter-lab["\x27]?/$1"$ENV{DPR_FILE_PREFIX}"/g;
-    ' "$src" >"$dst" && [[ -s "$dst" ]]
+    ' "$src" >"$dst" && [[ -s "$dst" ]] || return 1
+    # dprouterctl's socket next to the copy, unless the file names one: routers of parallel labs must
+    # not contend for the default /run/dprouter.sock.
+    # (router_reload's X.yaml.tmp names the same socket as X.yaml.)
+    local sock=${dst%.tmp}
+    if ! grep -q '^control_plane:' "$dst"; then
+        printf '\ncontrol_plane:\n  socket: "%s"\n' "${sock%.yaml}.sock" >>"$dst"
+    fi
 }
 
 # DPR_LAB_PMD must be one of the PMDs that attach to an existing kernel interface by name:
@@ -271,6 +278,7 @@ router_start() {
     local cfg="${ROUTER_LOG%.log}.yaml"
     lab_config "$config" "$cfg" || { lab_log "cannot write $cfg"; return 1; }
     ROUTER_CONFIG=$cfg
+    ROUTER_SOCKET="${cfg%.yaml}.sock"  # dprouterctl --socket "$ROUTER_SOCKET" (when the config names none)
     ip netns exec "$DPR_NS_R" "$bin" --config "$cfg" "$@" >>"$ROUTER_LOG" 2>&1 </dev/null &
     ROUTER_PID=$!
     # The pid of this router only (kill -HUP "$(cat FILE)"), never every dprouter on the machine.

@@ -62,6 +62,11 @@ public:
         rte_ether_addr mac;
     };
     void attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms, std::vector<rte_mbuf*>& out);
+    // dprouterctl's live changes. add_static makes (or turns) the entry static with `mac` and
+    // releases what was held for it; false when the table is full. remove_static forgets a static
+    // entry (the next packet resolves afresh); false when there is no static entry there.
+    bool add_static(const Static& s, uint64_t now_ms, std::vector<rte_mbuf*>& out);
+    bool remove_static(uint32_t addr_be, uint16_t port);
 
     // Frames to transmit are appended to `out` (m->port set); the caller hands them to a worker.
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

@@ -82,6 +82,9 @@ public:
     // held for them into `out`); a static entry no longer configured becomes STALE (confirmed or
     // removed by the probes that follow).
     void attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms, std::vector<rte_mbuf*>& out);
+    // dprouterctl's live changes, as ArpResolver::add_static / remove_static.
+    bool add_static(const Static& s, uint64_t now_ms, std::vector<rte_mbuf*>& out);
+    bool remove_static(const std::array<uint8_t, 16>& addr, uint16_t port);
 
     // A packet a worker held (held_is_ipv6). Frames to transmit are appended to `out` (m->port set).
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

@@ -22,6 +22,10 @@
 
 namespace dprouter {
 
+class ControlServer;
+class RouteSink;
+class RouterControl;
+
 class Router {
 public:
     // EAL must be initialised. Brings up ports and tables; throws std::runtime_error on failure,
@@ -38,6 +42,8 @@ public:
     void print_counters(std::FILE* out) const;
 
 private:
+    friend class RouterControl;  // dprouterctl's view (src/control/router_control.cpp)
+
     struct PendingFree {
         Tables* tables;
         uint64_t token;
@@ -53,6 +59,11 @@ private:
     void reclaim(bool wait);
     void reload(const std::atomic<bool>& stop);  // `stop` abandons a reload still being checked
     void refresh_telemetry();
+    // dprouterctl's socket (src/control/router_control.cpp): opened at start, polled every
+    // iteration, closed (and its file removed) at teardown.
+    void start_control();
+    void poll_control(uint64_t now_ms, bool& busy);
+    void stop_control();
 
     Config cfg_;
     unsigned workers_ = 0;
@@ -79,6 +90,11 @@ private:
     uint64_t control_ring_overflow_ = 0;
     uint64_t next_timer_ms_ = 0;
     uint64_t next_telemetry_ms_ = 0;
+    // Where `route add|del` go: the live FIB once it is linked in; null: routes change only with
+    // the file, and dprouterctl says so.
+    RouteSink* route_sink_ = nullptr;
+    std::unique_ptr<RouterControl> control_;
+    std::unique_ptr<ControlServer> control_server_;
 };
 
 }  // namespace dprouter

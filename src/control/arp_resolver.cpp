@@ -70,6 +70,25 @@ void ArpResolver::attach(Tables* tables, const std::vector<Static>& statics, uin
     for (auto& [k, e] : entries_) publish(e);
 }
 
+bool ArpResolver::add_static(const Static& s, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
+    if (entries_.size() >= kNeighborEntriesMax && !entries_.contains(key(s.addr_be, s.port))) return false;
+    Entry& e = entries_[key(s.addr_be, s.port)];
+    e.addr_be = s.addr_be;
+    e.port = s.port;
+    e.is_static = true;
+    make_reachable(e, s.mac, now_ms, out);  // publishes a changed MAC or state, releases the held packets
+    return true;
+}
+
+bool ArpResolver::remove_static(uint32_t addr_be, uint16_t port) {
+    auto it = entries_.find(key(addr_be, port));
+    if (it == entries_.end() || !it->second.is_static) return false;
+    drop_held(it->second, stats_.failed_dropped);  // a static entry holds nothing; kept for safety
+    unpublish(it->second);
+    entries_.erase(it);
+    return true;
+}
+
 void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
     const uint32_t target = held_next_hop(m);
     const uint16_t port = m->port;

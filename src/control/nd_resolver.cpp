@@ -137,6 +137,25 @@ void Nd6Resolver::attach(Tables* tables, const std::vector<Static>& statics, uin
     for (auto& [k, e] : entries_) publish(e);
 }
 
+bool Nd6Resolver::add_static(const Static& s, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
+    Entry* e = find_or_create({s.addr, s.port});
+    if (e == nullptr) return false;
+    e->is_static = true;
+    learn_mac(*e, s.mac, Nd6State::reachable, now_ms, out);  // publishes a change, releases the held
+    return true;
+}
+
+bool Nd6Resolver::remove_static(const std::array<uint8_t, 16>& addr, uint16_t port) {
+    auto it = entries_.find({addr, port});
+    if (it == entries_.end() || !it->second.is_static) return false;
+    const size_t n = held::free_all(it->second.held);
+    stats_.failed_dropped += n;
+    held_total_ -= n;
+    unpublish(it->second);
+    entries_.erase(it);
+    return true;
+}
+
 void Nd6Resolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out) {
     Key k{};
     std::memcpy(k.addr.data(), held_next_hop6(m), 16);

@@ -15,6 +15,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "control/control_server.hpp"
+#include "control/router_control.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/idle_backoff.hpp"
 #include "dprouter/log.hpp"
@@ -172,6 +174,7 @@ void Router::setup() {
     telemetry_.workers = workers_;
     for (size_t i = 0; i < cfg_.interfaces.size(); ++i) telemetry_.ports.emplace_back(cfg_.interfaces[i].name, port_of_[i]);
     telemetry_register(&telemetry_);
+    start_control();
 }
 
 std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
@@ -183,6 +186,7 @@ std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
                 std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
                 v.push_back(s);
             }
+    if (control_) v.insert(v.end(), control_->cli_statics().begin(), control_->cli_statics().end());
     return v;
 }
 
@@ -195,6 +199,7 @@ std::vector<Nd6Resolver::Static> Router::statics6_for(const Config& cfg) const {
                 std::copy(n.mac.bytes.begin(), n.mac.bytes.end(), s.mac.addr_bytes);
                 v.push_back(s);
             }
+    if (control_) v.insert(v.end(), control_->cli_statics6().begin(), control_->cli_statics6().end());
     return v;
 }
 
@@ -271,6 +276,7 @@ void Router::control_iteration(uint64_t now, bool& busy) {
         for (WorkerContext* ctx : contexts_) ctx->utc_minus_tsc_ms.store(utc_offset, std::memory_order_relaxed);
         reclaim(false);
     }
+    poll_control(now, busy);
     if (now >= next_telemetry_ms_) {
         refresh_telemetry();
         next_telemetry_ms_ = now + kTelemetryPeriodMs;
@@ -363,6 +369,7 @@ void Router::refresh_telemetry() {
 }
 
 void Router::teardown() {
+    stop_control();
     telemetry_detach();
     for (uint16_t p : started_ports_) stop_port(p);
     started_ports_.clear();

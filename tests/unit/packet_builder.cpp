@@ -585,6 +585,13 @@ void RouterHarness::add_static_neighbor(uint32_t addr_host, uint16_t port, const
     set_static_neighbors(s, now_ms);
 }
 
+bool RouterHarness::add_static_live(uint32_t addr_host, uint16_t port, const Mac& mac, uint64_t now_ms) {
+    std::vector<rte_mbuf*> released;
+    const bool ok = resolver_->add_static({to_be(addr_host), port, to_ether(mac)}, now_ms, released);
+    inject(released);
+    return ok;
+}
+
 // --- IPv6 Neighbor Discovery (v6-nd)
 
 std::vector<LearnMessage6> RouterHarness::take_learned6() {

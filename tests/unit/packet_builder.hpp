@@ -262,6 +262,8 @@ public:
     // Re-attaches the tables with these static neighbours (replacing earlier ones).
     void set_static_neighbors(const std::vector<dprouter::ArpResolver::Static>& statics, uint64_t now_ms = 0);
     void add_static_neighbor(uint32_t addr_host, uint16_t port, const Mac& mac, uint64_t now_ms = 0);
+    // dprouterctl's live `neighbor add` (ArpResolver::add_static): released packets go to ctx.out.
+    bool add_static_live(uint32_t addr_host, uint16_t port, const Mac& mac, uint64_t now_ms);
 
     // --- IPv6 Neighbor Discovery (v6-nd): control() and timer() drive the Nd6Resolver too (held
     // packets by family, ctx.learn6_ring), which starts with the config's neighbors6.

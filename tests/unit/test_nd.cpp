@@ -636,5 +636,28 @@ TEST_F(NdTest, RedirectsAreRateLimitedPerDestination) {
     EXPECT_EQ(h().counters().suppressed(IcmpSuppress::rate_destination), 10u);
 }
 
+// dprouterctl's `neighbor add` / `neighbor del` for IPv6: a static REACHABLE entry the workers see at
+// once and the timers never touch; removing it unpublishes it.
+TEST_F(NdTest, LiveStaticAddAndRemove) {
+    std::vector<rte_mbuf*> out;
+    const Nd6Resolver::Static s{kH2, lab::kWanPort, to_ether(lab::kH2Mac)};
+    ASSERT_TRUE(h().nd_resolver().add_static(s, 0, out));
+    EXPECT_TRUE(out.empty());
+    auto e = h().nd_entry(kH2, lab::kWanPort);
+    ASSERT_TRUE(e.has_value());
+    EXPECT_TRUE(e->is_static);
+    EXPECT_EQ(e->state, Nd6State::reachable);
+    EXPECT_EQ(h().neighbor6(kH2, lab::kWanPort)->word,
+              PackedNeighbor::make(to_ether(lab::kH2Mac), NeighborState::reachable).word);
+    EXPECT_TRUE(h().control(10 * kNd6ReachableMs).empty());
+    EXPECT_EQ(h().nd_entry(kH2, lab::kWanPort)->state, Nd6State::reachable);
+
+    EXPECT_FALSE(h().nd_resolver().remove_static(kH2, lab::kLanPort));
+    ASSERT_TRUE(h().nd_resolver().remove_static(kH2, lab::kWanPort));
+    EXPECT_FALSE(h().nd_entry(kH2, lab::kWanPort).has_value());
+    EXPECT_FALSE(h().neighbor6(kH2, lab::kWanPort).has_value());
+    EXPECT_FALSE(h().nd_resolver().remove_static(kH2, lab::kWanPort));
+}
+
 }  // namespace
 }  // namespace dprtest

@@ -401,6 +401,43 @@ TEST_F(NeighborHold, StaticNeighbourRemovedByReloadKeepsForwardingWhileConfirmed
     EXPECT_FALSE(h().resolver_entry(kH3Addr, kWanPort).has_value());
 }
 
+// dprouterctl's `neighbor add` during resolution: the held packets leave with the given MAC, the
+// entry never ages; `neighbor del` forgets it, and the next packet starts a fresh resolution.
+TEST_F(NeighborHold, LiveStaticAddReleasesHeldAndRemoveForgetsIt) {
+    send(kH3Addr, 1);
+    send(kH3Addr, 2);
+    expect_single(h().control(0), kWanPort, broadcast_request(kH3Addr));
+    ASSERT_TRUE(h().add_static_live(kH3Addr, kWanPort, kH3Mac, 10));
+    const auto out = h().take_emitted();
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_TRUE(same_bytes(out[0].bytes, forwarded(kH3Addr, 1, kH3Mac)));
+    EXPECT_TRUE(same_bytes(out[1].bytes, forwarded(kH3Addr, 2, kH3Mac)));
+    const auto info = h().resolver_entry(kH3Addr, kWanPort);
+    ASSERT_TRUE(info.has_value());
+    EXPECT_TRUE(info->is_static);
+    EXPECT_TRUE(h().control(100 * kNeighborReachableMs).empty());  // never probed, never aged
+
+    EXPECT_FALSE(h().resolver().remove_static(to_be(kH1Addr) + 1, kLanPort));  // no such entry
+    ASSERT_TRUE(h().resolver().remove_static(to_be(kH3Addr), kWanPort));
+    EXPECT_FALSE(h().resolver_entry(kH3Addr, kWanPort).has_value());
+    EXPECT_FALSE(h().neighbor(kH3Addr, kWanPort).has_value());
+    EXPECT_FALSE(h().resolver().remove_static(to_be(kH3Addr), kWanPort));
+    send(kH3Addr, 3);
+    EXPECT_EQ(h().held_in_ring(), 1u);
+    expect_single(h().control(100 * kNeighborReachableMs + 1), kWanPort, broadcast_request(kH3Addr));
+}
+
+// A learnt entry is not `neighbor del`'s to remove.
+TEST_F(NeighborHold, LiveStaticRemoveLeavesLearntEntries) {
+    send(kH3Addr, 1);
+    h().control(0);
+    reply_from(kH3Addr, kH3Mac);
+    h().control(1);
+    h().take_emitted();
+    EXPECT_FALSE(h().resolver().remove_static(to_be(kH3Addr), kWanPort));
+    EXPECT_TRUE(h().neighbor(kH3Addr, kWanPort).has_value());
+}
+
 // Learned entries are confirmed by unicast after kNeighborReachableMs, 3 probes kArpRetryMs apart,
 // then removed; forwarding carries on meanwhile.
 TEST_F(NeighborHold, ReachableEntryReprobedByUnicastThenExpired) {

@@ -1,0 +1,89 @@
+// The Unix stream socket dprouterctl talks to (control_plane.socket), serviced from the control
+// thread's loop without ever blocking it: the listening socket and every client are non-blocking,
+// each poll() does a bounded amount of work, and a client that sends too much, sends garbage,
+// stalls or vanishes costs the router at most its own (bounded) buffers.
+//
+// Framing (docs/control-plane.md "dprouterctl"): a request is one line, a JSON object ended by
+// '\n'; the answer to each is one line, a JSON object ended by '\n'. A connection may carry any
+// number of requests in turn. What the requests mean is the RequestHandler's business.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dprouter {
+
+struct ControlServerLimits {
+    std::size_t max_clients = 16;              // connections held at once; more are told so and closed
+    std::size_t max_request = 64 * 1024;       // bytes of one request line, '\n' included
+    std::size_t max_pending_output = 64u << 20;  // an answer bigger than this is replaced by an error
+    uint64_t idle_timeout_ms = 10000;          // a client that neither completes a request nor reads
+                                               // its answer for this long is dropped
+    unsigned accepts_per_poll = 8;
+    std::size_t read_chunk = 16 * 1024;        // bytes read per client per poll
+};
+
+// Turns one request line (without its '\n') into one answer line (without its '\n'). Never throws.
+using RequestHandler = std::function<std::string(const std::string& line)>;
+
+class ControlServer {
+public:
+    // Binds `path` with mode 0600. A socket file left behind by a dead router is replaced; a
+    // socket something still listens on, or a file that is not a socket, is not touched and
+    // makes this throw std::runtime_error naming the path.
+    ControlServer(std::string path, RequestHandler handler, ControlServerLimits limits = {});
+    ~ControlServer();  // closes every connection and removes the socket file
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    // One round of non-blocking work: accept, read, answer, write, time out. Returns true when
+    // it did anything (the caller's loop then does not sleep).
+    bool poll(uint64_t now_ms);
+
+    const std::string& path() const { return path_; }
+    std::size_t clients() const { return clients_.size(); }
+
+    struct Stats {
+        uint64_t accepted = 0;
+        uint64_t refused_busy = 0;   // connections beyond max_clients
+        uint64_t requests = 0;
+        uint64_t oversized = 0;      // requests longer than max_request
+        uint64_t timed_out = 0;
+        uint64_t dropped = 0;        // closed by the peer mid-request or on a write error
+    };
+    const Stats& stats() const { return stats_; }
+
+private:
+    struct Client {
+        int fd = -1;
+        std::string in;
+        std::string out;
+        std::size_t out_sent = 0;
+        uint64_t last_activity_ms = 0;
+        bool close_after_write = false;
+    };
+
+    void accept_new(uint64_t now_ms, bool& busy);
+    // false: the client is to be closed now.
+    bool service(Client& c, uint64_t now_ms, bool& busy);
+    bool flush(Client& c, uint64_t now_ms, bool& busy);
+    bool refuse_oversized(Client& c, uint64_t now_ms, bool& busy);
+    void answer(Client& c, const std::string& line);
+    static void close_client(Client& c);
+
+    std::string path_;
+    RequestHandler handler_;
+    ControlServerLimits limits_;
+    int listen_fd_ = -1;
+    std::vector<std::unique_ptr<Client>> clients_;
+    Stats stats_;
+};
+
+// One-line JSON error answer {"ok":false,"error":MESSAGE}, for the server's own refusals.
+std::string control_error_line(const std::string& message);
+
+}  // namespace dprouter

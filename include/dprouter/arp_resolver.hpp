@@ -62,6 +62,8 @@ public:
         rte_ether_addr mac;
     };
     void attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms, std::vector<rte_mbuf*>& out);
+    // A next hop the live FIB just created: its `l2` word from what is known about its gateway.
+    void fill(NextHop& nh) const;
 
     // Frames to transmit are appended to `out` (m->port set); the caller hands them to a worker.
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

@@ -82,6 +82,8 @@ public:
     // held for them into `out`); a static entry no longer configured becomes STALE (confirmed or
     // removed by the probes that follow).
     void attach(Tables* tables, const std::vector<Static>& statics, uint64_t now_ms, std::vector<rte_mbuf*>& out);
+    // A next hop the live FIB just created: its `l2` word from what is known about its gateway.
+    void fill(NextHop6& nh) const;
 
     // A packet a worker held (held_is_ipv6). Frames to transmit are appended to `out` (m->port set).
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

@@ -525,7 +525,7 @@ void Parser::parse_route(const Node& n, Config& cfg) {
     const Entry* via_e = find(f, "via");
     // ECMP: `via: [A, B, ...]`; the first gateway decides the family like a single one.
     const bool via_list = via_e != nullptr && via_e->value.IsSequence();
-    const bool via_v6 = via_list ? via_e->value.size() > 0 && looks_ipv6(via_e->value[0]) : looks_ipv6(via_e);
+    const bool via_v6 = via_list ? via_e->value.size() > 0 && looks_ipv6(*via_e->value.begin()) : looks_ipv6(via_e);
     const bool v6 = looks_ipv6(prefix_e) || ((!prefix_e || !prefix_e->value.IsScalar()) && via_v6);
 
     auto fill = [&](auto& route, auto read_prefix_of, auto read_via) {
@@ -543,15 +543,18 @@ void Parser::parse_route(const Node& n, Config& cfg) {
             if (via_e->value.size() > kMaxEcmpPaths)
                 error(via_e->pos(), "via lists " + std::to_string(via_e->value.size()) + " gateways; a route has at most " +
                                         std::to_string(kMaxEcmpPaths));
-            for (size_t i = 0; i < via_e->value.size() && i < kMaxEcmpPaths; ++i) {
-                const Entry item{via_e->key, via_e->value[i]};
+            size_t i = 0;
+            for (const Node& gw : via_e->value) {
+                if (i >= kMaxEcmpPaths) break;
+                const size_t k = i++;
+                const Entry item{via_e->key, gw};
                 auto v = read_via(item);
                 if (!v) continue;
-                const bool dup = (i > 0 && *v == route.via) ||
+                const bool dup = (k > 0 && *v == route.via) ||
                                  std::find(route.more_via.begin(), route.more_via.end(), *v) != route.more_via.end();
                 if (dup) {
                     error(item.pos(), "via " + via_text(*v) + " is listed twice");
-                } else if (i == 0) {
+                } else if (k == 0) {
                     route.via = *v;
                     route.via_pos = item.pos();
                 } else {

@@ -66,7 +66,7 @@ TEST(ConfigEcmp, BadViaListsAreRefusedWithTheirPosition) {
     // A link-local member without `interface` is refused like a single link-local via.
     const Lines ll = check("  - {prefix: \"2001:db8:99::/48\", via: [\"2001:db8:1::2\", \"fe80::3\"]}\n");
     ASSERT_EQ(ll.size(), 1u);
-    EXPECT_EQ(ll[0].rfind("t.yaml:5:56: error: ", 0), 0u) << ll[0];
+    EXPECT_EQ(ll[0].rfind("t.yaml:5:57: error: ", 0), 0u) << ll[0];
     EXPECT_NE(ll[0].find("fe80::3"), std::string::npos) << ll[0];
 }
 

@@ -67,6 +67,8 @@ public:
     // entry (the next packet resolves afresh); false when there is no static entry there.
     bool add_static(const Static& s, uint64_t now_ms, std::vector<rte_mbuf*>& out);
     bool remove_static(uint32_t addr_be, uint16_t port);
+    // A next hop the live FIB just created: its `l2` word from what is known about its gateway.
+    void fill(NextHop& nh) const;
 
     // Frames to transmit are appended to `out` (m->port set); the caller hands them to a worker.
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

@@ -121,6 +121,9 @@ struct RouteConfig {
     RouteAction action = RouteAction::forward;
     bool has_via = false;
     Ipv4 via = 0;
+    // ECMP, `via: [A, B, ...]`: `via` is A, the others follow here (empty for `via: A`).
+    std::vector<Ipv4> more_via;
+    std::vector<SourcePos> more_via_pos;
     // Optional `interface:`: must name the interface whose subnet holds `via` (the table builder
     // finds it through the connected routes either way); empty when not written.
     std::string interface;
@@ -138,6 +141,8 @@ struct Route6Config {
     RouteAction action = RouteAction::forward;
     bool has_via = false;
     Ipv6 via;
+    std::vector<Ipv6> more_via;  // ECMP: the paths after the first, as for IPv4
+    std::vector<SourcePos> more_via_pos;
     std::string interface;  // empty: the interface whose connected subnet holds `via`
     SourcePos pos;
     SourcePos prefix_pos;

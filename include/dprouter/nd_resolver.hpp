@@ -85,6 +85,8 @@ public:
     // dprouterctl's live changes, as ArpResolver::add_static / remove_static.
     bool add_static(const Static& s, uint64_t now_ms, std::vector<rte_mbuf*>& out);
     bool remove_static(const std::array<uint8_t, 16>& addr, uint16_t port);
+    // A next hop the live FIB just created: its `l2` word from what is known about its gateway.
+    void fill(NextHop6& nh) const;
 
     // A packet a worker held (held_is_ipv6). Frames to transmit are appended to `out` (m->port set).
     void on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& out);

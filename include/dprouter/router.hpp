@@ -14,6 +14,7 @@
 
 #include "dprouter/arp_resolver.hpp"
 #include "dprouter/config.hpp"
+#include "dprouter/live_fib.hpp"
 #include "dprouter/nd_resolver.hpp"
 #include "dprouter/neighbor_table.hpp"
 #include "dprouter/pipeline.hpp"
@@ -40,6 +41,10 @@ public:
     void run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
 
     void print_counters(std::FILE* out) const;
+
+    // Where route producers (netlink importer, dprouterctl) send their changes; control thread
+    // only, commit() after each batch. Valid from construction to destruction.
+    RouteSink& route_sink() { return *live_fib_; }
 
 private:
     friend class RouterControl;  // dprouterctl's view (src/control/router_control.cpp)
@@ -83,6 +88,8 @@ private:
     std::vector<WorkerContext*> contexts_;
     std::vector<WorkerSetup> setups_;
     std::atomic<Tables*> tables_{nullptr};
+    // Owns the published Tables (two copies it switches between): every route, every origin.
+    std::unique_ptr<LiveFib> live_fib_;
     uint64_t generation_ = 0;
     std::vector<PendingFree> pending_;
     std::atomic<bool> workers_stop_{false};

@@ -16,6 +16,7 @@
 #include "dprouter/config.hpp"
 #include "dprouter/icmp.hpp"
 #include "dprouter/limits.hpp"
+#include "dprouter/route_store.hpp"
 
 namespace dprouter {
 
@@ -46,6 +47,9 @@ enum class NextHopAction : uint8_t {
     blackhole,    // drop silently
     unreachable,  // drop; ICMP 3/1
     prohibit,     // drop; ICMP 3/13
+    // ECMP (live FIB only): `n_paths` member next hops, indices in the family's `groups` array
+    // at [slot * kMaxEcmpPaths]; the dataplane picks one by a flow hash (route_lookup.hpp).
+    multipath,
 };
 
 // What a configured route's action becomes in the FIB (both families).
@@ -61,6 +65,7 @@ constexpr NextHopAction next_hop_action(RouteAction a) {
 
 struct alignas(RTE_CACHE_LINE_SIZE / 2) NextHop {
     NextHopAction action = NextHopAction::forward;
+    uint8_t n_paths = 0;  // multipath: its members (2..kMaxEcmpPaths)
     uint16_t port = 0;
     uint32_t gateway_be = 0;  // 0: connected, resolve the destination itself
     // For gateways: the gateway's link-layer address, kept current by the control thread so that the
@@ -73,6 +78,7 @@ struct alignas(RTE_CACHE_LINE_SIZE / 2) NextHop {
 // destination is on-link.
 struct alignas(32) NextHop6 {
     NextHopAction action = NextHopAction::forward;
+    uint8_t n_paths = 0;  // multipath: its members (2..kMaxEcmpPaths)
     uint16_t port = 0;
     uint8_t gateway[16]{};  // network order; all zero: connected
     std::atomic<uint64_t> l2{0};  // the gateway's PackedNeighbor, kept current by the control thread
@@ -139,6 +145,12 @@ struct Tables {
     uint64_t generation = 0;
     rte_fib* fib = nullptr;        // destination (host order) -> index into nexthops, or kNoRouteIndex
     NextHop* nexthops = nullptr;   // rte_zmalloc'd array, one per distinct (action, port, gateway)
+    // Live FIB (live_fib.hpp): ECMP members, kMaxEcmpPaths next-hop indices per multipath slot
+    // (groups4[slot * kMaxEcmpPaths + k]); null in tables build_tables made.
+    const uint32_t* groups4 = nullptr;
+    const uint32_t* groups6 = nullptr;
+    // Set by the live FIB: the FIBs and next-hop arrays are its own, free_tables leaves them alone.
+    bool fib_shared = false;
     uint32_t n_nexthops = 0;
     uint32_t n_routes = 0;         // prefixes in the table: routes, connected subnets, own and broadcast addresses
     uint32_t n_tbl8 = 0;           // DIR-24-8 tbl8 groups the fib was created with (sizing, tests)
@@ -256,8 +268,12 @@ struct Tables {
 Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
                      const uint8_t* port_multi_seg = nullptr);
 void free_tables(Tables* t);
+// The same without FIBs or next hops (fib, fib6, nexthops* null): the interface state the live FIB
+// puts around its own FIBs. Throws std::runtime_error.
+Tables* build_table_shell(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
+                          const uint8_t* port_multi_seg = nullptr);
 // The IPv6 part, called by build_tables (table_builder6.cpp).
-void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, Tables* t);
+void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, Tables* t, bool fibs = true);
 
 // Throws std::runtime_error when `n` distinct next hops cannot be encoded in the FIB.
 void check_next_hop_count(size_t n);

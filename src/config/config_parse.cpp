@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "dprouter/config.hpp"
+#include "dprouter/route_store.hpp"
 #include "error_sink.hpp"
 #include "families.hpp"
 #include "route_list.hpp"
@@ -65,6 +66,9 @@ bool is_text(const Node& n) { return n.IsText(); }
 // `addresses`, `routes` and `neighbors` hold both families (families.hpp).
 bool looks_ipv6(const Node& n) { return n.IsScalar() && is_ipv6_text(n.Scalar()); }
 bool looks_ipv6(const Entry* e) { return e != nullptr && looks_ipv6(e->value); }
+
+std::string via_text(Ipv4 a) { return format_ipv4(a); }
+std::string via_text(const Ipv6& a) { return format_ipv6(a); }
 
 class Parser {
 public:
@@ -519,7 +523,10 @@ void Parser::parse_route(const Node& n, Config& cfg) {
     require(f, n, "route", {"prefix"});
     const Entry* prefix_e = find(f, "prefix");
     const Entry* via_e = find(f, "via");
-    const bool v6 = looks_ipv6(prefix_e) || ((!prefix_e || !prefix_e->value.IsScalar()) && looks_ipv6(via_e));
+    // ECMP: `via: [A, B, ...]`; the first gateway decides the family like a single one.
+    const bool via_list = via_e != nullptr && via_e->value.IsSequence();
+    const bool via_v6 = via_list ? via_e->value.size() > 0 && looks_ipv6(*via_e->value.begin()) : looks_ipv6(via_e);
+    const bool v6 = looks_ipv6(prefix_e) || ((!prefix_e || !prefix_e->value.IsScalar()) && via_v6);
 
     auto fill = [&](auto& route, auto read_prefix_of, auto read_via) {
         route.pos = to_pos(n.Mark());
@@ -529,7 +536,33 @@ void Parser::parse_route(const Node& n, Config& cfg) {
             }
             route.prefix_pos = prefix_e->pos();
         }
-        if (via_e) {
+        if (via_e && via_list) {
+            route.has_via = true;
+            route.via_pos = via_e->pos();
+            if (via_e->value.size() == 0) error(via_e->pos(), "via must list at least one gateway");
+            if (via_e->value.size() > kMaxEcmpPaths)
+                error(via_e->pos(), "via lists " + std::to_string(via_e->value.size()) + " gateways; a route has at most " +
+                                        std::to_string(kMaxEcmpPaths));
+            size_t i = 0;
+            for (const Node& gw : via_e->value) {
+                if (i >= kMaxEcmpPaths) break;
+                const size_t k = i++;
+                const Entry item{via_e->key, gw};
+                auto v = read_via(item);
+                if (!v) continue;
+                const bool dup = (k > 0 && *v == route.via) ||
+                                 std::find(route.more_via.begin(), route.more_via.end(), *v) != route.more_via.end();
+                if (dup) {
+                    error(item.pos(), "via " + via_text(*v) + " is listed twice");
+                } else if (k == 0) {
+                    route.via = *v;
+                    route.via_pos = item.pos();
+                } else {
+                    route.more_via.push_back(*v);
+                    route.more_via_pos.push_back(item.pos());
+                }
+            }
+        } else if (via_e) {
             if (auto v = read_via(*via_e)) route.via = *v;
             route.has_via = true;
             route.via_pos = via_e->pos();

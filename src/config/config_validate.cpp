@@ -271,6 +271,16 @@ private:
                 }
                 if (it->second.problem) errors_.add(file, via_pos, *it->second.problem);
                 else if (!r.interface.empty()) check_route_interface(r, it->second.ifc);
+                // ECMP: every further gateway must be reachable the same way.
+                for (size_t i = 0; i < r.more_via.size(); ++i) {
+                    auto [m, new_via] = via_memo.try_emplace(r.more_via[i]);
+                    if (new_via) {
+                        m->second.problem = on_link_problem("via", r.more_via[i], subnets,
+                                                            " is not reachable through any connected network");
+                        m->second.ifc = interface_holding(r.more_via[i]);
+                    }
+                    if (m->second.problem) errors_.add(file, or_item(r.more_via_pos[i], r.pos), *m->second.problem);
+                }
             }
             if (!r.interface.empty() && r.action != RouteAction::forward)
                 errors_.add(file, or_item(r.interface_pos, r.pos),

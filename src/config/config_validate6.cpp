@@ -265,6 +265,13 @@ private:
             if (fresh) it->second = via_problem(r.via, named);
             if (const auto& p = it->second)
                 errors_.add(file, p->at_interface ? interface_pos : or_item(r.via_pos, r.pos), p->message);
+            // ECMP: every further gateway is checked like the first (a link-local one needs `interface`).
+            for (size_t i = 0; i < r.more_via.size(); ++i) {
+                auto [m, new_via] = via_memo.try_emplace(Key6{r.more_via[i], named});
+                if (new_via) m->second = via_problem(r.more_via[i], named);
+                if (const auto& p = m->second)
+                    errors_.add(file, p->at_interface ? interface_pos : or_item(r.more_via_pos[i], r.pos), p->message);
+            }
         }
     }
 

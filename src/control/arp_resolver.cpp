@@ -25,6 +25,12 @@ void ArpResolver::publish(const Entry& e) {
     }
 }
 
+void ArpResolver::fill(NextHop& nh) const {
+    auto it = entries_.find(key(nh.gateway_be, nh.port));
+    const uint64_t word = it == entries_.end() ? 0 : PackedNeighbor::make(it->second.mac, it->second.state).word;
+    nh.l2.store(word, std::memory_order_release);
+}
+
 void ArpResolver::unpublish(const Entry& e) {
     table_.remove(e.addr_be, e.port);
     if (tables_ == nullptr) return;

@@ -60,6 +60,15 @@ void Nd6Resolver::publish(const Entry& e) {
     }
 }
 
+void Nd6Resolver::fill(NextHop6& nh) const {
+    Key k{};
+    std::memcpy(k.addr.data(), nh.gateway, 16);
+    k.port = nh.port;
+    auto it = entries_.find(k);
+    const uint64_t word = it == entries_.end() ? 0 : PackedNeighbor::make(it->second.mac, published_state(it->second.state)).word;
+    nh.l2.store(word, std::memory_order_release);
+}
+
 void Nd6Resolver::unpublish(const Entry& e) {
     table_.remove(e.key.addr.data(), e.key.port);
     if (tables_ == nullptr) return;

@@ -158,7 +158,18 @@ void Router::setup() {
     }
 
     const uint64_t build_start = now_ms();
-    Tables* t = build_tables(cfg_, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
+    // The live FIB holds the connected routes from the start, the configured ones as origin
+    // config; it publishes into tables_ (docs/architecture.md "Live FIB").
+    live_fib_ = std::make_unique<LiveFib>(cfg_, LivePorts{port_of_.data(), port_mac_.data(), port_multi_seg_.data()},
+                                          qsbr_, tables_, live_fib_limits(cfg_));
+    live_fib_->on_new_next_hop4 = [this](NextHop& nh) { resolver_->fill(nh); };
+    live_fib_->on_new_next_hop6 = [this](NextHop6& nh) { nd_resolver_->fill(nh); };
+    if (const std::string err = live_fib_->replace_origin(RouteOrigin::config, config_routes(cfg_)); !err.empty())
+        throw std::runtime_error(err);
+    live_fib_->commit();
+    live_fib_->settle();
+    ++generation_;
+    Tables* t = live_fib_->tables();
     // Big tables take a few seconds (docs/benchmarking.md "Large tables").
     DPR_LOG(INFO,
             "tables built in %lu ms: %u prefixes, %u next hops, %u tbl8 groups, %s route lookup; "
@@ -168,7 +179,6 @@ void Router::setup() {
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     nd_resolver_->attach(t, statics6_for(cfg_), now_ms(), released);
-    tables_.store(t, std::memory_order_release);
 
     telemetry_.counters = counters_;
     telemetry_.workers = workers_;
@@ -275,6 +285,7 @@ void Router::control_iteration(uint64_t now, bool& busy) {
         const int64_t utc_offset = utc_minus_tsc_ms(rte_rdtsc(), rte_get_tsc_hz());
         for (WorkerContext* ctx : contexts_) ctx->utc_minus_tsc_ms.store(utc_offset, std::memory_order_relaxed);
         reclaim(false);
+        if (live_fib_) live_fib_->maintain();
     }
     poll_control(now, busy);
     if (now >= next_telemetry_ms_) {
@@ -338,19 +349,24 @@ void Router::reload(const std::atomic<bool>& stop) {
                 what.c_str());
         return;
     }
-    Tables* fresh = nullptr;
+    // Interfaces and connected routes, then the file's routes; kernel and cli routes stay.
     try {
-        fresh = build_tables(r.config, port_of_.data(), port_mac_.data(), ++generation_, port_multi_seg_.data());
+        live_fib_->reconfigure(r.config);
     } catch (const std::exception& e) {
         DPR_LOG(ERR, "reload rejected: %s; the running configuration is unchanged\n", e.what());
         return;
     }
+    ++generation_;
+    if (const std::string err = live_fib_->replace_origin(RouteOrigin::config, config_routes(r.config)); !err.empty())
+        DPR_LOG(ERR, "reload: %s; the previous file routes stay\n", err.c_str());  // a full FIB
     for (size_t i = 0; i < r.config.interfaces.size(); ++i)
         if (r.config.interfaces[i].mtu != cfg_.interfaces[i].mtu) apply_port_mtu(port_of_[i], r.config.interfaces[i].mtu);
+    live_fib_->commit();
+    live_fib_->settle();  // both copies carry the new interfaces before the resolvers look at them
+    Tables* fresh = live_fib_->tables();
     std::vector<rte_mbuf*> released;
     resolver_->attach(fresh, statics_for(r.config), now_ms(), released);
     nd_resolver_->attach(fresh, statics6_for(r.config), now_ms(), released);
-    publish(fresh);
     inject(released);
     cfg_ = std::move(r.config);
     DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses, %u IPv6)\n",
@@ -389,6 +405,7 @@ void Router::teardown() {
     nd_resolver_.reset();
     for (auto& p : pending_) free_tables(p.tables);
     pending_.clear();
+    live_fib_.reset();  // unpublishes its copies
     free_tables(tables_.exchange(nullptr));
     neighbors_.reset();
     neighbors6_.reset();

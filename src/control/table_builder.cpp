@@ -122,9 +122,12 @@ void check_next_hop_count(size_t n) {
                                  std::to_string(kMaxNextHops));
 }
 
-Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
-                     const uint8_t* port_multi_seg) {
-    const std::vector<PlannedRoute> plan = plan_routes(cfg, port_of);
+namespace {
+
+// `fibs` false: the shell the live FIB wraps around its own FIBs (build_table_shell).
+Tables* build(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
+              const uint8_t* port_multi_seg, bool fibs) {
+    const std::vector<PlannedRoute> plan = fibs ? plan_routes(cfg, port_of) : std::vector<PlannedRoute>{};
 
     // Distinct next hops, in order of first use; index[i] is plan[i]'s.
     std::vector<uint32_t> index(plan.size());
@@ -144,6 +147,7 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
     auto* t = new (mem) Tables();
     t->generation = generation;
     t->icmp_limits = icmp_limits(cfg.icmp.rate_limit);
+    if (fibs) {
     t->nexthops = static_cast<NextHop*>(rte_zmalloc("dpr_nexthops", sizeof(NextHop) * distinct.size() + 1, RTE_CACHE_LINE_SIZE));
     if (t->nexthops == nullptr) {
         free_tables(t);
@@ -187,6 +191,7 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         }
     }
     t->n_routes = static_cast<uint32_t>(plan.size());
+    }
 
     for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
         const InterfaceConfig& ic = cfg.interfaces[i];
@@ -212,7 +217,7 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
         if (port_of[i] + 1u > t->n_ports) t->n_ports = static_cast<uint16_t>(port_of[i] + 1);
     }
     try {
-        build_tables6(cfg, port_of, port_mac, t);
+        build_tables6(cfg, port_of, port_mac, t, fibs);
     } catch (...) {
         free_tables(t);
         throw;
@@ -220,8 +225,21 @@ Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether
     return t;
 }
 
+}  // namespace
+
+Tables* build_tables(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
+                     const uint8_t* port_multi_seg) {
+    return build(cfg, port_of, port_mac, generation, port_multi_seg, true);
+}
+
+Tables* build_table_shell(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, uint64_t generation,
+                          const uint8_t* port_multi_seg) {
+    return build(cfg, port_of, port_mac, generation, port_multi_seg, false);
+}
+
 void free_tables(Tables* t) {
     if (t == nullptr) return;
+    if (t->fib_shared) t->fib = nullptr, t->nexthops = nullptr, t->fib6 = nullptr, t->nexthops6 = nullptr;
     rte_fib_free(t->fib);
     rte_free(t->nexthops);
     rte_fib6_free(t->fib6);

@@ -153,7 +153,7 @@ void add_local6(Tables* t, const uint8_t* a) {
 }  // namespace
 
 // Fills the IPv6 part of `t` (whose IPv4 part and interface MACs are set). Throws std::runtime_error.
-void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, Tables* t) {
+void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* port_mac, Tables* t, bool fibs) {
     for (size_t i = 0; i < cfg.interfaces.size(); ++i) {
         const InterfaceConfig& ic = cfg.interfaces[i];
         if (!runs_ipv6(ic)) continue;
@@ -187,6 +187,7 @@ void build_tables6(const Config& cfg, const uint16_t* port_of, const rte_ether_a
         }
     }
 
+    if (!fibs) return;  // a shell for the live FIB
     std::vector<PlannedRoute6> plan = plan_routes6(cfg, port_of);
     // Shortest first, for tbl8_reserved6; stable, so that of two entries for one prefix the later
     // one still wins (rte_fib6_add replaces).

@@ -13,6 +13,7 @@ extern "C" {
 #include <rte_prefetch.h>
 
 #include "fast_path.hpp"
+#include "flow_hash.hpp"
 #include "stage_arp.hpp"
 #include "stage_forward.hpp"
 #include "stage_ipv4_input.hpp"
@@ -68,7 +69,8 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
         drop(ctx, m, dst == 0xffffffffu ? Drop::ip_broadcast_not_forwarded : Drop::multicast_not_forwarded);
         return;
     }
-    const NextHop* nh = route_lookup(t, dst);
+    const NextHop* nh = route_lookup_raw(t, dst);
+    if (nh != nullptr && nh->action == NextHopAction::multipath) [[unlikely]] nh = ecmp_member(t, nh, flow_hash4(m, ip));
     if (nh == nullptr) [[unlikely]] {
         icmp_send_error(ctx, t, m, {IcmpKind::net_unreachable, 0, 0, link_broadcast});
         drop(ctx, m, Drop::no_route);
@@ -127,7 +129,8 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
             drop(ctx, m, Drop::ipv6_scope_violation);
         return;
     }
-    const NextHop6* nh = route6_lookup(t, dst);
+    const NextHop6* nh = route6_lookup_raw(t, dst);
+    if (nh != nullptr && nh->action == NextHopAction::multipath) [[unlikely]] nh = ecmp_member6(t, nh, flow_hash6(m, ip));
     if (nh == nullptr) [[unlikely]] {
         icmp6_send_error(ctx, t, m, {IcmpKind::icmp6_no_route, 0, link_multicast});
         drop(ctx, m, Drop::ipv6_no_route);

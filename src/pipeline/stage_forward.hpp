@@ -25,6 +25,7 @@ inline bool apply_route_action(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
     switch (nh.action) {
     case NextHopAction::forward:
     case NextHopAction::local:
+    case NextHopAction::multipath:  // resolved to a member before (route_lookup.hpp)
         return false;
     case NextHopAction::broadcast:
         drop(ctx, m, Drop::ip_broadcast_not_forwarded);

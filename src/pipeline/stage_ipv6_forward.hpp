@@ -20,6 +20,7 @@ inline bool apply_route_action6(WorkerContext& ctx, const Tables& t, rte_mbuf* m
     switch (nh.action) {
     case NextHopAction::forward:
     case NextHopAction::local:
+    case NextHopAction::multipath:  // resolved to a member before (route_lookup.hpp)
         return false;
     case NextHopAction::broadcast:  // IPv6 has none; never built, handled like a blackhole
     case NextHopAction::blackhole:

@@ -1,0 +1,36 @@
+// Names for the route contract (include/dprouter/route_store.hpp).
+#include "dprouter/route_store.hpp"
+
+namespace dprouter {
+
+std::string kernel_protocol_name(uint8_t protocol) {
+    // rtnetlink.h's RTPROT_* and iproute2's rt_protos names.
+    switch (protocol) {
+    case 0: return "unspec";
+    case 1: return "redirect";
+    case 2: return "kernel";
+    case 3: return "boot";
+    case 4: return "static";
+    case 8: return "gated";
+    case 9: return "ra";
+    case 10: return "mrt";
+    case 11: return "zebra";
+    case 12: return "bird";
+    case 13: return "dnrouted";
+    case 14: return "xorp";
+    case 15: return "ntk";
+    case 16: return "dhcp";
+    case 17: return "mrouted";
+    case 18: return "keepalived";
+    case 42: return "babel";
+    case 99: return "openr";
+    case 186: return "bgp";
+    case 187: return "isis";
+    case 188: return "ospf";
+    case 189: return "rip";
+    case 192: return "eigrp";
+    }
+    return std::to_string(protocol);
+}
+
+}  // namespace dprouter

@@ -152,6 +152,15 @@ void KernelRouteImporter::handle_effect(KernelRouteTable::Effect e, bool& change
     }
 }
 
+void KernelRouteImporter::drain_events() {
+    // After reporting ENOBUFS once, the kernel keeps dropping this socket's notifications, without
+    // another error, until its queue has been emptied (netlink's "congested" state). Whatever is
+    // queued or dropped until then happened before the dump that follows, so it is read and
+    // discarded here; notifications after it are delivered again and held for the dump.
+    for (unsigned long n = 0; n < kMaxDrainReads; ++n)
+        if (receive(events_, buf_.data(), buf_.size()) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+}
+
 bool KernelRouteImporter::read_events(unsigned& budget, bool& changed) {
     bool did = false;
     while (budget > 0) {
@@ -164,6 +173,7 @@ bool KernelRouteImporter::read_events(unsigned& budget, bool& changed) {
                 ++stats_.overruns;
                 DPR_LOG(WARNING, "kernel route import: notifications lost (%s), resynchronising\n",
                         std::strerror(errno));
+                drain_events();
                 start_resync();
                 continue;
             }

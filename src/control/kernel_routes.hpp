@@ -7,7 +7,8 @@
 // were lost (ENOBUFS: the kernel dropped some because the socket buffer was full) or the kernel
 // may have flushed routes without saying so (a link went down or away), it dumps links, nexthop
 // objects, IPv4 and IPv6 routes, builds a fresh table from them, applies the notifications that
-// arrived meanwhile, and hands the result over with RouteSink::replace_origin(kernel, ...): the FIB
+// arrived meanwhile (after an overrun, once the socket has been emptied: until then the kernel
+// drops notifications without saying so again), and hands the result over with RouteSink::replace_origin(kernel, ...): the FIB
 // is never left with routes the kernel no longer has. Every poll() does a bounded amount of work
 // and commits what it changed.
 #pragma once
@@ -61,11 +62,15 @@ public:
     // Kernel socket buffer of the notification socket (SO_RCVBUFFORCE as root, else SO_RCVBUF up
     // to net.core.rmem_max): a BGP full-table burst fills small buffers at once.
     static constexpr int kEventBufferBytes = 32 << 20;
+    // Reads that empty the notification socket after an overrun (a full 32 MiB buffer holds about
+    // 50,000 route notifications); past this the kernel is outrunning the reader for good.
+    static constexpr unsigned long kMaxDrainReads = 1000000;
 
 private:
     enum class Stage : uint8_t { links, nexthops, routes4, routes6 };
 
     void start_resync();
+    void drain_events();
     void send_dump_request();
     bool read_events(unsigned& budget, bool& changed);
     bool read_dump(unsigned& budget, bool& changed);

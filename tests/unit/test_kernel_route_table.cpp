@@ -98,9 +98,9 @@ TEST_F(KernelRouteTableTest, NexthopObjectsAndGroups) {
     feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_INET, 11).addr(NHA_GATEWAY, AF_INET, "10.1.0.2").u32(NHA_OIF, 2));
     feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_UNSPEC, 20).group({{10, 0}, {11, 0}}));
     feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.62.0.0", 24, RTPROT_BGP).u32(RTA_NH_ID, 20));
-    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.2.0.3 dev 1 via 10.1.0.2 dev 0 proto 186 metric 0");
+    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.1.0.2 dev 0 via 10.2.0.3 dev 1 proto 186 metric 0");
     feed(NlMsg(RTM_NEWNEXTHOP, NLM_F_REPLACE).nexthop(AF_INET, 11).addr(NHA_GATEWAY, AF_INET, "10.1.0.3").u32(NHA_OIF, 2));
-    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.2.0.3 dev 1 via 10.1.0.3 dev 0 proto 186 metric 0");
+    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.1.0.3 dev 0 via 10.2.0.3 dev 1 proto 186 metric 0");
     // Deleting a member takes it out of the group; deleting the last member takes the group and
     // its routes (the kernel does so without a route message).
     feed(NlMsg(RTM_DELNEXTHOP).nexthop(AF_INET, 11));

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan, in build-fuzz/) if needed and runs them on
 # their seed corpora (docs/fuzzing.md).
 #
-#   scripts/fuzz.sh [--seconds N | --runs N] [--jobs N] pipeline|config|all
+#   scripts/fuzz.sh [--seconds N | --runs N] [--jobs N] pipeline|config|netlink|all
 #
 # New inputs go to build-fuzz/corpus/TARGET (the seeds in tests/fuzz/corpus stay untouched);
 # findings to build-fuzz/findings/TARGET/. Prints one line per target, "fuzz TARGET: ok, ..." or
@@ -19,19 +19,19 @@ while (($#)); do
         --seconds) limit=(-max_total_time="$2"); shift 2 ;;
         --runs) limit=(-runs="$2"); shift 2 ;;
         --jobs) jobs=$2; shift 2 ;;
-        pipeline|config) targets+=("$1"); shift ;;
-        all) targets+=(pipeline config); shift ;;
-        *) echo "usage: $0 [--seconds N | --runs N] [--jobs N] pipeline|config|all" >&2; exit 2 ;;
+        pipeline|config|netlink) targets+=("$1"); shift ;;
+        all) targets+=(pipeline config netlink); shift ;;
+        *) echo "usage: $0 [--seconds N | --runs N] [--jobs N] pipeline|config|netlink|all" >&2; exit 2 ;;
     esac
 done
-((${#targets[@]})) || { echo "usage: $0 [--seconds N | --runs N] [--jobs N] pipeline|config|all" >&2; exit 2; }
+((${#targets[@]})) || { echo "usage: $0 [--seconds N | --runs N] [--jobs N] pipeline|config|netlink|all" >&2; exit 2; }
 
 dir=build-fuzz
 if [ ! -d "$dir" ]; then
     CXX=clang++ meson setup "$dir" --werror -Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false >/dev/null ||
         { echo "fuzz: meson setup failed (is clang installed?)"; exit 1; }
 fi
-ninja -C "$dir" tests/fuzz/fuzz_pipeline tests/fuzz/fuzz_config >/dev/null || { echo "fuzz: build failed"; exit 1; }
+ninja -C "$dir" tests/fuzz/fuzz_pipeline tests/fuzz/fuzz_config tests/fuzz/fuzz_netlink >/dev/null || { echo "fuzz: build failed"; exit 1; }
 
 status=0
 for t in "${targets[@]}"; do
@@ -41,6 +41,7 @@ for t in "${targets[@]}"; do
     # The parser must answer every file within a second or so; 5 s is a hang.
     [ "$t" = config ] && extra=(-timeout=5 -max_len=4096)
     [ "$t" = pipeline ] && extra=(-timeout=10 -max_len=20000)
+    [ "$t" = netlink ] && extra=(-timeout=5 -max_len=16384)
     # DPDK's EAL keeps allocations for the whole process; per-input leaks are what the target checks.
     # With --jobs N libFuzzer runs N processes and writes their logs to fuzz-K.log in the current
     # directory: build-fuzz/ here.

@@ -1,0 +1,169 @@
+// The importer's model of the kernel tables: crafted messages in, RouteSink calls out (a recording
+// fake), for single-path, ECMP, nexthop objects and groups, replace, delete, metrics, reject routes
+// and links.
+#include <gtest/gtest.h>
+
+#include "control/kernel_route_table.hpp"
+#include "netlink_builder.hpp"
+#include "../tools/recording_route_sink.hpp"
+
+namespace dprouter {
+namespace {
+
+using test::NlMsg;
+
+// Mirror interfaces lan (index 0, kernel ifindex 2) and wan (index 1, ifindex 3); eth9 (ifindex 4)
+// is some other kernel interface.
+class KernelRouteTableTest : public ::testing::Test {
+protected:
+    KernelRouteTable table{{"lan", "wan"}};
+    RecordingRouteSink sink;
+
+    void SetUp() override {
+        feed(NlMsg(RTM_NEWLINK).link(2, "lan"));
+        feed(NlMsg(RTM_NEWLINK).link(3, "wan"));
+        feed(NlMsg(RTM_NEWLINK).link(4, "eth9"));
+        sink.calls.clear();
+    }
+    KernelRouteTable::Effect feed(NlMsg&& m) { return table.apply(m.decode(), &sink); }
+    KernelRouteTable::Effect feed(NlMsg& m) { return table.apply(m.decode(), &sink); }
+    std::vector<std::string> lines() const { return sink.lines(); }
+    using V = std::vector<std::string>;
+};
+
+TEST_F(KernelRouteTableTest, SinglePathBothFamiliesReplaceDelete) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24, RTPROT_STATIC).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET6, "2001:db8:99::", 64, 196).addr(RTA_GATEWAY, AF_INET6, "fe80::2").u32(RTA_OIF, 3).u32(RTA_PRIORITY, 20));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.8.0.0", 16, RTPROT_BOOT).u32(RTA_OIF, 2));
+    EXPECT_EQ(lines(), (V{"kernel 10.8.0.0/16 forward dev 0 proto 3 metric 0",
+                          "kernel 10.9.0.0/24 forward via 10.2.0.2 dev 1 proto 4 metric 0",
+                          "kernel 2001:db8:99::/64 forward via fe80::2 dev 1 proto 196 metric 20"}));
+    // Replace: same key, another gateway.
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_REPLACE).route(AF_INET, "10.9.0.0", 24, RTPROT_STATIC).addr(RTA_GATEWAY, AF_INET, "10.1.0.7").u32(RTA_OIF, 2));
+    EXPECT_EQ(sink.calls.back(), "upsert kernel 10.9.0.0/24 forward via 10.1.0.7 dev 0 proto 4 metric 0");
+    // The same message again changes nothing.
+    const auto n = sink.calls.size();
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_REPLACE).route(AF_INET, "10.9.0.0", 24, RTPROT_STATIC).addr(RTA_GATEWAY, AF_INET, "10.1.0.7").u32(RTA_OIF, 2));
+    EXPECT_EQ(sink.calls.size(), n);
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET, "10.9.0.0", 24, RTPROT_STATIC).addr(RTA_GATEWAY, AF_INET, "10.1.0.7").u32(RTA_OIF, 2));
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET6, "2001:db8:99::", 64, 196).addr(RTA_GATEWAY, AF_INET6, "fe80::2").u32(RTA_OIF, 3).u32(RTA_PRIORITY, 20));
+    EXPECT_EQ(lines(), (V{"kernel 10.8.0.0/16 forward dev 0 proto 3 metric 0"}));
+    EXPECT_EQ(table.imported().size(), 1u);
+}
+
+TEST_F(KernelRouteTableTest, OnlyMirrorInterfacesAndMirrorPathsOfMultipath) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "192.168.0.1").u32(RTA_OIF, 4));
+    EXPECT_TRUE(sink.calls.empty());
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.50.0.0", 16, RTPROT_BGP)
+             .multipath(AF_INET, {{"10.2.0.2", 3}, {"192.168.0.1", 4}, {"10.2.0.3", 3}, {"10.2.0.2", 3}}));
+    EXPECT_EQ(lines(), (V{"kernel 10.50.0.0/16 forward via 10.2.0.2 dev 1 via 10.2.0.3 dev 1 proto 186 metric 0"}));
+    // Dead paths are left out; a route with none left goes.
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.50.0.0", 16, RTPROT_BGP).multipath(AF_INET, {{"10.2.0.2", 3}}, RTNH_F_DEAD));
+    EXPECT_TRUE(lines().empty());
+}
+
+TEST_F(KernelRouteTableTest, LowestMetricThroughAMirrorWins) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "0.0.0.0", 0).addr(RTA_GATEWAY, AF_INET, "192.168.0.1").u32(RTA_OIF, 4).u32(RTA_PRIORITY, 10));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "0.0.0.0", 0).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3).u32(RTA_PRIORITY, 20));
+    EXPECT_EQ(lines(), (V{"kernel 0.0.0.0/0 forward via 10.2.0.2 dev 1 proto 4 metric 20"}));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "0.0.0.0", 0).addr(RTA_GATEWAY, AF_INET, "10.1.0.2").u32(RTA_OIF, 2).u32(RTA_PRIORITY, 5));
+    EXPECT_EQ(lines(), (V{"kernel 0.0.0.0/0 forward via 10.1.0.2 dev 0 proto 4 metric 5"}));
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET, "0.0.0.0", 0).addr(RTA_GATEWAY, AF_INET, "10.1.0.2").u32(RTA_OIF, 2).u32(RTA_PRIORITY, 5));
+    EXPECT_EQ(lines(), (V{"kernel 0.0.0.0/0 forward via 10.2.0.2 dev 1 proto 4 metric 20"}));
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET, "0.0.0.0", 0).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3).u32(RTA_PRIORITY, 20));
+    EXPECT_TRUE(lines().empty());
+}
+
+TEST_F(KernelRouteTableTest, RejectRoutes) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.66.0.0", 16, RTPROT_STATIC, RTN_BLACKHOLE));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.67.0.0", 16, RTPROT_STATIC, RTN_UNREACHABLE));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET6, "2001:db8:68::", 48, RTPROT_STATIC, RTN_PROHIBIT).u32(RTA_OIF, 1));
+    EXPECT_EQ(lines(), (V{"kernel 10.66.0.0/16 blackhole proto 4 metric 0", "kernel 10.67.0.0/16 unreachable proto 4 metric 0",
+                          "kernel 2001:db8:68::/48 prohibit proto 4 metric 0"}));
+}
+
+TEST_F(KernelRouteTableTest, NexthopObjectsAndGroups) {
+    // A route may name an object the table has not seen yet (dump order, a lost message): nothing
+    // is imported until it is there.
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.60.0.0", 24, 196).u32(RTA_NH_ID, 10).addr(RTA_GATEWAY, AF_INET, "10.2.0.9").u32(RTA_OIF, 3));
+    EXPECT_TRUE(lines().empty()) << "the inline gateway (nexthop_compat_mode) is not what counts";
+    feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_INET, 10).addr(NHA_GATEWAY, AF_INET, "10.2.0.2").u32(NHA_OIF, 3));
+    EXPECT_EQ(lines(), (V{"kernel 10.60.0.0/24 forward via 10.2.0.2 dev 1 proto 196 metric 0"}));
+    // The object changes: every route through it follows.
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.61.0.0", 24, 196).u32(RTA_NH_ID, 10));
+    feed(NlMsg(RTM_NEWNEXTHOP, NLM_F_REPLACE).nexthop(AF_INET, 10).addr(NHA_GATEWAY, AF_INET, "10.2.0.3").u32(NHA_OIF, 3));
+    EXPECT_EQ(lines(), (V{"kernel 10.60.0.0/24 forward via 10.2.0.3 dev 1 proto 196 metric 0",
+                          "kernel 10.61.0.0/24 forward via 10.2.0.3 dev 1 proto 196 metric 0"}));
+    // A group of two: ECMP; a member that changes re-resolves the group's routes.
+    feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_INET, 11).addr(NHA_GATEWAY, AF_INET, "10.1.0.2").u32(NHA_OIF, 2));
+    feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_UNSPEC, 20).group({{10, 0}, {11, 0}}));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.62.0.0", 24, RTPROT_BGP).u32(RTA_NH_ID, 20));
+    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.1.0.2 dev 0 via 10.2.0.3 dev 1 proto 186 metric 0");
+    feed(NlMsg(RTM_NEWNEXTHOP, NLM_F_REPLACE).nexthop(AF_INET, 11).addr(NHA_GATEWAY, AF_INET, "10.1.0.3").u32(NHA_OIF, 2));
+    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.1.0.3 dev 0 via 10.2.0.3 dev 1 proto 186 metric 0");
+    // Deleting a member takes it out of the group; deleting the last member takes the group and
+    // its routes (the kernel does so without a route message).
+    feed(NlMsg(RTM_DELNEXTHOP).nexthop(AF_INET, 11));
+    EXPECT_EQ(lines().back(), "kernel 10.62.0.0/24 forward via 10.2.0.3 dev 1 proto 186 metric 0");
+    feed(NlMsg(RTM_DELNEXTHOP).nexthop(AF_INET, 10));
+    EXPECT_TRUE(lines().empty());
+    EXPECT_EQ(table.routes_held(), 0u);
+    EXPECT_EQ(table.nexthops_held(), 0u);
+    // A blackhole object makes a blackhole route; an IPv6 link-local object an IPv6 route.
+    feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_UNSPEC, 30).flag(NHA_BLACKHOLE));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.63.0.0", 24, 196).u32(RTA_NH_ID, 30));
+    feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_INET6, 31).addr(NHA_GATEWAY, AF_INET6, "fe80::2").u32(NHA_OIF, 3));
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET6, "2001:db8:99::", 64, RTPROT_BGP).u32(RTA_NH_ID, 31).u32(RTA_PRIORITY, 20));
+    EXPECT_EQ(lines(), (V{"kernel 10.63.0.0/24 blackhole proto 196 metric 0",
+                          "kernel 2001:db8:99::/64 forward via fe80::2 dev 1 proto 186 metric 20"}));
+}
+
+TEST_F(KernelRouteTableTest, Ipv6SiblingDeleteRemovesOnlyThatPath) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET6, "2001:db8:50::", 48).multipath(AF_INET6, {{"fe80::2", 3}, {"fe80::3", 3}}));
+    EXPECT_EQ(lines(), (V{"kernel 2001:db8:50::/48 forward via fe80::2 dev 1 via fe80::3 dev 1 proto 4 metric 0"}));
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET6, "2001:db8:50::", 48).addr(RTA_GATEWAY, AF_INET6, "fe80::2").u32(RTA_OIF, 3));
+    EXPECT_EQ(lines(), (V{"kernel 2001:db8:50::/48 forward via fe80::3 dev 1 proto 4 metric 0"}));
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET6, "2001:db8:50::", 48).addr(RTA_GATEWAY, AF_INET6, "fe80::3").u32(RTA_OIF, 3));
+    EXPECT_TRUE(lines().empty());
+}
+
+TEST_F(KernelRouteTableTest, LinksRenameDownAndDelete) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "192.168.0.1").u32(RTA_OIF, 4));
+    EXPECT_TRUE(lines().empty());
+    // eth9 goes down (the kernel flushes its IPv4 routes silently): resynchronise.
+    EXPECT_EQ(feed(NlMsg(RTM_NEWLINK).link(4, "eth9", 0)), KernelRouteTable::Effect::resync);
+    // Renamed to a mirror's name: the whole set is handed over again, now with the route.
+    EXPECT_EQ(feed(NlMsg(RTM_NEWLINK).link(4, "lan", 0)), KernelRouteTable::Effect::recompute_all);
+    EXPECT_EQ(table.imported().size(), 1u);
+    EXPECT_EQ(feed(NlMsg(RTM_NEWLINK).link(4, "lan", IFF_UP)), KernelRouteTable::Effect::none);
+    EXPECT_EQ(feed(NlMsg(RTM_DELLINK).link(4, "lan", 0)), KernelRouteTable::Effect::resync);
+    EXPECT_TRUE(table.imported().empty());
+}
+
+TEST_F(KernelRouteTableTest, SinkRefusalRemovesTheOldVersion) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
+    sink.refuse_containing = "10.2.0.99";
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_REPLACE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.99").u32(RTA_OIF, 3));
+    EXPECT_TRUE(lines().empty());
+    EXPECT_EQ(table.sink_refusals(), 1u);
+    EXPECT_EQ(table.last_refusal(), "refused by the test");
+}
+
+TEST_F(KernelRouteTableTest, Ipv4AppendedDuplicateAsksForResyncOnDelete) {
+    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_APPEND).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.3").u32(RTA_OIF, 3));
+    EXPECT_EQ(lines(), (V{"kernel 10.9.0.0/24 forward via 10.2.0.2 dev 1 proto 4 metric 0"})) << "the first entry is the one used";
+    EXPECT_EQ(feed(NlMsg(RTM_DELROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3)),
+              KernelRouteTable::Effect::resync);
+}
+
+TEST_F(KernelRouteTableTest, WithoutSinkStateChangesSilently) {
+    KernelRouteTable t{{"lan"}};
+    t.apply(NlMsg(RTM_NEWLINK).link(2, "lan").decode(), nullptr);
+    t.apply(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24).u32(RTA_OIF, 2).decode(), nullptr);
+    ASSERT_EQ(t.imported().size(), 1u);
+    EXPECT_EQ(route_line(t.imported()[0]), "kernel 10.9.0.0/24 forward dev 0 proto 4 metric 0");
+}
+
+}  // namespace
+}  // namespace dprouter

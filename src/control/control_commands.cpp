@@ -430,26 +430,5 @@ std::string handle_control_request(ControlHandler& handler, const std::string& l
     }
 }
 
-// Names for rtm_protocol values (linux/rtnetlink.h, /etc/iproute2/rt_protos). Weak: the netlink
-// importer's definition, when linked in, replaces this one.
-[[gnu::weak]] std::string kernel_protocol_name(uint8_t protocol) {
-    switch (protocol) {
-    case 1: return "redirect";
-    case 2: return "kernel";
-    case 3: return "boot";
-    case 4: return "static";
-    case 9: return "ra";
-    case 11: return "zebra";
-    case 12: return "bird";
-    case 16: return "dhcp";
-    case 42: return "babel";
-    case 186: return "bgp";
-    case 187: return "isis";
-    case 188: return "ospf";
-    case 189: return "rip";
-    case 192: return "eigrp";
-    }
-    return std::to_string(protocol);
-}
 
 }  // namespace dprouter

@@ -17,7 +17,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// Until the live FIB is linked in (Router::route_sink_ stays null) routes change only with the file.
+// Routes change through the live FIB (Router::route_sink_); null only before it exists.
 constexpr const char* kNoLiveRoutes = "routes cannot be changed live in this build";
 
 const char* arp_state_name(NeighborState s) {
@@ -61,6 +61,7 @@ json resolver_json(const char* sent_name, uint64_t sent, const Stats& st) {
 
 void Router::start_control() {
     control_ = std::make_unique<RouterControl>(*this);
+    route_sink_ = live_fib_.get();  // `route add|del` change the live FIB with origin cli
     if (cfg_.control_plane.socket.empty()) return;
     control_server_ = std::make_unique<ControlServer>(
         cfg_.control_plane.socket, [this](const std::string& line) { return handle_control_request(*control_, line); });

@@ -66,8 +66,9 @@ void worker_loop(WorkerSetup& w, WorkerContext& ctx, uint16_t port_end) {
             if (received != 0 || !rte_ring_empty(ctx.inject_ring)) {
                 backoff.busy();
             } else {
-                // Offline while asleep: a reload's rte_rcu_qsbr_synchronize need not wait for the
-                // sleep to end. The tables pointer is loaded again after coming back online.
+                // Offline while asleep: the control thread, checking whether old tables can be freed,
+                // need not wait for the sleep to end. The tables pointer is loaded again after coming
+                // back online.
                 rte_rcu_qsbr_thread_offline(w.qsbr, ctx.worker_id);
                 rte_delay_us_sleep(backoff.next());
                 rte_rcu_qsbr_thread_online(w.qsbr, ctx.worker_id);

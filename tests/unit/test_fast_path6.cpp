@@ -455,6 +455,52 @@ TEST_P(FastPath6Phases, MixedFamiliesShareTheMasks) {
     rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
 }
 
+// The same mix starting with an IPv6 frame: the IPv6 classify runs first (fast_path.hpp), the
+// IPv4 phases after it, and the burst comes out the same; a burst of IPv6 frames only never has an
+// IPv4 candidate.
+TEST_P(FastPath6Phases, MixedFamiliesIpv6First) {
+    namespace fast = dprouter::fast;
+    std::vector<Input6> in;
+    for (int i = 0; i < 8; ++i) {
+        in.push_back(fast_to("IPv6", udp_frame6(to("2001:db8:99::1")), kWanPort, kWanGwMac));
+        Ipv4Fields f;
+        f.src = kH1Addr;
+        f.dst = ipv4(10, 99, 1, static_cast<uint8_t>(i + 1));
+        in.push_back(slow("IPv4", ipv4_frame(kLanMac, kH1Mac, f, udp_segment(f.src, f.dst, 1, 2, pattern(18)))));
+    }
+    h_->add_static_neighbor(kGatewayAddr, kWanPort, kWanGwMac);
+    auto pkts = mbufs(in, kLanPort);
+    fast::Burst b;
+    b.n = static_cast<uint16_t>(in.size());
+    b.rx_port = kLanPort;
+    run_phases(h_->tables(), pkts.data(), b);
+    EXPECT_EQ(b.v4_count, 8u);
+    EXPECT_EQ(b.v4_cand, 0xaaaau);
+    EXPECT_EQ(b.v6_count, 8u);
+    EXPECT_EQ(b.fast, 0xffffu);
+    EXPECT_EQ(b.v6, 0x5555u);
+    EXPECT_FALSE(b.one_hop);  // the words are per packet in a mixed burst
+    EXPECT_FALSE(b.all_fast_one_port);
+    for (unsigned i = 0; i < 16; ++i) EXPECT_EQ(b.egress[i], kWanPort) << i;
+    rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
+
+    std::vector<Input6> only6(in.begin(), in.begin() + 1);
+    for (int i = 0; i < 7; ++i) only6.push_back(in[2 * static_cast<size_t>(i) + 2]);
+    pkts = mbufs(only6, kLanPort);
+    fast::Burst b6;
+    b6.n = 8;
+    b6.rx_port = kLanPort;
+    run_phases(h_->tables(), pkts.data(), b6);
+    EXPECT_EQ(b6.v4_count, 0u);
+    EXPECT_EQ(b6.v4_cand, 0u);
+    EXPECT_EQ(b6.fast, 0xffu);
+    EXPECT_EQ(b6.v6, 0xffu);
+    EXPECT_TRUE(b6.one_hop);
+    EXPECT_TRUE(b6.all_fast_one_port);
+    EXPECT_EQ(b6.egress[0], kWanPort);
+    rte_pktmbuf_free_bulk(pkts.data(), static_cast<unsigned>(pkts.size()));
+}
+
 INSTANTIATE_TEST_SUITE_P(DefaultRoute, FastPath6Phases, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "WithDefault" : "NoDefault"; });
 

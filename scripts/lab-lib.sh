@@ -218,11 +218,18 @@ lab_config() {
         s/(["\x27]?--file-prefix["\x27]?\s*(?:,|\n\s*-)\s*)["\x27]?dprouter-lab["\x27]?/$1"$ENV{DPR_FILE_PREFIX}"/g;
     ' "$src" >"$dst" && [[ -s "$dst" ]] || return 1
     # dprouterctl's socket next to the copy, unless the file names one: routers of parallel labs must
-    # not contend for the default /run/dprouter.sock.
-    # (router_reload's X.yaml.tmp names the same socket as X.yaml.)
+    # not contend for the default /run/dprouter.sock. A `control_plane:` mapping of the file (block or
+    # flow style) gets the key added; otherwise the mapping is appended. (router_reload's X.yaml.tmp
+    # names the same socket as X.yaml.)
     local sock=${dst%.tmp}
-    if ! grep -q '^control_plane:' "$dst"; then
-        printf '\ncontrol_plane:\n  socket: "%s"\n' "${sock%.yaml}.sock" >>"$dst"
+    sock=${sock%.yaml}.sock
+    if grep -q '^control_plane:' "$dst"; then
+        grep -Eq '^[[:space:]{,]*socket:|[{,][[:space:]]*socket:' "$dst" ||
+            DPR_SOCK="$sock" perl -0pi -e 's/^control_plane:[ \t]*\{[ \t]*\}/control_plane: {socket: "$ENV{DPR_SOCK}"}/m or
+                s/^control_plane:[ \t]*\{/control_plane: {socket: "$ENV{DPR_SOCK}", /m or
+                s/^control_plane:([ \t]*(?:#[^\n]*)?)\n([ \t]+)/control_plane:$1\n$2socket: "$ENV{DPR_SOCK}"\n$2/m' "$dst"
+    else
+        printf '\ncontrol_plane:\n  socket: "%s"\n' "$sock" >>"$dst"
     fi
 }
 

@@ -78,6 +78,8 @@ case $cmd in
         rpid=$!
         echo "$rpid" >"$DPR_PID_FILE"
         echo "  router pid $rpid in $DPR_PID_FILE; reload the file with: $0 reload"
+        sock=$(sed -n 's/^  socket: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$cfg" | head -n 1)
+        echo "  control CLI: ${bin%/*}/dprouterctl --socket ${sock:-/run/dprouter.sock} show interfaces"
         trap 'kill -TERM "$rpid" 2>/dev/null' INT TERM
         while true; do
             wait "$rpid"; rc=$?

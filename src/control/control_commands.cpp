@@ -45,7 +45,8 @@ const char* action_text(RouteAction a) {
 class Fields {
 public:
     Fields(const json& req, std::initializer_list<const char*> allowed) : req_(req) {
-        for (const auto& [key, value] : req.items()) {
+        for (auto it = req.begin(); it != req.end(); ++it) {
+            const std::string& key = it.key();  // a plain name: clang 14 lambdas cannot capture bindings
             if (key == "op") continue;
             if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }))
                 throw Refused("unknown field " + quoted(key) + " for " + quoted(req["op"].get<std::string>()));

@@ -100,6 +100,23 @@ elif [[ $rc -eq 0 ]]; then
     check "route del 10.77.0.0/16" ctl route del 10.77.0.0/16
     check "ping h1 -> 10.77.0.1 fails once the route is gone" ping_none "$DPR_NS_H1" 10.77.0.1 2
     expect_refused "route del of a file route" "no route 10.66.0.0/16 added by dprouterctl" route del 10.66.0.0/16
+    # A cli route over a file prefix: installed, the file's shadowed; removing it uncovers the file's.
+    check "route add 10.66.0.0/16 via h2 over the file's unreachable route" ctl route add 10.66.0.0/16 via "$DPR_H2_ADDR"
+    ctl --json show routes >"$LAB_TMP/rt3.json" 2>&1
+    check "show routes: 10.66.0.0/16 cli installed, file shadowed" jsonq "$LAB_TMP/rt3.json" \
+        "{(r['origin'],r['installed']) for r in d['routes'] if r['prefix']=='10.66.0.0/16'}=={('cli',True),('file',False)}"
+    check "route del 10.66.0.0/16 (the cli one)" ctl route del 10.66.0.0/16
+    ctl --json show routes >"$LAB_TMP/rt4.json" 2>&1
+    check "show routes: the file's 10.66.0.0/16 installed again" jsonq "$LAB_TMP/rt4.json" \
+        "[(r['origin'],r['installed']) for r in d['routes'] if r['prefix']=='10.66.0.0/16']==[('file',True)]"
+    # ECMP and IPv6 through the same command.
+    check "route add ECMP 10.78.0.0/16 via h2 via 10.2.0.3" ctl route add 10.78.0.0/16 via "$DPR_H2_ADDR" via 10.2.0.3
+    check "route add 2001:db8:77::/48 via h2" ctl route add 2001:db8:77::/48 via "$DPR_H2_ADDR6"
+    ctl --json show routes >"$LAB_TMP/rt5.json" 2>&1
+    check "show routes: the ECMP route with two gateways, the IPv6 one" jsonq "$LAB_TMP/rt5.json" \
+        "any(r['prefix']=='10.78.0.0/16' and [v['gateway'] for v in r['via']]==['$DPR_H2_ADDR','10.2.0.3'] for r in d['routes'])
+         and any(r['prefix']=='2001:db8:77::/48' and r['origin']=='cli' and r['via'][0]['interface']=='wan' for r in d['routes'])"
+    check "route del of both" bash -c "'$CTL' --socket '$SOCK' route del 10.78.0.0/16 && '$CTL' --socket '$SOCK' route del 2001:db8:77::/48"
 else
     fail "route add: expected exit 0 or 1 (rc $rc)" "$err"
 fi

@@ -180,6 +180,9 @@ gen_router_config() {
     } >"$file"
     # An icmp.rate_limit with no bucket under it is left out altogether (the defaults).
     if tail -n 1 "$file" | grep -qx "  rate_limit:"; then head -n -2 "$file" >"$file.tmp" && mv "$file.tmp" "$file"; fi
+    # Every router its own control socket (the default /run/dprouter.sock is one per machine):
+    # `dprouterctl --socket $STATE/rK.sock show routes` talks to router rK.
+    printf 'control_plane:\n  socket: "%s"\n' "$STATE/r$k.sock" >>"$file"
 }
 
 check_args() {

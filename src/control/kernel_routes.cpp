@@ -227,6 +227,7 @@ bool KernelRouteImporter::read_dump(unsigned& budget, bool& changed) {
             if (std::holds_alternative<nl::DumpDone>(d)) {
                 stage_done = true;
             } else if (const auto* e = std::get_if<nl::NetlinkError>(&d)) {
+                if (e->error == 0) return;  // an acknowledgement: not asked for, nothing to do
                 if (stage_ == Stage::nexthops && (e->error == -EINVAL || e->error == -EOPNOTSUPP)) {
                     stage_done = true;  // a kernel without nexthop objects
                 } else {

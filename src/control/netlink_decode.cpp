@@ -238,7 +238,10 @@ std::string format_addr(uint8_t family, const std::array<uint8_t, 16>& a) {
 const nlmsghdr* next_message(const void* buf, std::size_t remaining) {
     if (remaining > static_cast<std::size_t>(INT32_MAX)) remaining = INT32_MAX;
     const auto* m = static_cast<const nlmsghdr*>(buf);
-    return mnl_nlmsg_ok(m, static_cast<int>(remaining)) ? m : nullptr;
+    // mnl_nlmsg_ok compares (int)nlmsg_len: a length of 2^31 or more passes it as negative (and
+    // would then align to a step of 0), so the length is checked here as the unsigned it is.
+    if (!mnl_nlmsg_ok(m, static_cast<int>(remaining)) || m->nlmsg_len > remaining) return nullptr;
+    return m;
 }
 
 std::size_t message_span(const nlmsghdr* m) { return MNL_ALIGN(m->nlmsg_len); }

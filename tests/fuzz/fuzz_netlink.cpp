@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "control/kernel_route_table.hpp"
@@ -31,13 +32,14 @@ void check_route(const dprouter::Route& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    // Datagrams arrive in an aligned buffer; an exact-size copy lets ASan see any read past the end.
-    std::vector<uint64_t> aligned((size + 7) / 8);
-    std::memcpy(aligned.data(), data, size);
+    // Datagrams arrive in an aligned buffer: an exact-size heap copy (new[] aligns for any type) keeps
+    // the alignment and lets ASan see any read past the end.
+    std::unique_ptr<uint8_t[]> copy(new uint8_t[size + (size == 0)]);
+    if (size != 0) std::memcpy(copy.get(), data, size);
     dprouter::KernelRouteTable table({"lan", "wan"});
     dprouter::RecordingRouteSink sink;
     bool whole_set_changed = false;
-    dprouter::nl::decode_buffer(aligned.data(), size, [&](const nlmsghdr&, dprouter::nl::Decoded&& d) {
+    dprouter::nl::decode_buffer(copy.get(), size, [&](const nlmsghdr&, dprouter::nl::Decoded&& d) {
         if (table.apply(d, &sink) != dprouter::KernelRouteTable::Effect::none) whole_set_changed = true;
     });
     for (const auto& [k, r] : sink.held) check_route(r);

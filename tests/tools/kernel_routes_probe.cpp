@@ -2,7 +2,7 @@
 // For the lab tests (tests/lab/test_kernel_import.sh) and for looking at what the router would
 // import from a namespace's kernel:
 //
-//     kernel_routes_probe [--out FILE] [--once] [--rcvbuf BYTES] NAME...
+//     kernel_routes_probe [--out FILE] [--once] [--rcvbuf BYTES] [--summary] NAME...
 //
 // NAMEs are the router's interface names in config order (index 0, 1, ...). After every change the
 // probe rewrites FILE (atomically, by rename) with a status line "# resyncs=R overruns=O refused=F
@@ -10,7 +10,8 @@
 // recording_route_sink.hpp: "kernel 10.9.0.0/24 forward via 10.1.0.5 dev 0 proto 4 metric 0",
 // dev = interface index). Without --out the same goes to stdout. --once prints the set after the
 // first full dump and exits. --rcvbuf sets the notification socket's buffer (default: the
-// router's). The file is rewritten at most every 100 ms while changes keep coming, and at once
+// router's). --summary writes the status line only, with routes=N (the size of the set) and the
+// probe's peak RSS, for tables too large to list. The file is rewritten at most every 100 ms while changes keep coming, and at once
 // when they stop. SIGINT/SIGTERM end it with status 0.
 #include <poll.h>
 
@@ -31,13 +32,26 @@ namespace {
 std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
+long peak_rss_kb() {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
 void write_set(const std::string& out, const dprouter::KernelRouteImporter& imp,
-               const dprouter::RecordingRouteSink& sink) {
+               const dprouter::RecordingRouteSink& sink, bool summary) {
     const auto& s = imp.stats();
     std::string text = "# resyncs=" + std::to_string(s.resyncs) + " overruns=" + std::to_string(s.overruns) +
                        " refused=" + std::to_string(s.refused) + " held=" + std::to_string(imp.routes_held()) +
-                       " sink_refusals=" + std::to_string(s.sink_refusals) + "\n";
-    for (const std::string& l : sink.lines()) text += l + "\n";
+                       " sink_refusals=" + std::to_string(s.sink_refusals);
+    if (summary) {
+        text += " routes=" + std::to_string(sink.held.size()) + " peak_rss_kb=" + std::to_string(peak_rss_kb()) + "\n";
+    } else {
+        text += "\n";
+        for (const std::string& l : sink.lines()) text += l + "\n";
+    }
     if (out.empty()) {
         std::cout << text << std::flush;
         return;
@@ -53,7 +67,7 @@ void write_set(const std::string& out, const dprouter::KernelRouteImporter& imp,
 
 int main(int argc, char** argv) {
     std::string out;
-    bool once = false;
+    bool once = false, summary = false;
     int rcvbuf = dprouter::KernelRouteImporter::kEventBufferBytes;
     std::vector<std::string> names;
     for (int i = 1; i < argc; ++i) {
@@ -61,8 +75,9 @@ int main(int argc, char** argv) {
         if (a == "--out" && i + 1 < argc) out = argv[++i];
         else if (a == "--rcvbuf" && i + 1 < argc) rcvbuf = std::stoi(argv[++i]);
         else if (a == "--once") once = true;
+        else if (a == "--summary") summary = true;
         else if (!a.empty() && a[0] == '-') {
-            std::cerr << "usage: kernel_routes_probe [--out FILE] [--once] NAME...\n";
+            std::cerr << "usage: kernel_routes_probe [--out FILE] [--once] [--rcvbuf BYTES] [--summary] NAME...\n";
             return 2;
         } else names.push_back(a);
     }
@@ -79,7 +94,7 @@ int main(int argc, char** argv) {
             if (imp.synchronised() && sink.commits != seen_commits &&
                 (!busy || clock::now() - last_write > std::chrono::milliseconds(100))) {
                 seen_commits = sink.commits;
-                write_set(out, imp, sink);
+                write_set(out, imp, sink, summary);
                 last_write = clock::now();
                 if (once) return 0;
             }

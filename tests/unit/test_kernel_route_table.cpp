@@ -167,3 +167,35 @@ TEST_F(KernelRouteTableTest, WithoutSinkStateChangesSilently) {
 
 }  // namespace
 }  // namespace dprouter
+
+// The importer's sockets against the machine's own kernel (reading routes needs no privilege): the
+// first dump runs through links, nexthops and both route families, and with no mirror interface
+// of that name nothing is imported, in one replace_origin and one commit.
+#include <chrono>
+#include <thread>
+
+#include "control/kernel_routes.hpp"
+
+namespace dprouter {
+namespace {
+
+TEST(KernelRouteImporter, FirstDumpCompletes) {
+    RecordingRouteSink sink;
+    KernelRouteImporter imp({"dpr-no-such0"}, sink);
+    EXPECT_GE(imp.event_fd(), 0);
+    EXPECT_GE(imp.dump_fd(), 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!imp.synchronised() && std::chrono::steady_clock::now() < deadline) {
+        if (!imp.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(imp.synchronised());
+    EXPECT_EQ(imp.stats().resyncs, 1u);
+    EXPECT_EQ(imp.stats().refused, 0u);
+    EXPECT_TRUE(sink.held.empty());
+    ASSERT_FALSE(sink.calls.empty());
+    EXPECT_EQ(sink.calls.front(), "replace 0");
+    EXPECT_EQ(sink.commits, 1u);
+}
+
+}  // namespace
+}  // namespace dprouter

@@ -303,6 +303,23 @@ TEST(NetlinkDecode, BufferOfMessagesAndTrailingBytes) {
     EXPECT_EQ(kinds.size(), 3u);
 }
 
+// A length of 2^31 or more passes libmnl's mnl_nlmsg_ok (it compares as int); it must end the walk
+// (found by fuzz_netlink: the walk stepped by 0 for ever).
+TEST(NetlinkDecode, HugeMessageLengthEndsTheWalk) {
+    NlMsg a(RTM_NEWLINK), b(RTM_NEWLINK);
+    a.link(2, "lan");
+    b.link(3, "wan");
+    std::vector<unsigned char> buf = a.bytes();
+    const auto bb = b.bytes();
+    buf.insert(buf.end(), bb.begin(), bb.end());
+    for (uint32_t len : {0xffffffffu, 0xfffffffdu, 0x80000000u}) {
+        std::memcpy(buf.data() + a.len(), &len, sizeof len);
+        unsigned n = 0;
+        EXPECT_EQ(nl::decode_buffer(buf.data(), buf.size(), [&](const nlmsghdr&, nl::Decoded&&) { ++n; }), bb.size()) << len;
+        EXPECT_EQ(n, 1u);
+    }
+}
+
 // Random corruption of valid messages: every outcome is a value (decoded, skipped, refused), never
 // a crash or a read outside the buffer (the ASan unit run checks the latter).
 TEST(NetlinkDecode, CorruptedMessagesNeverCrash) {

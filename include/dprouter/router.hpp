@@ -24,6 +24,7 @@
 namespace dprouter {
 
 class ControlServer;
+class KernelRouteImporter;
 class RouteSink;
 class RouterControl;
 
@@ -90,6 +91,8 @@ private:
     std::atomic<Tables*> tables_{nullptr};
     // Owns the published Tables (two copies it switches between): every route, every origin.
     std::unique_ptr<LiveFib> live_fib_;
+    // control_plane.import_routes: feeds live_fib_ (declared after it: destroyed first).
+    std::unique_ptr<KernelRouteImporter> importer_;
     uint64_t generation_ = 0;
     std::vector<PendingFree> pending_;
     std::atomic<bool> workers_stop_{false};
@@ -97,8 +100,7 @@ private:
     uint64_t control_ring_overflow_ = 0;
     uint64_t next_timer_ms_ = 0;
     uint64_t next_telemetry_ms_ = 0;
-    // Where `route add|del` go: the live FIB once it is linked in; null: routes change only with
-    // the file, and dprouterctl says so.
+    // Where `route add|del` go: the live FIB (null only while it does not exist yet).
     RouteSink* route_sink_ = nullptr;
     std::unique_ptr<RouterControl> control_;
     std::unique_ptr<ControlServer> control_server_;

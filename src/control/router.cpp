@@ -16,6 +16,7 @@
 #include <rte_ring_elem.h>
 
 #include "control/control_server.hpp"
+#include "control/kernel_routes.hpp"
 #include "control/router_control.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/idle_backoff.hpp"
@@ -185,6 +186,12 @@ void Router::setup() {
     for (size_t i = 0; i < cfg_.interfaces.size(); ++i) telemetry_.ports.emplace_back(cfg_.interfaces[i].name, port_of_[i]);
     telemetry_register(&telemetry_);
     start_control();
+    if (cfg_.control_plane.import_routes) {
+        // Kernel routes on the mirror interfaces (named after ours) go to the live FIB as origin kernel.
+        std::vector<std::string> names;
+        for (const auto& ic : cfg_.interfaces) names.push_back(ic.name);
+        importer_ = std::make_unique<KernelRouteImporter>(std::move(names), *live_fib_);
+    }
 }
 
 std::vector<ArpResolver::Static> Router::statics_for(const Config& cfg) const {
@@ -288,6 +295,7 @@ void Router::control_iteration(uint64_t now, bool& busy) {
         if (live_fib_) live_fib_->maintain();
     }
     poll_control(now, busy);
+    if (importer_) busy |= importer_->poll();
     if (now >= next_telemetry_ms_) {
         refresh_telemetry();
         next_telemetry_ms_ = now + kTelemetryPeriodMs;
@@ -405,6 +413,7 @@ void Router::teardown() {
     nd_resolver_.reset();
     for (auto& p : pending_) free_tables(p.tables);
     pending_.clear();
+    importer_.reset();  // holds a reference to live_fib_
     live_fib_.reset();  // unpublishes its copies
     free_tables(tables_.exchange(nullptr));
     neighbors_.reset();

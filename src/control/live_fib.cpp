@@ -717,7 +717,11 @@ void LiveFib::commit() {
     im.standby ^= 1u;
     im.dirty = false;
     ++im.commits;
-    while (im.free_dying<true>() | im.free_dying<false>()) {
+    // Freeing a multipath slot releases its members, which may free them in turn.
+    for (bool more = true; more;) {
+        const bool six = im.free_dying<true>();
+        const bool four = im.free_dying<false>();
+        more = six || four;
     }
     im.reclaim();
 }

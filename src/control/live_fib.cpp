@@ -14,6 +14,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <thread>
 #include <unordered_set>
 
 #include <rte_byteorder.h>
@@ -271,7 +272,12 @@ struct LiveFib::Impl {
     // grace period that started when the other copy was published.
     void ensure_writable(bool wait = true) {
         if (!catchup) return;
-        if (rte_rcu_qsbr_check(qsbr, token, wait) != 1) return;
+        // Waiting yields rather than spins (rte_rcu_qsbr_check's own wait): the control thread
+        // may share its core with the OS and everything else the router runs.
+        while (rte_rcu_qsbr_check(qsbr, token, false) != 1) {
+            if (!wait) return;
+            std::this_thread::yield();
+        }
         const unsigned c = standby;
         if (pending_cfg) {
             new_shell(c, *pending_cfg);
@@ -711,7 +717,11 @@ void LiveFib::commit() {
     im.standby ^= 1u;
     im.dirty = false;
     ++im.commits;
-    while (im.free_dying<true>() | im.free_dying<false>()) {
+    // Freeing a multipath slot releases its members, which may free them in turn.
+    for (bool more = true; more;) {
+        const bool six = im.free_dying<true>();
+        const bool four = im.free_dying<false>();
+        more = six || four;
     }
     im.reclaim();
 }

@@ -10,6 +10,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -384,8 +385,21 @@ void RouterHarness::build() {
     }
     if (!opt_.tx_multi_seg.empty() && opt_.tx_multi_seg.size() != cfg_.interfaces.size())
         throw std::invalid_argument("tx_multi_seg needs one flag per interface");
-    tables_ = build_tables(cfg_, port_of_.data(), macs.data(), 1000000 + g_seq.fetch_add(1),
-                           opt_.tx_multi_seg.empty() ? nullptr : opt_.tx_multi_seg.data());
+    if (opt_.live_fib) {
+        qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("h_qsbr", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE));
+        rte_rcu_qsbr_init(qsbr_, 1);
+        live_fib_ = std::make_unique<LiveFib>(
+            cfg_, LivePorts{port_of_.data(), macs.data(), opt_.tx_multi_seg.empty() ? nullptr : opt_.tx_multi_seg.data()},
+            qsbr_, published_, live_fib_limits(cfg_));
+        if (const std::string err = live_fib_->replace_origin(RouteOrigin::config, config_routes(cfg_)); !err.empty())
+            throw std::runtime_error(err);
+        live_fib_->commit();
+        live_fib_->settle();
+        tables_ = live_fib_->tables();
+    } else {
+        tables_ = build_tables(cfg_, port_of_.data(), macs.data(), 1000000 + g_seq.fetch_add(1),
+                               opt_.tx_multi_seg.empty() ? nullptr : opt_.tx_multi_seg.data());
+    }
 
     counters_ = new WorkerCounters();
     ctx_ = new WorkerContext();
@@ -452,7 +466,13 @@ unsigned RouterHarness::shutdown() {
     }
     neighbors_.reset();
     neighbors6_.reset();
-    free_tables(tables_);
+    if (live_fib_) {
+        live_fib_.reset();  // its copies, tables_ among them
+        rte_free(qsbr_);
+        qsbr_ = nullptr;
+    } else {
+        free_tables(tables_);
+    }
     tables_ = nullptr;
     delete ctx_;
     ctx_ = nullptr;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,7 @@
 #include "dprouter/config.hpp"
 #include "dprouter/counters.hpp"
 #include "dprouter/limits.hpp"
+#include "dprouter/live_fib.hpp"
 #include "dprouter/nd_resolver.hpp"
 #include "dprouter/neighbor_table.hpp"
 #include "dprouter/pipeline.hpp"
@@ -206,6 +208,8 @@ struct HarnessOptions {
     uint32_t neighbor_capacity = dprouter::kNeighborCapacity;
     // Per config interface: does its PMD transmit chained mbufs (fragments by reference)? Empty: all do.
     std::vector<uint8_t> tx_multi_seg;
+    // Tables from a LiveFib (as the router has them) instead of build_tables: ECMP routes work.
+    bool live_fib = false;
 };
 
 // A frame the router sent: from the worker's TX batch or from the resolver.
@@ -324,6 +328,9 @@ private:
     unsigned pool_start_avail_ = 0;
     unsigned indirect_start_avail_ = 0;
     dprouter::Tables* tables_ = nullptr;
+    std::atomic<dprouter::Tables*> published_{nullptr};  // live_fib: what it publishes
+    rte_rcu_qsbr* qsbr_ = nullptr;
+    std::unique_ptr<dprouter::LiveFib> live_fib_;
     dprouter::WorkerCounters* counters_ = nullptr;
     dprouter::WorkerContext* ctx_ = nullptr;
     std::unique_ptr<dprouter::NeighborTable> neighbors_;

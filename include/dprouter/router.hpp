@@ -22,6 +22,8 @@
 
 namespace dprouter {
 
+class Mirror;
+
 class Router {
 public:
     // EAL must be initialised. Brings up ports and tables; throws std::runtime_error on failure,
@@ -79,6 +81,8 @@ private:
     uint64_t control_ring_overflow_ = 0;
     uint64_t next_timer_ms_ = 0;
     uint64_t next_telemetry_ms_ = 0;
+    std::unique_ptr<Mirror> mirror_;  // control_plane.mirror: the kernel's interfaces
+    uint64_t next_mirror_watch_ms_ = 0;
 };
 
 }  // namespace dprouter

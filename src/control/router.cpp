@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "control/mirror.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/ports.hpp"
@@ -27,6 +28,8 @@ namespace {
 constexpr unsigned kHoldRingSize = 2048;
 constexpr unsigned kLearnRingSize = 1024;
 constexpr unsigned kInjectRingSize = 4096;
+constexpr unsigned kPuntRingSize = 1024;  // per worker; a full ring drops (punt_queue_full)
+constexpr uint64_t kMirrorWatchPeriodMs = 1000;
 constexpr uint64_t kTimerPeriodMs = 50;
 constexpr uint64_t kTelemetryPeriodMs = 200;
 
@@ -43,6 +46,7 @@ rte_ring* make_ring(const std::string& name, unsigned size, unsigned esize) {
 std::string restart_only_change(const Config& a, const Config& b) {
     if (a.dpdk.eal_args != b.dpdk.eal_args) return "dpdk.eal_args";
     if (a.dpdk.workers != b.dpdk.workers) return "dpdk.workers";
+    if (a.control_plane.mirror != b.control_plane.mirror) return "control_plane.mirror";
     if (a.interfaces.size() != b.interfaces.size()) return "the number of interfaces";
     for (size_t i = 0; i < a.interfaces.size(); ++i) {
         if (a.interfaces[i].name != b.interfaces[i].name) return "interface names or their order";
@@ -87,7 +91,8 @@ void Router::setup() {
     // dpdk.mbufs can only add: a port that keeps mbufs of its own (net_pcap's infinite_rx holds
     // its whole capture) needs more than the queues and rings account for.
     const unsigned n_mbufs = std::max<unsigned>(
-        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize,
+        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize +
+             workers_ * kPuntRingSize + (cfg_.control_plane.mirror ? n_ports * Mirror::kMbufsPerTap : 0),
          cfg_.dpdk.mbufs});
     pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
@@ -146,6 +151,7 @@ void Router::setup() {
         ctx->learn_ring = make_ring("dpr_learn" + suffix, kLearnRingSize, sizeof(LearnMessage));
         ctx->learn6_ring = make_ring("dpr_learn6_" + suffix, kLearnRingSize, sizeof(LearnMessage6));
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
+        if (cfg_.control_plane.mirror) ctx->punt_ring = make_ring("dpr_punt" + suffix, kPuntRingSize, sizeof(void*));
     }
 
     const uint64_t build_start = now_ms();
@@ -160,6 +166,7 @@ void Router::setup() {
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     nd_resolver_->attach(t, statics6_for(cfg_), now_ms(), released);
     tables_.store(t, std::memory_order_release);
+    if (cfg_.control_plane.mirror) mirror_ = std::make_unique<Mirror>(cfg_, port_of_, *t, pool_);
 
     telemetry_.counters = counters_;
     telemetry_.workers = workers_;
@@ -256,6 +263,15 @@ void Router::control_iteration(uint64_t now, bool& busy) {
         for (WorkerContext* ctx : contexts_) ctx->utc_minus_tsc_ms.store(utc_offset, std::memory_order_relaxed);
         reclaim(false);
     }
+    if (mirror_) {
+        // Punted frames to the kernel, and what the kernel sends to the ports (through worker 0).
+        busy |= mirror_->to_kernel(contexts_);
+        busy |= mirror_->from_kernel(out);
+        if (now >= next_mirror_watch_ms_) {
+            mirror_->watch_forwarding();
+            next_mirror_watch_ms_ = now + kMirrorWatchPeriodMs;
+        }
+    }
     if (now >= next_telemetry_ms_) {
         refresh_telemetry();
         next_telemetry_ms_ = now + kTelemetryPeriodMs;
@@ -331,6 +347,13 @@ void Router::reload(const std::atomic<bool>& stop) {
     nd_resolver_->attach(fresh, statics6_for(r.config), now_ms(), released);
     publish(fresh);
     inject(released);
+    if (mirror_) {
+        try {
+            mirror_->apply(r.config, *fresh);
+        } catch (const std::exception& e) {
+            DPR_LOG(ERR, "reload: mirror interfaces not updated: %s\n", e.what());
+        }
+    }
     cfg_ = std::move(r.config);
     DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses, %u IPv6)\n",
             static_cast<unsigned long>(generation_), fresh->n_routes, fresh->n_routes6);
@@ -354,6 +377,10 @@ void Router::teardown() {
     for (WorkerContext* ctx : contexts_) {
         free_ring_mbufs(ctx->hold_ring);
         free_ring_mbufs(ctx->inject_ring);
+        if (ctx->punt_ring != nullptr) {
+            free_ring_mbufs(ctx->punt_ring);
+            rte_ring_free(ctx->punt_ring);
+        }
         for (uint16_t p = 0; p < kMaxPorts; ++p) rte_pktmbuf_free_bulk(ctx->out.pkts[p], ctx->out.count[p]);
         rte_ring_free(ctx->hold_ring);
         rte_ring_free(ctx->learn_ring);
@@ -363,6 +390,7 @@ void Router::teardown() {
         rte_free(ctx);
     }
     contexts_.clear();
+    mirror_.reset();
     resolver_.reset();
     nd_resolver_.reset();
     for (auto& p : pending_) free_tables(p.tables);
@@ -417,6 +445,12 @@ void Router::print_counters(std::FILE* out) const {
                      static_cast<unsigned long>(ns.failed), static_cast<unsigned long>(ns.released),
                      static_cast<unsigned long>(ns.hold_dropped), static_cast<unsigned long>(ns.failed_dropped),
                      static_cast<unsigned long>(ns.expired));
+    }
+    if (mirror_) {
+        const MirrorStats& ms = mirror_->stats();
+        std::fprintf(out, "  mirror to_kernel %lu to_kernel_dropped %lu from_kernel %lu from_kernel_filtered %lu\n",
+                     static_cast<unsigned long>(ms.to_kernel), static_cast<unsigned long>(ms.to_kernel_dropped),
+                     static_cast<unsigned long>(ms.from_kernel), static_cast<unsigned long>(ms.from_kernel_filtered));
     }
     if (control_ring_overflow_ != 0)
         std::fprintf(out, "  control inject overflow %lu\n", static_cast<unsigned long>(control_ring_overflow_));

@@ -98,6 +98,22 @@ fi
 
 check "router namespace: net.ipv4.ip_forward still 0" sysctl_is ipv4/ip_forward 0
 
+# A reload carries MTU and addresses over to the mirrors, and takes back what it no longer lists.
+cfg2="$LAB_TMP/mirror2.yaml"
+sed -e 's|addresses: \["10.1.0.1/24", "2001:db8:1::1/64"\]|addresses: ["10.1.0.1/24", "10.9.0.1/24", "2001:db8:1::1/64"]|' \
+    -e '0,/mtu: 1500/s//mtu: 1400/' "$cfg" >"$cfg2"
+if grep -q 10.9.0.1 "$cfg2" && grep -q "mtu: 1400" "$cfg2"; then
+    check "reload with 10.9.0.1/24 added on lan and its MTU 1400" router_reload "$cfg2"
+    check "mirror lan after reload: mtu 1400" mirror_link_ok lan "$DPR_R1_MAC" 1400
+    check "mirror lan after reload: 10.9.0.1/24 added" bash -c "ip -n $DPR_NS_R -o addr show dev lan | grep -q 'inet 10.9.0.1/24 '"
+    check "reload back to the first file" router_reload "$cfg"
+    check "mirror lan: mtu 1500 again" mirror_link_ok lan "$DPR_R1_MAC" 1500
+    check_not "mirror lan: 10.9.0.1 removed" bash -c "ip -n $DPR_NS_R -o addr show dev lan | grep -q 'inet 10.9.0.1/'"
+    check "mirror lan: $DPR_R1_ADDR/24 kept" bash -c "ip -n $DPR_NS_R -o addr show dev lan | grep -q 'inet $DPR_R1_ADDR/24 '"
+else
+    fail "could not derive the reload configuration from $LAB_CONFIG"
+fi
+
 # The mirrors go with the router.
 router_stop >/dev/null 2>&1
 check_not "mirror lan gone after the router stopped" in_r ip link show dev lan

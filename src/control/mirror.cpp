@@ -126,6 +126,7 @@ void Mirror::create(const InterfaceConfig& ic, uint16_t data_port, const Interfa
     tap.name = ic.name;
     tap.data_port = data_port;
     tap.ipv6 = e.ipv6;
+    tap.mtu = ic.mtu;
     if (rte_eth_dev_get_port_by_name(dev.c_str(), &tap.port) != 0)
         throw std::runtime_error("mirror '" + ic.name + "': no port after probe");
     taps_.push_back(tap);  // from here the destructor closes it
@@ -228,7 +229,10 @@ void Mirror::apply(const Config& cfg, const Tables& t) {
     for (Tap& tap : taps_) {
         const InterfaceEntry& e = t.ifaces[tap.data_port];
         for (const auto& ic : cfg.interfaces)
-            if (ic.name == tap.name) nl_.set_mac_mtu(tap.ifindex, e.mac, ic.mtu);
+            if (ic.name == tap.name) {
+                nl_.set_mac_mtu(tap.ifindex, e.mac, ic.mtu);
+                tap.mtu = ic.mtu;
+            }
         program_addresses(tap, e);
     }
 }
@@ -269,6 +273,11 @@ bool Mirror::from_kernel(std::vector<rte_mbuf*>& out) {
             rte_mbuf* m = pkts[i];
             if (!mirror_frame_may_leave(m)) {
                 ++stats_.from_kernel_filtered;
+                rte_pktmbuf_free(m);
+                continue;
+            }
+            if (rte_pktmbuf_pkt_len(m) > tap.mtu + RTE_ETHER_HDR_LEN) {  // the port would refuse or cut it
+                ++stats_.from_kernel_too_big;
                 rte_pktmbuf_free(m);
                 continue;
             }

@@ -25,6 +25,7 @@ struct MirrorStats {
     uint64_t to_kernel_dropped = 0;     // refused by the tap (the kernel's queue is full)
     uint64_t from_kernel = 0;           // frames the kernel sent, handed to the port
     uint64_t from_kernel_filtered = 0;  // its ARP replies and solicited advertisements: the dataplane's job
+    uint64_t from_kernel_too_big = 0;   // beyond the port's MTU (someone changed the mirror's MTU by hand)
 };
 
 // The frames the kernel may send through the port: everything but its answers to the ARP requests
@@ -81,6 +82,7 @@ private:
         uint16_t port = 0;       // the tap's DPDK port
         uint16_t data_port = 0;  // the router port it mirrors
         unsigned ifindex = 0;
+        unsigned mtu = 1500;     // the port's: the longest IP packet the kernel may send through it
         bool ipv6 = false;
         bool started = false;
         std::vector<Address> programmed;  // what program_addresses put on it

@@ -448,9 +448,12 @@ void Router::print_counters(std::FILE* out) const {
     }
     if (mirror_) {
         const MirrorStats& ms = mirror_->stats();
-        std::fprintf(out, "  mirror to_kernel %lu to_kernel_dropped %lu from_kernel %lu from_kernel_filtered %lu\n",
+        std::fprintf(out,
+                     "  mirror to_kernel %lu to_kernel_dropped %lu from_kernel %lu from_kernel_filtered %lu "
+                     "from_kernel_too_big %lu\n",
                      static_cast<unsigned long>(ms.to_kernel), static_cast<unsigned long>(ms.to_kernel_dropped),
-                     static_cast<unsigned long>(ms.from_kernel), static_cast<unsigned long>(ms.from_kernel_filtered));
+                     static_cast<unsigned long>(ms.from_kernel), static_cast<unsigned long>(ms.from_kernel_filtered),
+                     static_cast<unsigned long>(ms.from_kernel_too_big));
     }
     if (control_ring_overflow_ != 0)
         std::fprintf(out, "  control inject overflow %lu\n", static_cast<unsigned long>(control_ring_overflow_));

@@ -123,6 +123,33 @@ TEST_F(MirrorPunt, OtherProtocolIsPuntedInsteadOfProtocolUnreachable) {
     expect_punted_only(kLanPort, v4_from_h1(kLanAddr, 112, pattern(20)));  // VRRP
 }
 
+TEST_F(MirrorPunt, FragmentToRouterIsPuntedForTheKernelToReassemble) {
+    Ipv4Fields f;
+    f.src = kH1Addr;
+    f.dst = kLanAddr;
+    f.protocol = kProtoUdp;
+    f.frag = kIpMf;  // first fragment
+    expect_punted_only(kLanPort, ipv4_frame(kLanMac, kH1Mac, f, pattern(64), kEthMinFrame));
+    EXPECT_EQ(h().dropped(Drop::local_unhandled), 0u);
+}
+
+TEST_F(MirrorPunt, FragmentedEchoRequestIsPuntedNotAnswered) {
+    Ipv4Fields f;
+    f.src = kH1Addr;
+    f.dst = kLanAddr;
+    f.protocol = kProtoIcmp;
+    f.frag = kIpMf;
+    expect_punted_only(kLanPort, ipv4_frame(kLanMac, kH1Mac, f, icmp_echo(kIcmpEchoRequest, 1, 1, pattern(64)), kEthMinFrame));
+    EXPECT_EQ(h().counted(Event::echo_replies), 0u);
+}
+
+TEST_F(MirrorPunt, Ipv6FragmentToRouterIsPunted) {
+    // Fragment header: next header UDP, offset 0 with M set, identification 7.
+    const Bytes frag_hdr{kProtoUdp, 0, 0x00, 0x01, 0, 0, 0, 7};
+    expect_punted_only(kLanPort, v6_from(lab6::kH1, lab6::kLanAddr, kNh6Fragment, concat(frag_hdr, pattern(48))));
+    EXPECT_EQ(h().dropped(Drop::local6_fragment), 0u);
+}
+
 TEST_F(MirrorPunt, OspfHelloToAllSpfRoutersIsPunted) {
     const Mac group{0x01, 0x00, 0x5e, 0x00, 0x00, 0x05};
     Ipv4Fields f;

@@ -80,7 +80,8 @@ namespace dprouter {
     X(local6_fragment)               /* fragment to us: not reassembled */                   \
     X(local6_reply_too_big)          /* our echo reply / reset larger than the egress MTU */ \
     X(nd_ignored)                    /* RS, RA, Redirect received: a router takes no such advice */ \
-    X(nd_hold_no_headroom)           /* no headroom to carry the ND target while held */
+    X(nd_hold_no_headroom)           /* no headroom to carry the ND target while held */ \
+    X(punt_queue_full)               /* mirror on: the punt ring to the kernel is full */
 
 enum class Drop : uint16_t {
 #define DPR_ENUM(name) name,
@@ -108,7 +109,8 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> 
     X(fragmented)            \
     X(fragments_created)     \
     X(mss_clamped)           \
-    X(injected)
+    X(injected)              \
+    X(punted)
 
 enum class Event : uint16_t {
 #define DPR_ENUM(name) name,

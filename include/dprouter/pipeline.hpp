@@ -89,6 +89,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     rte_ring* learn_ring = nullptr;   // worker -> control: LearnMessage elements (SP/SC)
     rte_ring* learn6_ring = nullptr;  // worker -> control: LearnMessage6 elements (SP/SC)
     rte_ring* inject_ring = nullptr;  // control -> worker: complete frames, m->port = egress (SP/SC)
+    rte_ring* punt_ring = nullptr;    // worker -> control: frames for the kernel's mirror, m->port = rx port (SP/SC)
     rte_mempool* pool = nullptr;      // for packets the worker originates (ICMP errors, TCP RST)
     rte_mempool* indirect_pool = nullptr;  // fragments point into the original through these
     unsigned n_workers = 1;           // rate limits are split evenly across workers

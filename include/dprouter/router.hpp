@@ -27,6 +27,7 @@ class ControlServer;
 class KernelRouteImporter;
 class RouteSink;
 class RouterControl;
+class Mirror;
 
 class Router {
 public:
@@ -104,6 +105,8 @@ private:
     RouteSink* route_sink_ = nullptr;
     std::unique_ptr<RouterControl> control_;
     std::unique_ptr<ControlServer> control_server_;
+    std::unique_ptr<Mirror> mirror_;  // control_plane.mirror: the kernel's interfaces
+    uint64_t next_mirror_watch_ms_ = 0;
 };
 
 }  // namespace dprouter

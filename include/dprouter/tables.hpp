@@ -103,6 +103,7 @@ struct InterfaceEntry {
     bool has_advertised_mtu = false;  // lab knob: report advertised_mtu (even 0) in frag needed
     uint16_t advertised_mtu = 0;
     uint16_t tcp_mss_clamp = 0;    // lab knob: clamp the MSS of SYNs crossing this interface; 0 = off
+    bool punt = false;             // control_plane.mirror: what the dataplane does not answer goes to the kernel
     rte_ether_addr mac{};
     uint8_t n_addrs = 0;
     uint32_t addr_be[kMaxAddrsPerInterface]{};  // our addresses on this interface

@@ -18,6 +18,7 @@
 #include "control/control_server.hpp"
 #include "control/kernel_routes.hpp"
 #include "control/router_control.hpp"
+#include "control/mirror.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/idle_backoff.hpp"
 #include "dprouter/log.hpp"
@@ -31,6 +32,8 @@ namespace {
 constexpr unsigned kHoldRingSize = 2048;
 constexpr unsigned kLearnRingSize = 1024;
 constexpr unsigned kInjectRingSize = 4096;
+constexpr unsigned kPuntRingSize = 1024;  // per worker; a full ring drops (punt_queue_full)
+constexpr uint64_t kMirrorWatchPeriodMs = 1000;
 constexpr uint64_t kTimerPeriodMs = 50;
 constexpr uint64_t kTelemetryPeriodMs = 200;
 // The longest idle pause of the control thread with dpdk.idle: sleep; well below kTimerPeriodMs.
@@ -53,6 +56,7 @@ std::string restart_only_change(const Config& a, const Config& b) {
     // The workers read these once, when they start.
     if (a.dpdk.idle != b.dpdk.idle) return "dpdk.idle";
     if (a.dpdk.idle_max_us != b.dpdk.idle_max_us) return "dpdk.idle_max_us";
+    if (a.control_plane.mirror != b.control_plane.mirror) return "control_plane.mirror";
     if (a.interfaces.size() != b.interfaces.size()) return "the number of interfaces";
     for (size_t i = 0; i < a.interfaces.size(); ++i) {
         if (a.interfaces[i].name != b.interfaces[i].name) return "interface names or their order";
@@ -97,7 +101,8 @@ void Router::setup() {
     // dpdk.mbufs can only add: a port that keeps mbufs of its own (net_pcap's infinite_rx holds
     // its whole capture) needs more than the queues and rings account for.
     const unsigned n_mbufs = std::max<unsigned>(
-        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize,
+        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize +
+             workers_ * kPuntRingSize + (cfg_.control_plane.mirror ? n_ports * Mirror::kMbufsPerTap : 0),
          cfg_.dpdk.mbufs});
     pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
@@ -156,6 +161,7 @@ void Router::setup() {
         ctx->learn_ring = make_ring("dpr_learn" + suffix, kLearnRingSize, sizeof(LearnMessage));
         ctx->learn6_ring = make_ring("dpr_learn6_" + suffix, kLearnRingSize, sizeof(LearnMessage6));
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
+        if (cfg_.control_plane.mirror) ctx->punt_ring = make_ring("dpr_punt" + suffix, kPuntRingSize, sizeof(void*));
     }
 
     const uint64_t build_start = now_ms();
@@ -180,6 +186,7 @@ void Router::setup() {
     std::vector<rte_mbuf*> released;  // nothing can be held before the first tables exist
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     nd_resolver_->attach(t, statics6_for(cfg_), now_ms(), released);
+    if (cfg_.control_plane.mirror) mirror_ = std::make_unique<Mirror>(cfg_, port_of_, *t, pool_);
 
     telemetry_.counters = counters_;
     telemetry_.workers = workers_;
@@ -296,6 +303,15 @@ void Router::control_iteration(uint64_t now, bool& busy) {
     }
     poll_control(now, busy);
     if (importer_) busy |= importer_->poll();
+    if (mirror_) {
+        // Punted frames to the kernel, and what the kernel sends to the ports (through worker 0).
+        busy |= mirror_->to_kernel(contexts_);
+        busy |= mirror_->from_kernel(out);
+        if (now >= next_mirror_watch_ms_) {
+            mirror_->watch_forwarding();
+            next_mirror_watch_ms_ = now + kMirrorWatchPeriodMs;
+        }
+    }
     if (now >= next_telemetry_ms_) {
         refresh_telemetry();
         next_telemetry_ms_ = now + kTelemetryPeriodMs;
@@ -376,6 +392,13 @@ void Router::reload(const std::atomic<bool>& stop) {
     resolver_->attach(fresh, statics_for(r.config), now_ms(), released);
     nd_resolver_->attach(fresh, statics6_for(r.config), now_ms(), released);
     inject(released);
+    if (mirror_) {
+        try {
+            mirror_->apply(r.config, *fresh);
+        } catch (const std::exception& e) {
+            DPR_LOG(ERR, "reload: mirror interfaces not updated: %s\n", e.what());
+        }
+    }
     cfg_ = std::move(r.config);
     DPR_LOG(INFO, "configuration reloaded (generation %lu, %u routes and addresses, %u IPv6)\n",
             static_cast<unsigned long>(generation_), fresh->n_routes, fresh->n_routes6);
@@ -400,6 +423,10 @@ void Router::teardown() {
     for (WorkerContext* ctx : contexts_) {
         free_ring_mbufs(ctx->hold_ring);
         free_ring_mbufs(ctx->inject_ring);
+        if (ctx->punt_ring != nullptr) {
+            free_ring_mbufs(ctx->punt_ring);
+            rte_ring_free(ctx->punt_ring);
+        }
         for (uint16_t p = 0; p < kMaxPorts; ++p) rte_pktmbuf_free_bulk(ctx->out.pkts[p], ctx->out.count[p]);
         rte_ring_free(ctx->hold_ring);
         rte_ring_free(ctx->learn_ring);
@@ -409,6 +436,7 @@ void Router::teardown() {
         rte_free(ctx);
     }
     contexts_.clear();
+    mirror_.reset();
     resolver_.reset();
     nd_resolver_.reset();
     for (auto& p : pending_) free_tables(p.tables);
@@ -465,6 +493,15 @@ void Router::print_counters(std::FILE* out) const {
                      static_cast<unsigned long>(ns.failed), static_cast<unsigned long>(ns.released),
                      static_cast<unsigned long>(ns.hold_dropped), static_cast<unsigned long>(ns.failed_dropped),
                      static_cast<unsigned long>(ns.expired));
+    }
+    if (mirror_) {
+        const MirrorStats& ms = mirror_->stats();
+        std::fprintf(out,
+                     "  mirror to_kernel %lu to_kernel_dropped %lu from_kernel %lu from_kernel_filtered %lu "
+                     "from_kernel_too_big %lu\n",
+                     static_cast<unsigned long>(ms.to_kernel), static_cast<unsigned long>(ms.to_kernel_dropped),
+                     static_cast<unsigned long>(ms.from_kernel), static_cast<unsigned long>(ms.from_kernel_filtered),
+                     static_cast<unsigned long>(ms.from_kernel_too_big));
     }
     if (control_ring_overflow_ != 0)
         std::fprintf(out, "  control inject overflow %lu\n", static_cast<unsigned long>(control_ring_overflow_));

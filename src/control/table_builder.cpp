@@ -203,6 +203,7 @@ Tables* build(const Config& cfg, const uint16_t* port_of, const rte_ether_addr* 
         e.has_advertised_mtu = ic.has_advertised_mtu;
         e.advertised_mtu = static_cast<uint16_t>(ic.advertised_mtu);
         e.tcp_mss_clamp = static_cast<uint16_t>(ic.tcp_mss_clamp);
+        e.punt = cfg.control_plane.mirror;
         e.tx_multi_seg = port_multi_seg == nullptr || port_multi_seg[i] != 0;
         e.mac = port_mac[i];
         for (const auto& a : ic.addresses) {

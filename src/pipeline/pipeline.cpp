@@ -23,6 +23,7 @@ extern "C" {
 #include "stage_ipv6_local.hpp"
 #include "stage_local.hpp"
 #include "stage_nd.hpp"
+#include "stage_punt.hpp"
 
 namespace dprouter {
 namespace {
@@ -66,6 +67,11 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
         return;
     }
     if (dst >= 0xe0000000u) [[unlikely]] {  // 224/4 multicast or 255.255.255.255
+        // 224.0.0.0/24, link-local groups (RFC 5771 4: OSPF, VRRP, ...): the kernel's, with the mirror.
+        if ((dst & 0xffffff00u) == 0xe0000000u && punts(t, rx_port)) {
+            punt(ctx, m, rx_port);
+            return;
+        }
         drop(ctx, m, dst == 0xffffffffu ? Drop::ip_broadcast_not_forwarded : Drop::multicast_not_forwarded);
         return;
     }
@@ -83,7 +89,10 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
         if (!options_acceptable(ctx, t, m, ip, (ip->version_ihl & 0x0f) * 4u, to_broadcast)) return;
     }
     if (nh->action == NextHopAction::local) {
-        local_deliver(ctx, t, m, ip, link_broadcast);
+        if (punts(t, rx_port)) [[unlikely]]
+            local_deliver_mirrored(ctx, t, m, ip, rx_port);
+        else
+            local_deliver(ctx, t, m, ip, link_broadcast);
         return;
     }
     if (apply_route_action(ctx, t, m, *nh, link_broadcast)) return;
@@ -104,7 +113,8 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
         drop(ctx, m, Drop::ipv6_disabled);
         return;
     }
-    if (link_multicast && !listens6_mac(ifc, eth->dst_addr)) {
+    // With the mirror every IPv6 group frame may be the kernel's (it filters by its own joins).
+    if (link_multicast && !listens6_mac(ifc, eth->dst_addr) && !(ifc.punt && is_ipv6_group_mac(eth->dst_addr))) {
         drop(ctx, m, Drop::ipv6_group_not_joined);
         return;
     }
@@ -117,6 +127,8 @@ void ipv4_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr*
         // Groups we listen to are ours; no multicast routing, and no error (RFC 4443 2.4(e.3)).
         if (listens6(ifc, dst))
             local6_deliver(ctx, t, m, eth, ip, {rx_port, link_multicast, ifc.link_local()});
+        else if (ifc.punt && v6_link_scope_multicast(dst))
+            punt(ctx, m, rx_port);  // OSPFv3 ff02::5/6, RIPng ff02::9, MLD reports, ...: the kernel's
         else
             drop(ctx, m, Drop::ipv6_multicast_not_forwarded);
         return;

@@ -5,6 +5,7 @@
 #include <rte_arp.h>
 
 #include "stage_common.hpp"
+#include "stage_punt.hpp"
 
 namespace dprouter::stage {
 
@@ -38,9 +39,16 @@ inline void arp_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ethe
         return;
     }
     if (op == RTE_ARP_OP_REPLY) {
-        rte_pktmbuf_free(m);  // consumed: the control thread learns from the message
+        // Consumed: the control thread learns from the message; with the mirror the kernel learns
+        // from the reply itself (answers to its own requests).
+        if (punts(t, rx_port))
+            punt(ctx, m, rx_port);
+        else
+            rte_pktmbuf_free(m);
         return;
     }
+    // The kernel learns the requester from a copy; its own answer is dropped on the way out.
+    if (punts(t, rx_port)) punt_copy(ctx, m, rx_port);
     const rte_ether_addr& ours = t.ifaces[rx_port].mac;
     arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
     arp->arp_data.arp_tha = arp->arp_data.arp_sha;

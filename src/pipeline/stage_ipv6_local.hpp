@@ -14,6 +14,7 @@
 #include "stage_ipv6_forward.hpp"
 #include "stage_ipv6_options.hpp"
 #include "stage_nd.hpp"
+#include "stage_punt.hpp"
 
 namespace dprouter::stage {
 
@@ -67,6 +68,11 @@ inline bool walk_extensions6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, c
         case kNhFragment:
             break;
         default:
+            if (punts(t, in.rx_port)) {  // OSPFv3 (89), VRRP (112), ...: the kernel's, with the mirror
+                *nh_out = nh;
+                *l4_off = off;
+                return true;
+            }
             // RFC 8200 4: an unrecognized Next Header: Parameter Problem code 1 pointing at it.
             refuse_param6(ctx, t, m, in, IcmpKind::icmp6_param_next_header, nh_field, Drop::ipv6_unknown_next_header);
             return false;
@@ -102,6 +108,12 @@ inline bool walk_extensions6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, c
         } else if (nh == kNhFragment && (h[2] != 0 || (h[3] & 0xf9) != 0)) {
             // A real fragment (offset or M set): not reassembled, nothing the router answers needs
             // more than one. An atomic fragment is processed as a whole packet (RFC 8200 4.5).
+            // With the mirror the kernel reassembles it (RFC 8200 4.5), whatever it carries.
+            if (punts(t, in.rx_port)) {
+                *nh_out = kNhFragment;
+                *l4_off = off;
+                return true;
+            }
             drop(ctx, m, Drop::local6_fragment);
             return false;
         }
@@ -165,6 +177,10 @@ inline void local6_icmp(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_et
         echo_reply6(ctx, t, m, in, l4_off, l4_len);
         return;
     }
+    if (punts(t, in.rx_port)) {  // echo replies, errors about the kernel's packets, MLD, ...
+        punt(ctx, m, in.rx_port);
+        return;
+    }
     drop(ctx, m, Drop::local_unhandled);  // replies and errors addressed to us: nothing to do
 }
 
@@ -185,6 +201,10 @@ inline void local6_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte
     }
     if (v6_unspecified(ip->src_addr)) {
         drop(ctx, m, Drop::ipv6_bad_source);
+        return;
+    }
+    if (punts(t, in.rx_port)) {  // TCP, UDP, other protocols, fragments: the kernel checks them
+        punt(ctx, m, in.rx_port);
         return;
     }
     const uint32_t min_len = nh == kNhUdp ? sizeof(rte_udp_hdr) : sizeof(rte_tcp_hdr);

@@ -11,6 +11,7 @@
 
 #include "stage_forward.hpp"
 #include "stage_ipv4_options.hpp"
+#include "stage_punt.hpp"
 
 namespace dprouter::stage {
 
@@ -124,6 +125,28 @@ inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_
         drop(ctx, m, Drop::local_unknown_protocol);
         return;
     }
+}
+
+// The same with the kernel mirror on (control_plane.mirror): the dataplane still answers echo
+// requests; everything else addressed to us is the kernel's (docs/control-plane.md): TCP and UDP
+// (sessions and listeners of the daemons in its namespace, RST and port unreachable from the
+// kernel itself when nothing listens), other protocols (OSPF, VRRP, ...), echo replies and ICMP
+// errors about what the kernel sent, and fragments, which the kernel reassembles.
+inline void local_deliver_mirrored(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip,
+                                   uint16_t rx_port) {
+    ctx.counters->event(Event::local_delivered);
+    const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
+    if (ip->next_proto_id == IPPROTO_ICMP &&
+        (rte_be_to_cpu_16(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
+        rte_be_to_cpu_16(ip->total_length) >= ihl + sizeof(rte_icmp_hdr) &&
+        rte_pktmbuf_data_len(m) == rte_pktmbuf_pkt_len(m)) {
+        const auto* icmp = reinterpret_cast<const rte_icmp_hdr*>(reinterpret_cast<const uint8_t*>(ip) + ihl);
+        if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && icmp->icmp_code == 0) {
+            echo_reply(ctx, t, m, ip, ihl);
+            return;
+        }
+    }
+    punt(ctx, m, rx_port);
 }
 
 }  // namespace dprouter::stage

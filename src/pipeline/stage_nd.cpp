@@ -3,6 +3,7 @@
 // control thread (7.2.3, 7.2.5), and Redirects (8.2). Off the fast path: ND messages and redirects
 // are rare next to transit traffic.
 #include "stage_nd.hpp"
+#include "stage_punt.hpp"
 
 #include "icmp/icmp6_error.hpp"
 
@@ -161,7 +162,12 @@ void nd_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* e
             return;
         }
         report(ctx, target, rx_port, true, flags, opt.target_mac);
-        rte_pktmbuf_free(m);  // consumed: the control thread learns from the report
+        // Consumed: the control thread learns from the report; with the mirror, the kernel from
+        // the advertisement itself (answers to its own solicitations).
+        if (punts(t, rx_port))
+            punt(ctx, m, rx_port);
+        else
+            rte_pktmbuf_free(m);
         return;
     }
     // 7.1.1: a DAD probe (source ::) goes to a solicited-node group and names no source address.
@@ -176,6 +182,9 @@ void nd_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* e
     }
     // 7.2.3: the sender's link-layer address goes into the neighbour cache (STALE if new).
     if (!dad && opt.source_mac != nullptr) report(ctx, ip->src_addr, rx_port, false, 0, opt.source_mac);
+    // The kernel learns the sender from a copy (7.2.3); its own advertisement is dropped on the
+    // way out. DAD probes teach nothing and are not copied.
+    if (!dad && punts(t, rx_port)) punt_copy(ctx, m, rx_port);
     // Unicast back to the sender: its option if it gave one, else the frame's source.
     rte_ether_addr reply_mac = eth->src_addr;
     if (opt.source_mac != nullptr) std::memcpy(reply_mac.addr_bytes, opt.source_mac, RTE_ETHER_ADDR_LEN);

@@ -2,6 +2,7 @@
 // different flows out via both (bytes compared), and every packet of a flow via the same one.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <set>
 #include <vector>
@@ -112,6 +113,33 @@ TEST_F(EcmpPipeline, Ipv6FlowsSpreadOverBothGateways) {
         }
     }
     EXPECT_EQ(used.size(), 2u) << "32 flows all took one gateway";
+}
+
+// A next hop the live FIB creates later (a kernel or cli route) gets its link-layer word from what
+// the resolvers already know, so traffic through it is not held for a gateway already resolved.
+TEST_F(EcmpPipeline, NextHopsCreatedLaterAreFilledByTheResolvers) {
+    dprouter::NextHop nh;
+    nh.port = kWanPort;
+    nh.gateway_be = to_be(kGatewayAddr);
+    h().resolver().fill(nh);
+    const dprouter::PackedNeighbor p{nh.l2.load()};
+    EXPECT_EQ(p.state(), dprouter::NeighborState::reachable);
+    rte_ether_addr mac;
+    p.copy_mac(&mac);
+    EXPECT_EQ(std::memcmp(mac.addr_bytes, kGatewayMac.data(), 6), 0);
+    dprouter::NextHop unknown;
+    unknown.port = kWanPort;
+    unknown.gateway_be = to_be(ipv4(10, 2, 0, 77));
+    unknown.l2.store(123);
+    h().resolver().fill(unknown);
+    EXPECT_EQ(unknown.l2.load(), 0u);  // nothing known: the worker holds and the resolver asks
+
+    h().set_static_neighbors6({{lab6::kGateway, kWanPort, to_ether(kGatewayMac)}});
+    dprouter::NextHop6 nh6;
+    nh6.port = kWanPort;
+    std::memcpy(nh6.gateway, lab6::kGateway.data(), 16);
+    h().nd_resolver().fill(nh6);
+    EXPECT_EQ(dprouter::PackedNeighbor{nh6.l2.load()}.state(), dprouter::NeighborState::reachable);
 }
 
 }  // namespace

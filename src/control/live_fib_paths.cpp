@@ -167,8 +167,9 @@ std::vector<Route> config_routes(const Config& cfg) {
 LiveFibLimits live_fib_limits(const Config& cfg) {
     LiveFibLimits l;
     const bool import = cfg.control_plane.import_routes;
-    // Imported routes: room for a few hundred thousand IPv4 routes within the memory the lab
-    // gives the EAL (-m 512); a full Internet table needs a larger -m and these raised.
+    // Imported routes: room for a few hundred thousand IPv4 routes. With the mirrors' mbufs that
+    // needs EAL -m 1024 (the lab's -m 512 is too little: test_frr_bgp); a full Internet table
+    // needs a larger -m and these raised.
     const uint32_t extra4 = import ? 262144 : kRouteHeadroom;
     const uint32_t extra6 = import ? 65536 : kRoute6Headroom;
     l.routes4 = static_cast<uint32_t>(std::min<size_t>(cfg.routes.size() + 4 * kMaxPorts * kMaxAddrsPerInterface + extra4,

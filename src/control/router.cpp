@@ -22,6 +22,7 @@
 #include "dprouter/config_check.hpp"
 #include "dprouter/idle_backoff.hpp"
 #include "dprouter/log.hpp"
+#include "dprouter/numa_placement.hpp"
 #include "dprouter/ports.hpp"
 #include "dprouter/rings.hpp"
 #include "dprouter/wall_clock.hpp"
@@ -104,10 +105,17 @@ void Router::setup() {
         {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize +
              workers_ * kPuntRingSize + (cfg_.control_plane.mirror ? n_ports * Mirror::kMbufsPerTap : 0),
          cfg_.dpdk.mbufs});
-    pool_ = rte_pktmbuf_pool_create("dpr_mbufs", n_mbufs, 256, 0, data_room, static_cast<int>(rte_socket_id()));
+    // The pools go on the NICs' NUMA socket (numa_placement.hpp); probing a port twice is harmless.
+    std::vector<PortSocket> port_sockets;
+    for (const auto& ic : cfg_.interfaces) port_sockets.push_back({ic.name, rte_eth_dev_socket_id(probe_port(ic.device))});
+    const int pool_socket = mbuf_pool_socket(port_sockets, static_cast<int>(rte_socket_id()));
+    for (const std::string& w : numa_placement_warnings(port_sockets, worker_lcores_, pool_socket))
+        DPR_LOG(WARNING, "%s\n", w.c_str());
+    pool_ = create_pktmbuf_pool_near("dpr_mbufs", n_mbufs, 256, data_room, pool_socket);
     if (pool_ == nullptr) throw std::runtime_error(std::string("cannot create mbuf pool: ") + rte_strerror(rte_errno));
+    DPR_LOG(INFO, "mbuf pools on NUMA socket %d\n", pool_->socket_id);
     // Fragments reference the original payload through indirect mbufs, which carry no data room.
-    indirect_pool_ = rte_pktmbuf_pool_create("dpr_indirect", n_mbufs, 256, 0, 0, static_cast<int>(rte_socket_id()));
+    indirect_pool_ = create_pktmbuf_pool_near("dpr_indirect", n_mbufs, 256, 0, pool_socket);
     if (indirect_pool_ == nullptr)
         throw std::runtime_error(std::string("cannot create indirect mbuf pool: ") + rte_strerror(rte_errno));
 

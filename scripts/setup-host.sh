@@ -281,7 +281,7 @@ cmd_hugepages() {
     local kb dir=/dev/hugepages
     kb=$(page_kb "${pagesize:-default}")
     if [[ $kb != "$(page_kb default)" ]]; then dir=/dev/hugepages-$(fmt_pagesize "$kb"); fi
-    if awk -v o="pagesize=$(($kb / 1024))M" '$3 == "hugetlbfs" && $4 ~ o {found = 1} END {exit !found}' "$PROC/mounts"; then
+    if awk -v o="pagesize=$((kb / 1024))M" '$3 == "hugetlbfs" && $4 ~ o {found = 1} END {exit !found}' "$PROC/mounts"; then
         echo "hugetlbfs for $(fmt_pagesize "$kb") pages already mounted"
     else
         run mkdir -p "$dir"

@@ -4,7 +4,7 @@
 #
 #   hp_reserve PAGES           make sure PAGES free 2 MiB hugepages exist (raise nr_hugepages by what
 #                              is missing, mount hugetlbfs if nothing is mounted); hp_release gives
-#                              back exactly that
+#                              back exactly that; hp_in_use: pages mapped now
 #   memif_router_config OUT PREFIX   scripts/pktgen/dprouter-memif.yaml with every name a second run
 #                              could collide on (EAL file prefix, memif sockets, control socket)
 #                              derived from PREFIX; sets MEMIF_SOCK0, MEMIF_SOCK1, ROUTER_PREFIX
@@ -41,6 +41,9 @@ hp_reserve() {
         _hp_mounted=/dev/hugepages
     fi
 }
+
+# hp_in_use: 2 MiB pages mapped right now (by every process on the host).
+hp_in_use() { echo $(($(_hp_meminfo HugePages_Total) - $(_hp_meminfo HugePages_Free))); }
 
 hp_release() {
     if [[ -n $_hp_mounted ]]; then umount "$_hp_mounted" 2>/dev/null; _hp_mounted=; fi

@@ -25,7 +25,8 @@ from measure import Telemetry, flatten  # noqa: E402  (scripts/bench/measure.py)
 
 
 class PktgenLua:
-    """pktgen's Lua socket: a line-oriented REPL; print() answers come back on the socket."""
+    """pktgen's Lua socket: a line-oriented REPL. Lua's print() writes to pktgen's own stdout, but
+    io.stdout is the socket while a client is connected, so io.write answers come back here."""
 
     def __init__(self, addr, timeout):
         host, _, port = addr.rpartition(":")
@@ -45,7 +46,7 @@ class PktgenLua:
         """Runs one line of Lua and waits until pktgen has executed it."""
         self.n += 1
         mark = f"rfc2544-done-{self.n}"
-        self.sock.sendall(f'{code}; print("{mark}")\n'.encode())
+        self.sock.sendall(f'{code}; io.write("{mark}\\n"); io.flush()\n'.encode())
         while mark.encode() not in self.buf:
             chunk = self.sock.recv(4096)
             if not chunk:
@@ -96,7 +97,7 @@ def main():
         prefix, _, kind = rest.partition(":")
         if kind == "router":
             router = Telemetry(f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2")
-    lua = PktgenLua(args.lua, 30)
+    lua = PktgenLua(args.lua, 180)  # pktgen takes half a minute to set up its pools
 
     print(f"{'trial':>5} {'rate %':>8} {'sent Mpps':>10} {'recv Mpps':>10} {'lost':>10} {'loss %':>8}  verdict")
     lo, hi, rate, n, best = 0.0, args.max_rate, args.max_rate, 0, None

@@ -29,7 +29,8 @@
 # 2.6 GB, 512 otherwise); what the script added is given back at the end, every process runs with
 # --huge-unlink, and the memif sockets and DPDK runtime directories are removed.
 # Environment: DPR_BIN (build/dprouter), PKTGEN, RUN_HUGEPAGES, PG_MAIN_CPU, PG_WORKER_CPU, RUN_PREFIX
-# (put before every socket and EAL file prefix, for two runs side by side).
+# (put before every socket and EAL file prefix, for two runs side by side), RFC2544_ARGS (more
+# arguments for rfc2544.py, e.g. "--trial 60 --resolution 0.1").
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -133,7 +134,7 @@ else
     pids+=($!)
     dpdk_wait_telemetry "$dut_prefix" 30 || { log "testpmd io did not start: $out/testpmd-io.log"; exit 1; }
 fi
-log "$dut runs (file prefix $dut_prefix); memif sockets $MEMIF_SOCK0 $MEMIF_SOCK1"
+log "$dut runs (file prefix $dut_prefix); memif sockets $MEMIF_SOCK0 $MEMIF_SOCK1; hugepages in use: $(hp_in_use)"
 
 # ---- the generator: memif clients ----
 vdev0=$(memif_client_vdev 0 02:00:00:00:00:02)
@@ -177,16 +178,19 @@ else
         --eth-peer=0,02:00:00:00:00:01
     procs+=(--proc "gen=${rp}pg-gen" --proc "sink=${rp}pg-sink")
 fi
+log "$gen runs; hugepages in use: $(hp_in_use)"
 if [[ $dut == dprouter ]]; then procs+=(--proc "router=$dut_prefix:router"); else procs+=(--proc "testpmd-io=$dut_prefix"); fi
 
 # ---- measure ----
 if [[ -n $rfc2544 ]]; then
-    /usr/bin/python3 "$here/rfc2544.py" --gen-prefix "${rp}pg-gen" "${procs[@]}" | tee "$out/rfc2544.txt"
+    read -r -a rfc_args <<<"${RFC2544_ARGS:-}"
+    /usr/bin/python3 "$here/rfc2544.py" --gen-prefix "${rp}pg-gen" "${procs[@]}" "${rfc_args[@]}" | tee "$out/rfc2544.txt"
     rc=${PIPESTATUS[0]}
 else
     log "profile $profile: warm-up $warmup s, then $duration s measured"
+    # pktgen maps its 2.6 GB and sets up its pools before it sends: half a minute on a busy 2-CPU machine.
     /usr/bin/python3 "$here/telemetry_rates.py" "${procs[@]}" --wait-traffic gen --warmup "$warmup" \
-        --duration "$duration" --json "$out/rates.json" | tee "$out/rates.txt"
+        --duration "$duration" --start-timeout 180 --json "$out/rates.json" | tee "$out/rates.txt"
     rc=${PIPESTATUS[0]}
 fi
 stop_all

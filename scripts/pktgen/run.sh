@@ -37,7 +37,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=memif-lib.sh
 source "$here/memif-lib.sh"
 
-usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+usage() { sed -n '3,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 gen=pktgen dut=dprouter profile=64b-1024flows duration=10 warmup=3 out_mtu='' rfc2544='' out=''
 while [[ $# -gt 0 ]]; do
     case $1 in

@@ -148,7 +148,8 @@ print(f"generator sent {gen / 1e6:.3f} Mpps, router received {r_in / 1e6:.3f} an
 # the readings being a few microseconds apart). When the sink, which shares its CPU with the
 # generator, falls behind, the ring is full and the router must count what it could not send.
 near = lambda a, b: abs(a - b) <= 0.02 * max(a, b) + 1000
-ok = sink > 0 and near(sink, r_out) and r_out <= fwd * 1.02 + 1000
+# (The router's own counter, where its name is still events.forwarded, may not be below port out's.)
+ok = sink > 0 and near(sink, r_out) and ("events.forwarded" not in moved or r_out <= fwd * 1.02 + 1000)
 sys.exit(0 if ok else 1)
 EOF
 )

@@ -96,6 +96,11 @@ MetricsServer::MetricsServer(const ListenAddress& at, TelemetrySource& src)
         exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
             "listening_ports", address, "num_threads", kExposerThreads, "request_timeout_ms", kRequestTimeoutMs});
     } catch (const std::exception& e) {
+        // The address itself was bindable (above): with IPv6 the reason is civetweb's build (Debian
+        // 12's libcivetweb1 has no IPv6: mg_check_feature(8) is 0).
+        if (at.ipv6)
+            throw std::runtime_error("metrics.listen " + address +
+                                     ": cannot listen: this civetweb library was built without IPv6; use an IPv4 address");
         throw std::runtime_error("metrics.listen " + address + ": cannot listen: " + e.what());
     }
     exposer_->RegisterCollectable(collector_);

@@ -45,6 +45,18 @@ expect_metric "link" 'dprouter_port_link_up{port="wan"}' 1 1
 expect_metric "routes" 'dprouter_routes{family="ipv4"}' 5
 expect_metric "ICMP by type" 'dprouter_icmp_sent_total{type="net_unreachable"}' $((before_unreach + 3)) $((before_unreach + 3))
 
+# One scrape: every sample carries the prefix (or is one of prometheus-cpp's own exposer_* figures about
+# the endpoint), and the whole text stays small.
+if in_r "$LAB_PY" "$MC" scrape "$URL" >"$LAB_TMP/scrape.txt" 2>&1; then
+    bytes=$(wc -c <"$LAB_TMP/scrape.txt"); samples=$(grep -vc -e '^#' -e '^$' "$LAB_TMP/scrape.txt")
+    foreign=$(grep -v -e '^#' -e '^$' "$LAB_TMP/scrape.txt" | grep -v -e '^dprouter_' -e '^exposer_')
+    if ((bytes < 65536)) && [[ -z "$foreign" ]]; then pass "scrape: $bytes bytes, $samples samples, all dprouter_* or exposer_*"
+    else fail "scrape: $bytes bytes, $samples samples; lines with neither prefix:" "$foreign"; fi
+    grep '^exposer_request_latencies{quantile="0.5"}' "$LAB_TMP/scrape.txt" | sed 's/^/  (scrape latency, microseconds) /'
+else
+    fail "scrape of $URL" "$(cat "$LAB_TMP/scrape.txt")"
+fi
+
 # At rest the scrape and DPDK telemetry read the same counters.
 sleep 0.5
 if tel_snapshot "$LAB_TMP/tel.json"; then

@@ -43,6 +43,10 @@ inline constexpr std::size_t max_errors_reported = 100;
 inline constexpr unsigned max_idle_us = 100000;
 // control_plane.socket must fit sockaddr_un::sun_path with its terminating NUL.
 inline constexpr std::size_t max_socket_path = 107;
+// rx_descriptors / tx_descriptors: powers of two in this range; the device's own limits
+// (rte_eth_dev_info desc_lim) are checked when the port starts.
+inline constexpr unsigned min_descriptors = 64;
+inline constexpr unsigned max_descriptors = 32768;
 }  // namespace config_limits
 
 // Where a value came from in the YAML file (1-based, as editors show it).
@@ -77,6 +81,12 @@ struct ControlPlaneConfig {
     SourcePos socket_pos;
 };
 
+// `metrics:` (../shared/design.md "Metrics"): an OpenMetrics endpoint at http://listen/metrics.
+struct MetricsConfig {
+    std::string listen;  // "ADDR:PORT" or "[ADDR6]:PORT" as written; empty: no endpoint
+    SourcePos listen_pos;
+};
+
 struct InterfaceAddress {
     Ipv4Prefix prefix;  // address with its prefix length, e.g. 10.1.0.1/24
     SourcePos pos;
@@ -104,6 +114,10 @@ struct InterfaceConfig {
     bool pmtud_blackhole = false;  // drop too-big DF datagrams leaving here without ICMP
     bool has_advertised_mtu = false;
     unsigned advertised_mtu = 0;   // next-hop MTU reported in frag needed instead of `mtu`
+    // Descriptor ring sizes of each RX / TX queue (power of two); 0: the router's default (1024,
+    // adjusted to the device).
+    unsigned rx_descriptors = 0;
+    unsigned tx_descriptors = 0;
     SourcePos pos;
     SourcePos mss_clamp_pos;
     // Positions of individual values, so messages point at the offending one (0:0 when the value
@@ -199,6 +213,7 @@ struct Config {
     std::vector<Neighbor6Config> neighbors6;  // IPv6 entries
     IcmpConfig icmp;
     ControlPlaneConfig control_plane;
+    MetricsConfig metrics;
 };
 
 struct ConfigError {

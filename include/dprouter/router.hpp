@@ -25,6 +25,8 @@ namespace dprouter {
 
 class ControlServer;
 class KernelRouteImporter;
+class LinkWatch;
+class MetricsServer;
 class RouteSink;
 class RouterControl;
 class Mirror;
@@ -107,6 +109,8 @@ private:
     std::unique_ptr<ControlServer> control_server_;
     std::unique_ptr<Mirror> mirror_;  // control_plane.mirror: the kernel's interfaces
     uint64_t next_mirror_watch_ms_ = 0;
+    std::unique_ptr<LinkWatch> link_watch_;     // link up/down to the log
+    std::unique_ptr<MetricsServer> metrics_;    // metrics.listen
 };
 
 }  // namespace dprouter

@@ -4,6 +4,8 @@
 //                        "10.2.0.2 02:00:00:00:02:02 reachable static dev wan held 0", then the IPv6
 //                        ones with their RFC 4861 state: "fe80::1 02:00:00:00:02:02 stale dev wan held 0"
 //   /dprouter/mempools   every mempool's size and objects in use (leak check after traffic)
+//   /dprouter/xstats     per interface: link state and speed, then the device's extended statistics
+//                        (rte_eth_xstats); `/dprouter/xstats,lan` for one interface
 // Telemetry callbacks run on DPDK's telemetry thread. Worker counters are read with relaxed loads;
 // everything else is a copy the control thread refreshes under a mutex (control path only).
 #pragma once
@@ -28,11 +30,16 @@ struct TelemetrySource {
     std::vector<NeighborInfo> neighbors;
     Nd6Stats nd;
     std::vector<Neighbor6Info> neighbors6;
+    uint32_t routes = 0;   // prefixes in the published FIB, IPv4
+    uint32_t routes6 = 0;  // and IPv6
 };
 
 // Registers the commands; `source` must outlive the EAL.
 void telemetry_register(TelemetrySource* source);
 // Makes the commands answer with an error from now on (the source is going away).
 void telemetry_detach();
+// /dprouter/xstats (src/control/telemetry_xstats.cpp): the same life cycle.
+void telemetry_xstats_register(const TelemetrySource* source);
+void telemetry_xstats_detach();
 
 }  // namespace dprouter

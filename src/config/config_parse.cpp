@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "dprouter/config.hpp"
+#include "dprouter/listen_address.hpp"
 #include "dprouter/route_store.hpp"
 #include "error_sink.hpp"
 #include "families.hpp"
@@ -113,6 +114,8 @@ private:
     void parse_neighbor(const Node& n, Config& cfg);
     void parse_icmp(const Entry& e, IcmpConfig& icmp);
     void parse_control_plane(const Entry& e, ControlPlaneConfig& cp);
+    void parse_metrics(const Entry& e, MetricsConfig& m);
+    void parse_descriptors(const Entries& f, InterfaceConfig& ifc);
     void parse_bucket(const Entry& e, std::string_view context, TokenBucketConfig& bucket);
     void parse_pmtud_knobs(const Entries& f, InterfaceConfig& ifc);
     static constexpr long long kMinMssClamp = config_limits::min_mss_clamp;
@@ -290,7 +293,8 @@ void Parser::parse_document(const Node& root, Config& cfg) {
         error(root, "top level must be a mapping");
         return;
     }
-    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "routes_file", "neighbors", "icmp", "control_plane"});
+    Entries top = read_map(root, "top level", {"dpdk", "interfaces", "routes", "routes_file", "neighbors", "icmp", "control_plane",
+                                                   "metrics"});
     if (const Entry* e = find(top, "dpdk")) parse_dpdk(*e, cfg.dpdk);
     if (const Entry* e = find(top, "interfaces")) {
         parse_interfaces(*e, cfg.interfaces);
@@ -314,6 +318,7 @@ void Parser::parse_document(const Node& root, Config& cfg) {
     }
     if (const Entry* e = find(top, "icmp")) parse_icmp(*e, cfg.icmp);
     if (const Entry* e = find(top, "control_plane")) parse_control_plane(*e, cfg.control_plane);
+    if (const Entry* e = find(top, "metrics")) parse_metrics(*e, cfg.metrics);
 }
 
 void Parser::parse_dpdk(const Entry& e, DpdkConfig& dpdk) {
@@ -406,6 +411,25 @@ void Parser::parse_control_plane(const Entry& e, ControlPlaneConfig& cp) {
         error(cp.import_routes_pos, "import_routes needs mirror: true (routes are taken from the mirror interfaces)");
 }
 
+void Parser::parse_metrics(const Entry& e, MetricsConfig& m) {
+    if (e.value.IsNull()) return;  // `metrics:` alone: no endpoint
+    if (!e.value.IsMap()) {
+        error(e.pos(), "metrics must be a mapping");
+        return;
+    }
+    Entries f = read_map(e.value, "metrics", {"listen"});
+    if (const Entry* l = find(f, "listen")) {
+        if (auto v = read_string(*l)) {
+            m.listen_pos = l->pos();
+            std::string why;
+            if (parse_listen_address(*v, why))
+                m.listen = *v;
+            else
+                error(l->pos(), "listen '" + *v + "': " + why);
+        }
+    }
+}
+
 void Parser::parse_interfaces(const Entry& e, std::vector<InterfaceConfig>& out) {
     if (!is_list_or_empty(e)) return;
     if (e.value.size() == 0) {
@@ -421,7 +445,8 @@ void Parser::parse_interface(const Node& n, std::vector<InterfaceConfig>& out) {
         return;
     }
     Entries f = read_map(n, "interface", {"name", "device", "addresses", "mtu", "mac", "icmp_redirects",
-                                          "tcp_mss_clamp", "pmtud_blackhole", "advertised_mtu"});
+                                          "tcp_mss_clamp", "pmtud_blackhole", "advertised_mtu", "rx_descriptors",
+                                          "tx_descriptors"});
     require(f, n, "interface", {"name", "device", "addresses"});
 
     InterfaceConfig ifc;
@@ -457,7 +482,25 @@ void Parser::parse_interface(const Node& n, std::vector<InterfaceConfig>& out) {
         if (auto v = read_bool(*e)) ifc.icmp_redirects = *v;
     }
     parse_pmtud_knobs(f, ifc);
+    parse_descriptors(f, ifc);
     out.push_back(std::move(ifc));
+}
+
+// Ring sizes: powers of two, because most PMDs round or refuse anything else; whether the device
+// takes the value is known only when the port starts (setup_port checks its desc_lim).
+void Parser::parse_descriptors(const Entries& f, InterfaceConfig& ifc) {
+    for (auto [key, out] : {std::pair{"rx_descriptors", &ifc.rx_descriptors}, std::pair{"tx_descriptors", &ifc.tx_descriptors}}) {
+        const Entry* e = find(f, key);
+        if (!e) continue;
+        auto v = read_int(*e);
+        if (!v) continue;
+        if (*v < config_limits::min_descriptors || *v > config_limits::max_descriptors)
+            range_error(*e, config_limits::min_descriptors, config_limits::max_descriptors);
+        else if ((*v & (*v - 1)) != 0)
+            error(e->pos(), e->name() + ' ' + e->value.Scalar() + " is not a power of two");
+        else
+            *out = static_cast<unsigned>(*v);
+    }
 }
 
 // The Path MTU Discovery lab knobs. `tcp_mss_clamp: true` means the interface MTU minus 40 (IPv4 and

@@ -17,10 +17,13 @@
 
 #include "control/control_server.hpp"
 #include "control/kernel_routes.hpp"
+#include "control/link_watch.hpp"
 #include "control/router_control.hpp"
 #include "control/mirror.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/idle_backoff.hpp"
+#include "dprouter/listen_address.hpp"
+#include "dprouter/metrics.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/numa_placement.hpp"
 #include "dprouter/ports.hpp"
@@ -58,12 +61,18 @@ std::string restart_only_change(const Config& a, const Config& b) {
     if (a.dpdk.idle != b.dpdk.idle) return "dpdk.idle";
     if (a.dpdk.idle_max_us != b.dpdk.idle_max_us) return "dpdk.idle_max_us";
     if (a.control_plane.mirror != b.control_plane.mirror) return "control_plane.mirror";
+    if (a.metrics.listen != b.metrics.listen) return "metrics.listen";
     if (a.interfaces.size() != b.interfaces.size()) return "the number of interfaces";
     for (size_t i = 0; i < a.interfaces.size(); ++i) {
         if (a.interfaces[i].name != b.interfaces[i].name) return "interface names or their order";
         if (a.interfaces[i].device != b.interfaces[i].device) return "interfaces[" + std::to_string(i) + "].device";
         if (a.interfaces[i].has_mac != b.interfaces[i].has_mac || a.interfaces[i].mac != b.interfaces[i].mac)
             return "interfaces[" + std::to_string(i) + "].mac";
+        // The queues are set up once, when the port starts.
+        if (a.interfaces[i].rx_descriptors != b.interfaces[i].rx_descriptors)
+            return "interfaces[" + std::to_string(i) + "].rx_descriptors";
+        if (a.interfaces[i].tx_descriptors != b.interfaces[i].tx_descriptors)
+            return "interfaces[" + std::to_string(i) + "].tx_descriptors";
     }
     return {};
 }
@@ -102,7 +111,7 @@ void Router::setup() {
     // dpdk.mbufs can only add: a port that keeps mbufs of its own (net_pcap's infinite_rx holds
     // its whole capture) needs more than the queues and rings account for.
     const unsigned n_mbufs = std::max<unsigned>(
-        {16383, n_ports * workers_ * (1024 + 1024 + TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize +
+        {16383, workers_ * (descriptor_mbufs(cfg_) + n_ports * TxBatch::kCapacity) + kHoldTotal + kHold6Total + 2 * kInjectRingSize +
              workers_ * kPuntRingSize + (cfg_.control_plane.mirror ? n_ports * Mirror::kMbufsPerTap : 0),
          cfg_.dpdk.mbufs});
     // The pools go on the NICs' NUMA socket (numa_placement.hpp); probing a port twice is harmless.
@@ -200,6 +209,13 @@ void Router::setup() {
     telemetry_.workers = workers_;
     for (size_t i = 0; i < cfg_.interfaces.size(); ++i) telemetry_.ports.emplace_back(cfg_.interfaces[i].name, port_of_[i]);
     telemetry_register(&telemetry_);
+    telemetry_xstats_register(&telemetry_);
+    link_watch_ = std::make_unique<LinkWatch>(telemetry_.ports);
+    if (!cfg_.metrics.listen.empty()) {
+        std::string why;
+        metrics_ = std::make_unique<MetricsServer>(parse_listen_address(cfg_.metrics.listen, why).value(), telemetry_);
+        DPR_LOG(INFO, "metrics: http://%s/metrics\n", cfg_.metrics.listen.c_str());
+    }
     start_control();
     if (cfg_.control_plane.import_routes) {
         // Kernel routes on the mirror interfaces (named after ours) go to the live FIB as origin kernel.
@@ -320,6 +336,11 @@ void Router::control_iteration(uint64_t now, bool& busy) {
             next_mirror_watch_ms_ = now + kMirrorWatchPeriodMs;
         }
     }
+    if (link_watch_)
+        for (const LinkChange& c : link_watch_->poll(now)) {
+            if (c.initial) DPR_LOG(INFO, "%s\n", describe(c).c_str());
+            else DPR_LOG(NOTICE, "%s\n", describe(c).c_str());
+        }
     if (now >= next_telemetry_ms_) {
         refresh_telemetry();
         next_telemetry_ms_ = now + kTelemetryPeriodMs;
@@ -416,6 +437,10 @@ void Router::refresh_telemetry() {
     if (!resolver_) return;
     std::lock_guard lock(telemetry_.mutex);
     telemetry_.resolver = resolver_->stats();
+    if (const Tables* t = tables_.load()) {
+        telemetry_.routes = t->n_routes;
+        telemetry_.routes6 = t->n_routes6;
+    }
     telemetry_.neighbors = resolver_->snapshot();
     if (nd_resolver_) {
         telemetry_.nd = nd_resolver_->stats();
@@ -424,8 +449,11 @@ void Router::refresh_telemetry() {
 }
 
 void Router::teardown() {
+    metrics_.reset();  // its threads read the counters and ports below
+    link_watch_.reset();
     stop_control();
     telemetry_detach();
+    telemetry_xstats_detach();
     for (uint16_t p : started_ports_) stop_port(p);
     started_ports_.clear();
     for (WorkerContext* ctx : contexts_) {

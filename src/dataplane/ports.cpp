@@ -24,6 +24,18 @@ std::string device_name(const std::string& device) { return device.substr(0, dev
 
 }  // namespace
 
+// A configured ring size must fit the device as written; the default is adjusted by
+// rte_eth_dev_adjust_nb_rx_tx_desc afterwards.
+uint16_t checked_ring_size(const InterfaceConfig& ic, const char* key, unsigned wanted, const rte_eth_desc_lim& lim) {
+    if (wanted == 0) return std::string_view(key) == "rx_descriptors" ? kRxDesc : kTxDesc;
+    const unsigned align = lim.nb_align == 0 ? 1 : lim.nb_align;
+    if (wanted < lim.nb_min || wanted > lim.nb_max || wanted % align != 0)
+        throw std::runtime_error("interface '" + ic.name + "': " + key + " " + std::to_string(wanted) +
+                                 " is outside what the device takes: " + std::to_string(lim.nb_min) + ".." +
+                                 std::to_string(lim.nb_max) + (align > 1 ? ", a multiple of " + std::to_string(align) : ""));
+    return static_cast<uint16_t>(wanted);
+}
+
 uint16_t probe_port(const std::string& device) {
     const std::string name = device_name(device);
     uint16_t port = 0;
@@ -61,18 +73,33 @@ PortInfo setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, r
         // Spread flows across workers by IP addresses and ports where the device can.
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
-        if (conf.rx_adv_conf.rss_conf.rss_hf == 0) conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+            // af_packet spreads in the kernel (PACKET_FANOUT_HASH), af_xdp by the NIC's channels.
+            DPR_LOG(INFO, "interface '%s': device offers no RSS on IP addresses or ports; the PMD decides how "
+                          "packets spread over the %u workers' queues\n", ic.name.c_str(), queues);
+        }
     }
     // Fragments share the original's payload through indirect mbufs, so TX must take chains. (That is
     // also why MBUF_FAST_FREE stays off: it forbids indirect and multi-pool mbufs.)
     const bool multi_seg = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
     if (multi_seg) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    // RFC 1812 5.2.2's header checksum, checked by the device where it can: the pipeline trusts
+    // RTE_MBUF_F_RX_IP_CKSUM_GOOD and _BAD and checks in software whatever is marked UNKNOWN.
+    const bool rx_cksum = (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
+    if (rx_cksum) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+    // Link changes by interrupt where the PMD raises them (src/control/link_watch.hpp polls the rest).
+    const bool lsc = info.dev_flags != nullptr && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
+    if (lsc) conf.intr_conf.lsc = 1;
     rc = rte_eth_dev_configure(port, static_cast<uint16_t>(queues), static_cast<uint16_t>(queues), &conf);
     if (rc != 0) throw port_error(port, "configure", rc);
 
-    uint16_t rxd = kRxDesc, txd = kTxDesc;
+    uint16_t rxd = checked_ring_size(ic, "rx_descriptors", ic.rx_descriptors, info.rx_desc_lim);
+    uint16_t txd = checked_ring_size(ic, "tx_descriptors", ic.tx_descriptors, info.tx_desc_lim);
     rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
     if (rc != 0) throw port_error(port, "adjust descriptors", rc);
+    DPR_LOG(INFO, "interface '%s': %u RX / %u TX descriptors per queue, RX IPv4 checksum offload %s, link state by %s\n",
+            ic.name.c_str(), rxd, txd, rx_cksum ? "on" : "off (checked in software)", lsc ? "interrupt" : "polling");
     const int socket = rte_eth_dev_socket_id(port);
     for (unsigned q = 0; q < queues; ++q) {
         rc = rte_eth_rx_queue_setup(port, static_cast<uint16_t>(q), rxd, socket, nullptr, pool);
@@ -100,6 +127,13 @@ PortInfo setup_port(uint16_t port, const InterfaceConfig& ic, unsigned queues, r
     rc = rte_eth_promiscuous_enable(port);
     if (rc != 0 && rc != -ENOTSUP) DPR_LOG(NOTICE, "interface '%s': promiscuous mode: %s\n", ic.name.c_str(), rte_strerror(-rc));
     return {mac, multi_seg};
+}
+
+unsigned descriptor_mbufs(const Config& cfg) {
+    unsigned n = 0;
+    for (const auto& ic : cfg.interfaces)
+        n += (ic.rx_descriptors != 0 ? ic.rx_descriptors : kRxDesc) + (ic.tx_descriptors != 0 ? ic.tx_descriptors : kTxDesc);
+    return n;
 }
 
 bool apply_port_mtu(uint16_t port, unsigned mtu) {

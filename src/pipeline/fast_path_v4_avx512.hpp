@@ -30,8 +30,10 @@
 // GCC 12's AVX-512 intrinsics start many results from `_mm512_undefined_epi32()`, a self-
 // initialised variable that -Wmaybe-uninitialized reports wherever they are inlined (GCC bug
 // 105593, fixed in GCC 13); the value is never read.
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace dprouter::fast {
 
@@ -158,7 +160,9 @@ struct V4Columns16 {
 
 }  // namespace dprouter::fast
 
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #undef DPR_AVX512
 
 #endif  // RTE_ARCH_X86

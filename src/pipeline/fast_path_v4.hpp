@@ -21,6 +21,7 @@
 #include "dprouter/route_lookup.hpp"
 #include "dprouter/tables.hpp"
 #include "fast_path_v4_avx2.hpp"
+#include "fast_path_v4_avx512.hpp"
 #include "stage_ipv4_input.hpp"
 
 namespace dprouter::fast {
@@ -202,11 +203,14 @@ inline V4HopVerdict v4_hop_verdict(const Tables& t, uint16_t rx_port, uint64_t h
     return v;
 }
 
-// Phase 1 with the widest variant this CPU and the EAL allow: AVX2 when the CPU has it and the
-// EAL's max SIMD bitwidth (--force-max-simd-bitwidth; DPDK's default on x86 is 256) permits
-// 256-bit vectors, as DPDK's own libraries choose; else one packet at a time. Decided at the
-// first burst (after rte_eal_init) and kept; tests may force either.
-enum class V4Classify : int { undecided = -1, scalar = 0, avx2 = 1 };
+// Phase 1 with the widest variant this CPU and the EAL allow: AVX-512 (sixteen packets a step)
+// when the CPU has AVX-512 F and BW and the EAL's max SIMD bitwidth permits 512-bit vectors (the
+// router raises it to 512 on CPUs with AVX-512 F/DQ/BW, simd_policy.hpp; --force-max-simd-bitwidth
+// =256 keeps AVX2); else AVX2 when the CPU has it and the bitwidth is at least 256 (DPDK's default
+// on x86), as DPDK's own libraries choose; else one packet at a time. Decided at the first burst
+// (after rte_eal_init) and kept; tests may force any variant up to the best (each wider one
+// implies the narrower).
+enum class V4Classify : int { undecided = -1, scalar = 0, avx2 = 1, avx512 = 2 };
 inline std::atomic<int> v4_classify_choice{static_cast<int>(V4Classify::undecided)};
 
 // What the CPU and the EAL allow (pipeline.cpp, where rte_vect.h can be included as C).
@@ -219,6 +223,10 @@ inline void v4_classify(const Tables& t, rte_mbuf* const* pkts, Burst& b) {
         v4_classify_choice.store(choice, std::memory_order_relaxed);
     }
 #if defined(RTE_ARCH_X86)
+    if (choice == static_cast<int>(V4Classify::avx512)) {
+        v4_classify_avx512(t, pkts, b);
+        return;
+    }
     if (choice == static_cast<int>(V4Classify::avx2)) {
         v4_classify_avx2(t, pkts, b);
         return;

@@ -37,6 +37,31 @@ static_assert(RTE_MBUF_F_RX_IP_CKSUM_MASK < (uint64_t{1} << 32));
 // zeroed "mbuf" row for the former).
 alignas(64) inline constexpr uint8_t kV4Blank[64]{};
 
+// The per-packet part of a step of `W` packets from g (k of them real): each frame's start
+// (b.data), the row pointers of its mbuf and frame (the zeroed stand-in past the end of the burst
+// and for a frame whose first segment is shorter than the headers) and its first two bytes.
+// Unrolled, so that the row loads take the pointers from registers.
+template <unsigned W>
+[[gnu::always_inline]] inline void v4_row_pointers(rte_mbuf* const* pkts, unsigned g, unsigned k, Burst& b,
+                                                   const uint8_t** mb, const uint8_t** fp, uint32_t* head01) {
+#pragma GCC unroll 16
+    for (unsigned j = 0; j < W; ++j) {
+        mb[j] = kV4Blank;
+        fp[j] = kV4Blank;
+        if (k == W || j < k) {
+            const rte_mbuf* m = pkts[g + j];
+            uint8_t* d = rte_pktmbuf_mtod(m, uint8_t*);
+            b.data[g + j] = d;
+            mb[j] = reinterpret_cast<const uint8_t*>(m);
+            // Headers not all in the first segment: read the stand-in (the lane fails).
+            if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr)) fp[j] = d;
+        }
+        uint16_t first2;
+        std::memcpy(&first2, fp[j], sizeof first2);
+        head01[j] = first2;
+    }
+}
+
 // Packet j's 16 bytes at base[j] + off in the low half, packet j + 4's in the high half.
 [[gnu::target("avx2"), gnu::always_inline]] inline __m256i v4_row_pair(const uint8_t* const* base, size_t off, unsigned j) {
     const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base[j] + off));
@@ -92,21 +117,7 @@ struct V4Columns {
         const uint8_t* mb[8];
         const uint8_t* fp[8];
         alignas(32) uint32_t head01[8];  // bytes 0, 1 of each frame (the rest of the rows start at 2)
-        for (unsigned j = 0; j < 8; ++j) {
-            mb[j] = kV4Blank;
-            fp[j] = kV4Blank;
-            if (k == 8 || j < k) {
-                const rte_mbuf* m = pkts[g + j];
-                uint8_t* d = rte_pktmbuf_mtod(m, uint8_t*);
-                b.data[g + j] = d;
-                mb[j] = reinterpret_cast<const uint8_t*>(m);
-                // Headers not all in the first segment: read the stand-in (the lane fails).
-                if (rte_pktmbuf_data_len(m) >= RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr)) fp[j] = d;
-            }
-            uint16_t first2;
-            std::memcpy(&first2, fp[j], sizeof first2);
-            head01[j] = first2;
-        }
+        v4_row_pointers<8>(pkts, g, k, b, mb, fp, head01);
         // ol_flags (low half) and pkt_len; frame bytes 2..5 (destination MAC), 10..13 (EtherType
         // in the high half), 14..17 (version/IHL, TOS, total length); 18..21, 22..25 (TTL,
         // protocol, checksum), 26..29 (source), 30..33 (destination).

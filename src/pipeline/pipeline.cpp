@@ -304,6 +304,9 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
 
 fast::V4Classify fast::v4_classify_best() {
 #if defined(RTE_ARCH_X86)
+    if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 && rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512BW) > 0 &&
+        rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_512)
+        return V4Classify::avx512;
     if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0 && rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_256)
         return V4Classify::avx2;
 #endif

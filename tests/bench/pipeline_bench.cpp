@@ -3,7 +3,8 @@
 // 32 crafted 64-byte UDP frames from H1 to 10.99/16 (via the wan gateway, the forward scenario's
 // shape), copied into fresh mbufs as a PMD would; only the pipeline_run call is timed, then the
 // TX batch is freed. Variants: the scalar stages (pipeline_run_scalar), the vector path with the
-// one-at-a-time classify and with the AVX2 classify (if this CPU has it), each on clean traffic
+// one-at-a-time classify and with the AVX2 and AVX-512 classifies (those this CPU and the EAL's
+// max SIMD bitwidth allow), each on clean traffic
 // and with every other packet TTL 1 (the ttl-flood mix). Best of 200 runs of 1,000 bursts: the
 // CPUs are shared, the slower runs measure the neighbours. Not run by the tests.
 // The IPv6 series does the same with 62-byte IPv6/UDP frames (66 with the FCS, the forward6
@@ -14,7 +15,7 @@
 //
 // Environment: PIPELINE_BENCH_FAMILY=4|6 (default both), PIPELINE_BENCH_MIX=plain|expired (both),
 // PIPELINE_BENCH_RUNS (200),
-// PIPELINE_BENCH_VECTOR_ONLY=1 (the vector path with the CPU's classify only). For instruction
+// PIPELINE_BENCH_VECTOR_ONLY=1 (the vector path with the CPU's best classify only). For instruction
 // counts: PIPELINE_BENCH_RUNS=2 PIPELINE_BENCH_VECTOR_ONLY=1 valgrind --tool=callgrind
 // --toggle-collect='dprouter::pipeline_run(*' build/tests/unit/pipeline_bench; the packets
 // pipeline_run saw are printed (callgrind's Ir over them is the cost per packet).
@@ -28,6 +29,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
+#include <x86intrin.h>
 
 #include "packet_builder.hpp"
 #include "dprouter/simd_policy.hpp"
@@ -92,7 +94,11 @@ double measure(RouterHarness& h, const std::vector<Bytes>& in, Run run) {
                 const uint64_t until = rte_rdtsc() + 1500;
                 while (rte_rdtsc() < until) rte_pause();
             }
-            const uint64_t t0 = rte_rdtsc_precise();
+            // "hot": rdtscp waits for the copies to execute but not for their stores to leave the
+            // store buffer, so the classify's loads meet them there as after a PMD's Rx;
+            // rte_rdtsc_precise's mfence would drain them first and make "hot" = "settled".
+            unsigned aux;
+            const uint64_t t0 = settle ? rte_rdtsc_precise() : __rdtscp(&aux);
             run(h.ctx(), h.tables(), pkts, static_cast<uint16_t>(kBurst), lab::kLanPort);
             cycles += rte_rdtsc_precise() - t0;
             if (run == &dprouter::pipeline_run) g_packets += kBurst;
@@ -115,7 +121,8 @@ const char* env_or(const char* name, const char* fallback) {
 
 // One series (a family's frames, clean and with every other packet expired) on harness `h`.
 void series(RouterHarness& h, const char* family, std::vector<Bytes> (*make)(bool), bool vector_only) {
-    const bool avx2 = dprouter::fast::v4_classify_best() == V4Classify::avx2;
+    const V4Classify best = dprouter::fast::v4_classify_best();
+    const bool avx2 = best >= V4Classify::avx2, avx512 = best >= V4Classify::avx512;
     const std::string mix = env_or("PIPELINE_BENCH_MIX", "both");
     for (const bool half : {false, true})
         for (const bool s : {false, true}) {
@@ -124,17 +131,23 @@ void series(RouterHarness& h, const char* family, std::vector<Bytes> (*make)(boo
             const auto in = make(half);
             const double scalar = vector_only ? 0 : measure(h, in, dprouter::pipeline_run_scalar);
             double vec1 = 0;
-            if (!vector_only || !avx2) {
+            if (!vector_only || best == V4Classify::scalar) {
                 dprouter::fast::v4_classify_choice.store(static_cast<int>(V4Classify::scalar));
                 vec1 = measure(h, in, dprouter::pipeline_run);
             }
             double vec8 = 0;
-            if (avx2) {
+            if (avx2 && (!vector_only || best == V4Classify::avx2)) {
                 dprouter::fast::v4_classify_choice.store(static_cast<int>(V4Classify::avx2));
                 vec8 = measure(h, in, dprouter::pipeline_run);
             }
-            std::printf("%s %-18s %-8s stages %6.1f   vector, scalar classify %6.1f   vector, AVX2 classify %6.1f\n",
-                        family, half ? "every other expired" : "plain", s ? "settled" : "hot", scalar, vec1, vec8);
+            double vec16 = 0;
+            if (avx512) {
+                dprouter::fast::v4_classify_choice.store(static_cast<int>(V4Classify::avx512));
+                vec16 = measure(h, in, dprouter::pipeline_run);
+            }
+            std::printf("%s %-18s %-8s stages %6.1f   vector, scalar classify %6.1f   AVX2 classify %6.1f   "
+                        "AVX-512 classify %6.1f\n",
+                        family, half ? "every other expired" : "plain", s ? "settled" : "hot", scalar, vec1, vec8, vec16);
         }
 }
 

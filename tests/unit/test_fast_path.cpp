@@ -224,18 +224,26 @@ struct FastPathParam {
 
 void PrintTo(const FastPathParam& p, std::ostream* os) {
     *os << (p.default_route ? "default route, " : "no default route, ")
-        << (p.classify == V4Classify::avx2 ? "AVX2 classify" : "scalar classify");
+        << (p.classify == V4Classify::avx512 ? "AVX-512 classify"
+            : p.classify == V4Classify::avx2 ? "AVX2 classify"
+                                             : "scalar classify");
 }
 
 // Forces a phase-1 variant for one test; back to "decide at the next burst" afterwards.
 void force_classify(V4Classify c) { dprouter::fast::v4_classify_choice.store(static_cast<int>(c)); }
 
+// Does this CPU (and the EAL's max SIMD bitwidth) run variant `c`? Each wider one implies the
+// narrower ones.
+bool classify_available(V4Classify c) {
+    return static_cast<int>(c) <= static_cast<int>(dprouter::fast::v4_classify_best());
+}
+
 // Two identical routers; `vec` runs pipeline_run, `ref` pipeline_run_scalar.
 class FastPath : public ::testing::TestWithParam<FastPathParam> {
 protected:
     void SetUp() override {
-        if (GetParam().classify == V4Classify::avx2 && dprouter::fast::v4_classify_best() != V4Classify::avx2)
-            GTEST_SKIP() << "no AVX2 here (or the EAL's max SIMD bitwidth is below 256)";
+        if (!classify_available(GetParam().classify))
+            GTEST_SKIP() << "not on this CPU (or the EAL's max SIMD bitwidth is too low)";
         force_classify(GetParam().classify);
         vec_ = std::make_unique<RouterHarness>(mixed_config(default_route()));
         ref_ = std::make_unique<RouterHarness>(mixed_config(default_route()));
@@ -396,10 +404,13 @@ TEST_P(FastPath, LongArrayInPiecesOfThirtyTwo) {
 
 INSTANTIATE_TEST_SUITE_P(DefaultRoute, FastPath,
                          ::testing::Values(FastPathParam{false, V4Classify::scalar}, FastPathParam{true, V4Classify::scalar},
-                                           FastPathParam{false, V4Classify::avx2}, FastPathParam{true, V4Classify::avx2}),
+                                           FastPathParam{false, V4Classify::avx2}, FastPathParam{true, V4Classify::avx2},
+                                           FastPathParam{false, V4Classify::avx512}, FastPathParam{true, V4Classify::avx512}),
                          [](const ::testing::TestParamInfo<FastPathParam>& p) {
                              return std::string(p.param.default_route ? "WithDefault" : "NoDefault") +
-                                    (p.param.classify == V4Classify::avx2 ? "Avx2" : "Scalar");
+                                    (p.param.classify == V4Classify::avx512 ? "Avx512"
+                                     : p.param.classify == V4Classify::avx2 ? "Avx2"
+                                                                            : "Scalar");
                          });
 
 // The TTL word the classify phase prepares is byte for byte what the stages' ipv4_decrement_ttl
@@ -426,10 +437,21 @@ TEST(FastPathTtlWord, SameBytesAsTheStages) {
 class ClassifyVariants : public RouterTest {
 protected:
     Config make_config() override { return mixed_config(true); }
+    using Classify = void (*)(const dprouter::Tables&, rte_mbuf* const*, dprouter::fast::Burst&);
+    void agrees_with_scalar(Classify variant);
 };
 
 TEST_F(ClassifyVariants, AvxAndScalarAgree) {
-    if (dprouter::fast::v4_classify_best() != V4Classify::avx2) GTEST_SKIP() << "no AVX2 here";
+    if (!classify_available(V4Classify::avx2)) GTEST_SKIP() << "no AVX2 here";
+    agrees_with_scalar(dprouter::fast::v4_classify_avx2);
+}
+
+TEST_F(ClassifyVariants, Avx512AndScalarAgree) {
+    if (!classify_available(V4Classify::avx512)) GTEST_SKIP() << "no AVX-512 here (or the bitwidth is below 512)";
+    agrees_with_scalar(dprouter::fast::v4_classify_avx512);
+}
+
+void ClassifyVariants::agrees_with_scalar(Classify variant) {
     add_lab_neighbors();
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     auto next = [&seed] {
@@ -463,7 +485,7 @@ TEST_F(ClassifyVariants, AvxAndScalarAgree) {
         a.n = b.n = static_cast<uint16_t>(n);
         a.rx_port = b.rx_port = kLanPort;
         dprouter::fast::v4_classify_scalar(h().tables(), pkts.data(), a);
-        dprouter::fast::v4_classify_avx2(h().tables(), pkts.data(), b);
+        variant(h().tables(), pkts.data(), b);
         EXPECT_EQ(a.v4_cand, b.v4_cand) << "round " << round;
         EXPECT_EQ(a.v4_expired, b.v4_expired) << "round " << round;
         EXPECT_EQ(a.v4_count, b.v4_count);

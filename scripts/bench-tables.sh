@@ -68,6 +68,11 @@ PY
 }
 
 rss_mb() { awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$1/status"; }
+# CPU seconds so far (on a busy machine the wall times swing, these much less): of the process
+# with its reaped children (the checking child), and of its main (control) thread alone, which
+# leaves out the worker's polling once it runs.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13 + $14 + $15) / hz}' "/proc/$1/stat"; }
+control_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/task/$1/stat"; }
 
 # start NAME FILE: seconds from exec to "forwarding:" and to "second copy complete", RSS and
 # DPDK heap at each
@@ -85,8 +90,8 @@ start() {
         sleep 0.05
     done
     t1=$(date +%s.%N)
-    printf '%-28s %8.2f s to forwarding, RSS %d MB, DPDK heap %s MB\n' "start, $1" \
-        "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(rss_mb "$router")" "$(heap_mb "$prefix")"
+    printf '%-28s %8.2f s to forwarding (%s s CPU), RSS %d MB, DPDK heap %s MB\n' "start, $1" \
+        "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(cpu_s "$router")" "$(rss_mb "$router")" "$(heap_mb "$prefix")"
     # Batches of one chunk or less are replayed at once and not logged.
     if ((n > 4096)); then
         until grep -q "second copy complete" "$log"; do
@@ -96,8 +101,8 @@ start() {
             sleep 0.05
         done
         t2=$(date +%s.%N)
-        printf '%-28s %8.2f s to both copies,  RSS %d MB, DPDK heap %s MB (%s)\n' "start, $1" \
-            "$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" "$(rss_mb "$router")" "$(heap_mb "$prefix")" \
+        printf '%-28s %8.2f s to both copies (control thread %s s CPU), RSS %d MB, DPDK heap %s MB (%s)\n' "start, $1" \
+            "$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" "$(control_cpu_s "$router")" "$(rss_mb "$router")" "$(heap_mb "$prefix")" \
             "$(grep -o 'second copy complete.*' "$log" | head -1)"
     fi
     kill -TERM "$router"; wait "$router" 2>/dev/null; router=""

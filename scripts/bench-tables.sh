@@ -8,7 +8,10 @@
 # The router runs on two net_null ports (no NIC, no namespaces; --no-huge) with a file prefix of
 # ${DPR_LAB_PREFIX:-}tables. "Forwarding" is the moment it logs "forwarding: ...": the table is
 # built and published and the workers are launched (for the small lab tables that is also when it
-# first answers ping). Memory is the router's RSS then, and DPDK's heap from telemetry.
+# first answers ping). The second FIB copy is filled after that, while the workers forward
+# (docs/architecture.md "Live FIB"): "both copies" is when the router logs that it is complete.
+# Memory is the router's RSS at both moments (with --no-huge DPDK's memory is ordinary anonymous
+# memory, counted in the RSS as it is touched), and DPDK's heap in use and in all, from telemetry.
 # Environment: START_TIMEOUT (seconds, default 1800) bounds each start; START_LIST=0 and START_YAML=0
 # skip the starts.
 set -u
@@ -52,7 +55,7 @@ check() {
         "$((rss / 1024))"
 }
 
-heap_mb() {  # DPDK heap in use on socket 0, from telemetry
+heap_mb() {  # DPDK heap on socket 0, from telemetry: "IN-USE of SIZE"
     /usr/bin/python3 - "$1" <<'PY' 2>/dev/null || echo "?"
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -60,13 +63,21 @@ s.connect(f"/var/run/dpdk/{sys.argv[1]}/dpdk_telemetry.v2")
 s.recv(4096)
 s.send(b"/eal/heap_info,0")
 info = json.loads(s.recv(65536))["/eal/heap_info"]
-print(int(info["Alloc_size"]) // (1 << 20))
+print(f'{int(info["Alloc_size"]) >> 20} of {int(info["Heap_size"]) >> 20}')
 PY
 }
 
-# start NAME FILE: seconds from exec to "forwarding:", RSS then, DPDK heap in use
+rss_mb() { awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$1/status"; }
+# CPU seconds so far (on a busy machine the wall times swing, these much less): of the process
+# with its reaped children (the checking child), and of its main (control) thread alone, which
+# leaves out the worker's polling once it runs.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13 + $14 + $15) / hz}' "/proc/$1/stat"; }
+control_cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print ($12 + $13) / hz}' "/proc/$1/task/$1/stat"; }
+
+# start NAME FILE: seconds from exec to "forwarding:" and to "second copy complete", RSS and
+# DPDK heap at each
 start() {
-    local log=$tmp/router-$1.log t0 t1
+    local log=$tmp/router-$1.log t0 t1 t2
     t0=$(date +%s.%N)
     (cd "$tmp" && exec "$bin" --config "$2") >"$log" 2>&1 &
     router=$!
@@ -79,10 +90,21 @@ start() {
         sleep 0.05
     done
     t1=$(date +%s.%N)
-    local rss
-    rss=$(awk '/^VmRSS:/ {print int($2 / 1024)}' "/proc/$router/status")
-    printf '%-28s %8.2f s to forwarding, RSS %d MB, DPDK heap in use %s MB\n' "start, $1" \
-        "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$rss" "$(heap_mb "$prefix")"
+    printf '%-28s %8.2f s to forwarding (%s s CPU), RSS %d MB, DPDK heap %s MB\n' "start, $1" \
+        "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" "$(cpu_s "$router")" "$(rss_mb "$router")" "$(heap_mb "$prefix")"
+    # Batches of one chunk or less are replayed at once and not logged.
+    if ((n > 4096)); then
+        until grep -q "second copy complete" "$log"; do
+            if ! kill -0 "$router" 2>/dev/null || ((SECONDS > deadline)); then
+                echo "start, $1: second copy not complete within ${start_timeout} s"; tail -5 "$log"; break
+            fi
+            sleep 0.05
+        done
+        t2=$(date +%s.%N)
+        printf '%-28s %8.2f s to both copies (control thread %s s CPU), RSS %d MB, DPDK heap %s MB (%s)\n' "start, $1" \
+            "$(awk -v a="$t0" -v b="$t2" 'BEGIN {print b - a}')" "$(control_cpu_s "$router")" "$(rss_mb "$router")" "$(heap_mb "$prefix")" \
+            "$(grep -o 'second copy complete.*' "$log" | head -1)"
+    fi
     kill -TERM "$router"; wait "$router" 2>/dev/null; router=""
 }
 

@@ -11,8 +11,9 @@
 // reader between its two loads could follow a group already given to another prefix. The FIBs are
 // therefore kept twice: a batch of changes goes into the copy no worker reads (the standby), that
 // copy is published (commit), and once a grace period has passed the same changes are replayed on
-// the other one, which becomes the standby. Both copies share the next-hop arrays; a slot freed
-// by a change goes through an rte_rcu_qsbr defer queue before it is reused.
+// the other one, which becomes the standby (a large batch, such as the first load at start-up, a
+// chunk per maintain() call while the workers forward). Both copies share the next-hop arrays; a
+// slot freed by a change goes through an rte_rcu_qsbr defer queue before it is reused.
 #pragma once
 
 #include <atomic>
@@ -79,9 +80,13 @@ public:
     // Throws std::runtime_error with nothing changed.
     void reconfigure(const Config& cfg);
 
-    // From the control loop's timer: replays the last batch on the old copy once its grace period
-    // is over, and reclaims next-hop slots. Never waits.
-    void maintain();
+    // From the control loop: replays the last batch on the old copy once its grace period is
+    // over, a bounded chunk per call, and reclaims next-hop slots. Never waits. True while the
+    // replay is unfinished (call again soon: replaying()).
+    bool maintain();
+    // A replay is due or under way: the standby copy lacks the last batch. A change made now
+    // finishes the replay first (live_fib.cpp, ensure_writable).
+    bool replaying() const;
     // Waits for the grace period and replays, so that both copies are equal (reload, tests).
     void settle();
 
@@ -99,6 +104,7 @@ public:
         size_t held = 0;                            // routes held (all origins but connected)
         uint32_t nexthops4 = 0, nexthops6 = 0;      // slots in use or waiting for reclamation
         uint64_t commits = 0, replays = 0, reclaimed = 0;
+        size_t replay_left = 0;                     // operations the standby copy still lacks
     };
     Stats stats() const;
 

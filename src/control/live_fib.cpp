@@ -10,6 +10,7 @@
 #include "dprouter/live_fib.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <new>
@@ -32,10 +33,32 @@ namespace {
 using live::PathSpec;
 
 constexpr uint32_t kNone = UINT32_MAX;
+// Operations replayed per maintain() call: about a millisecond or two of rte_fib_add, so the
+// control loop serves the resolvers and the control socket between chunks. A replay longer than
+// one chunk (start-up, a big reload or resync) is logged when it completes (scripts/bench-tables.sh
+// waits for that line).
+constexpr size_t kReplayChunk = 4096;
+
+uint64_t now_ms() {
+    using namespace std::chrono;
+    return static_cast<uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
 // Origin slots: RouteOrigin's values (config 0, kernel 1, cli 2), and the router's own routes.
 constexpr unsigned kConnected = 3;
 constexpr unsigned kPrecedence[4] = {kConnected, static_cast<unsigned>(RouteOrigin::cli),
                                      static_cast<unsigned>(RouteOrigin::config), static_cast<unsigned>(RouteOrigin::kernel)};
+
+// 16 address bytes and a few more bits, mixed for std::unordered_map.
+size_t hash16(const uint8_t* bytes, uint64_t extra) {
+    uint64_t a, b;
+    std::memcpy(&a, bytes, 8);
+    std::memcpy(&b, bytes + 8, 8);
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) + extra;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return static_cast<size_t>(h ^ (h >> 32));
+}
 
 struct PrefixKey {
     uint8_t v6 = 0;
@@ -46,15 +69,7 @@ struct PrefixKey {
     }
 };
 struct PrefixKeyHash {
-    size_t operator()(const PrefixKey& k) const {
-        uint64_t a, b;
-        std::memcpy(&a, k.addr, 8);
-        std::memcpy(&b, k.addr + 8, 8);
-        uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) + (uint64_t{k.len} << 1 | k.v6);
-        h ^= h >> 29;
-        h *= 0xbf58476d1ce4e5b9ull;
-        return static_cast<size_t>(h ^ (h >> 32));
-    }
+    size_t operator()(const PrefixKey& k) const { return hash16(k.addr, uint64_t{k.len} << 1 | k.v6); }
 };
 
 PrefixKey key4(Ipv4Prefix p) {
@@ -91,6 +106,29 @@ bool same_route(const Route& a, const Route& b) {
 
 enum class SlotState : uint8_t { free, live, dying, queued };
 
+// What a single-path next hop says, as the pools deduplicate it: a fixed-size key, so a lookup
+// costs a hash of 20 bytes and no allocation (a million routes look one up each at start-up).
+struct PlainKey {
+    uint8_t action = 0;
+    uint8_t unused = 0;
+    uint16_t port = 0;
+    uint8_t gateway[16]{};
+    friend bool operator==(const PlainKey& a, const PlainKey& b) {
+        return a.action == b.action && a.port == b.port && std::memcmp(a.gateway, b.gateway, 16) == 0;
+    }
+};
+struct PlainKeyHash {
+    size_t operator()(const PlainKey& k) const { return hash16(k.gateway, uint64_t{k.port} << 8 | k.action); }
+};
+
+PlainKey plain_key(const PathSpec& s) {
+    PlainKey k;
+    k.action = static_cast<uint8_t>(s.action);
+    k.port = s.port;
+    std::memcpy(k.gateway, s.gateway, 16);
+    return k;
+}
+
 // One family's next-hop slots.
 template <class NH>
 struct Pool {
@@ -101,20 +139,13 @@ struct Pool {
     uint32_t in_use = 0;
     std::vector<uint32_t> refs;
     std::vector<SlotState> state;
-    std::vector<std::string> keys;
-    std::unordered_map<std::string, uint32_t> index;
+    std::vector<PlainKey> plain_keys;   // single-path slots
+    std::vector<std::string> group_keys;  // multipath slots: their sorted members (ECMP only, rare)
+    std::unordered_map<PlainKey, uint32_t, PlainKeyHash> plain_index;
+    std::unordered_map<std::string, uint32_t> group_index;
     std::vector<uint32_t> free_list;
     std::vector<uint32_t> dying;  // references dropped to zero since the last commit
 };
-
-std::string spec_key(const PathSpec& s) {
-    std::string k(20, '\0');
-    k[0] = 'P';
-    k[1] = static_cast<char>(s.action);
-    std::memcpy(k.data() + 2, &s.port, 2);
-    std::memcpy(k.data() + 4, s.gateway, 16);
-    return k;
-}
 
 std::string group_key(const std::vector<uint32_t>& members) {
     std::string k(1 + 4 * members.size(), 'G');
@@ -172,6 +203,11 @@ struct LiveFib::Impl {
         uint32_t nh;  // kNone: delete
     };
     std::vector<Op> batch, pending;                // applied to the standby / to replay on the other copy
+    size_t replayed = 0;                           // pending[0, replayed) are on the standby already
+    bool grace_over = false;                       // the standby's readers are gone: replay may go on
+    uint64_t replay_started_ms = 0;
+    std::vector<PathSpec> scratch_specs;           // acquire_route's, reused
+    std::vector<uint32_t> scratch_members;
     std::unique_ptr<Config> batch_cfg, pending_cfg;  // a reload's new interface state, same
     bool dirty = false;
     bool catchup = false;
@@ -230,7 +266,8 @@ struct LiveFib::Impl {
         if (p.slots == nullptr || p.groups == nullptr) throw std::runtime_error("out of memory for live next hops");
         p.refs.assign(p.cap, 0);
         p.state.assign(p.cap, SlotState::free);
-        p.keys.assign(p.cap, {});
+        p.plain_keys.assign(p.cap, {});
+        p.group_keys.assign(p.cap, {});
     }
 
     // Puts a shell (interface state, build_table_shell) around copy c's FIBs.
@@ -269,26 +306,45 @@ struct LiveFib::Impl {
     }
 
     // The standby copy may be written once the last batch is replayed on it, which needs the
-    // grace period that started when the other copy was published.
-    void ensure_writable(bool wait = true) {
-        if (!catchup) return;
-        // Waiting yields rather than spins (rte_rcu_qsbr_check's own wait): the control thread
-        // may share its core with the OS and everything else the router runs.
-        while (rte_rcu_qsbr_check(qsbr, token, false) != 1) {
-            if (!wait) return;
-            std::this_thread::yield();
+    // grace period that started when the other copy was published. Replays at most `budget`
+    // operations (the control loop's share: the first load's million routes go in chunks while
+    // the workers already forward on the other copy); true once the standby is complete.
+    // A change (upsert, remove, replace_origin, reconfigure) calls it with no limit: it finishes
+    // the replay first rather than queueing behind it, because a change must be tried on the copy
+    // it goes into (a full FIB refuses it at once, nothing half-done) and the order of operations
+    // on one prefix matters; the wait is bounded by one replay of the table.
+    bool ensure_writable(bool wait = true, size_t budget = SIZE_MAX) {
+        if (!catchup) return true;
+        if (!grace_over) {
+            // Waiting yields rather than spins (rte_rcu_qsbr_check's own wait): the control thread
+            // may share its core with the OS and everything else the router runs.
+            while (rte_rcu_qsbr_check(qsbr, token, false) != 1) {
+                if (!wait) return false;
+                std::this_thread::yield();
+            }
+            if (pending_cfg) {
+                new_shell(standby, *pending_cfg);  // may throw: tried again by the next call
+                pending_cfg.reset();
+            }
+            grace_over = true;
+            replay_started_ms = now_ms();
         }
         const unsigned c = standby;
-        if (pending_cfg) {
-            new_shell(c, *pending_cfg);
-            pending_cfg.reset();
-        }
-        for (const Op& op : pending)
-            if (const int rc = apply(c, op.key, op.nh); rc != 0)  // the same changes fitted the other copy
-                DPR_LOG(ERR, "live FIB: replaying %s failed: %s\n", prefix_text(op.key).c_str(), rte_strerror(-rc));
-        pending.clear();
+        const size_t end = pending.size() - replayed > budget ? replayed + budget : pending.size();
+        for (; replayed < end; ++replayed)
+            if (const int rc = apply(c, pending[replayed].key, pending[replayed].nh); rc != 0)  // it fitted the other copy
+                DPR_LOG(ERR, "live FIB: replaying %s failed: %s\n", prefix_text(pending[replayed].key).c_str(),
+                        rte_strerror(-rc));
+        if (replayed < pending.size()) return false;
+        if (pending.size() > kReplayChunk)
+            DPR_LOG(INFO, "live FIB: second copy complete: %zu changes replayed in %lu ms\n", pending.size(),
+                    static_cast<unsigned long>(now_ms() - replay_started_ms));
+        std::vector<Op>().swap(pending);  // a first load's batch is large: give its memory back
+        replayed = 0;
+        grace_over = false;
         catchup = false;
         ++replays;
+        return true;
     }
 
     // --- next hops ----------------------------------------------------------------------------
@@ -334,8 +390,8 @@ struct LiveFib::Impl {
     template <bool V6>
     uint32_t acquire_plain(const PathSpec& spec) {
         auto& p = pool<V6>();
-        std::string k = spec_key(spec);
-        if (auto it = p.index.find(k); it != p.index.end()) {
+        const PlainKey k = plain_key(spec);
+        if (auto it = p.plain_index.find(k); it != p.plain_index.end()) {
             ref<V6>(it->second);
             return it->second;
         }
@@ -344,8 +400,8 @@ struct LiveFib::Impl {
         fill_slot(p.slots[s], spec);
         p.refs[s] = 1;
         p.state[s] = SlotState::live;
-        p.keys[s] = k;
-        p.index.emplace(std::move(k), s);
+        p.plain_keys[s] = k;
+        p.plain_index.emplace(k, s);
         if (spec.action == NextHopAction::forward && has_gateway(p.slots[s])) {
             if constexpr (V6) {
                 if (owner.on_new_next_hop6) owner.on_new_next_hop6(p.slots[s]);
@@ -361,7 +417,7 @@ struct LiveFib::Impl {
     uint32_t acquire_group(const std::vector<uint32_t>& members) {
         auto& p = pool<V6>();
         std::string k = group_key(members);
-        if (auto it = p.index.find(k); it != p.index.end()) {
+        if (auto it = p.group_index.find(k); it != p.group_index.end()) {
             ref<V6>(it->second);
             return it->second;
         }
@@ -375,8 +431,8 @@ struct LiveFib::Impl {
         p.slots[s].n_paths = static_cast<uint8_t>(members.size());
         p.refs[s] = 1;
         p.state[s] = SlotState::live;
-        p.keys[s] = k;
-        p.index.emplace(std::move(k), s);
+        p.group_keys[s] = k;
+        p.group_index.emplace(std::move(k), s);
         return s;
     }
 
@@ -384,9 +440,16 @@ struct LiveFib::Impl {
     template <bool V6>
     std::string acquire_route(const Route& r, uint32_t& out) {
         out = kNone;
-        std::vector<PathSpec> specs;
+        // Scratch space kept between calls: no allocation per route (not reentrant; nothing here is).
+        std::vector<PathSpec>& specs = scratch_specs;
         if (std::string err = ifcs->resolve(r, specs); !err.empty()) return err;
-        std::vector<uint32_t> members;
+        if (specs.size() == 1) {  // the common case: one path, no group
+            out = acquire_plain<V6>(specs[0]);
+            if (out == kNone) return std::string("the ") + (V6 ? "IPv6 " : "") + "next-hop table is full";
+            return {};
+        }
+        std::vector<uint32_t>& members = scratch_members;
+        members.clear();
         const auto drop_all = [&] {
             for (uint32_t m : members) release<V6>(m);
         };
@@ -427,11 +490,14 @@ struct LiveFib::Impl {
             p.dying.pop_back();
             if (p.state[s] != SlotState::dying || p.refs[s] != 0) continue;
             any = true;
-            p.index.erase(p.keys[s]);
-            p.keys[s].clear();
             p.state[s] = SlotState::queued;
-            if (p.slots[s].action == NextHopAction::multipath)
+            if (p.slots[s].action == NextHopAction::multipath) {
+                p.group_index.erase(p.group_keys[s]);
+                p.group_keys[s].clear();
                 for (unsigned i = 0; i < p.slots[s].n_paths; ++i) release<V6>(p.groups[size_t{s} * kMaxEcmpPaths + i]);
+            } else {
+                p.plain_index.erase(p.plain_keys[s]);
+            }
             uint32_t e = (V6 ? 0x80000000u : 0u) | s;
             if (rte_rcu_qsbr_dq_enqueue(dq, &e) != 0)  // sized for every slot: cannot be full
                 DPR_LOG(ERR, "live FIB: defer queue refused a next hop: %s\n", rte_strerror(rte_errno));
@@ -530,6 +596,7 @@ struct LiveFib::Impl {
 
     // Makes `origin` hold exactly `routes`; the first error stops it (the caller restores).
     std::string apply_origin(unsigned origin, const std::vector<Route>& routes) {
+        if (held[origin].empty()) return load_origin(origin, routes);
         std::unordered_set<PrefixKey, PrefixKeyHash> keep;
         keep.reserve(routes.size());
         for (const Route& r : routes) keep.insert(key_of(r));
@@ -540,6 +607,21 @@ struct LiveFib::Impl {
         for (const Route& r : routes) {
             auto it = held[origin].find(key_of(r));
             if (it != held[origin].end() && it->second.second != kNone && same_route(it->second.first, r)) continue;
+            Route copy = r;
+            copy.origin = static_cast<RouteOrigin>(origin);
+            if (std::string err = upsert(std::move(copy)); !err.empty()) return format_route_error(r, err);
+        }
+        return {};
+    }
+
+    // A whole origin into an empty one (start-up, the first kernel dump): nothing to compare or
+    // remove, so no key set; the maps are sized once for the routes instead of rehashing a million
+    // nodes as they grow. Each route still goes through upsert: one rte_fib_add on the standby.
+    std::string load_origin(unsigned origin, const std::vector<Route>& routes) {
+        held[origin].reserve(routes.size());
+        installed.reserve(installed.size() + routes.size());
+        batch.reserve(batch.size() + routes.size());
+        for (const Route& r : routes) {
             Route copy = r;
             copy.origin = static_cast<RouteOrigin>(origin);
             if (std::string err = upsert(std::move(copy)); !err.empty()) return format_route_error(r, err);
@@ -635,10 +717,10 @@ void LiveFib::Impl::destroy() {
         Tables* expected = t;
         im.published.compare_exchange_strong(expected, nullptr);
     }
-    if (im.dq != nullptr) {
-        im.ensure_writable(true);
-        rte_rcu_qsbr_dq_delete(im.dq);
-    }
+    // An unfinished replay is dropped, not completed: both copies are freed below.
+    im.pending.clear();
+    im.catchup = false;
+    if (im.dq != nullptr) rte_rcu_qsbr_dq_delete(im.dq);
     im.dq = nullptr;
     for (unsigned c = 0; c < 2; ++c) {
         free_tables(im.copy[c]);
@@ -746,10 +828,13 @@ void LiveFib::reconfigure(const Config& cfg) {
     im.reresolve_all();
 }
 
-void LiveFib::maintain() {
-    impl_->ensure_writable(false);
+bool LiveFib::maintain() {
+    const bool done = impl_->ensure_writable(false, kReplayChunk);
     impl_->reclaim();
+    return !done;
 }
+
+bool LiveFib::replaying() const { return impl_->catchup; }
 
 void LiveFib::settle() {
     Impl& im = *impl_;
@@ -771,6 +856,7 @@ LiveFib::Stats LiveFib::stats() const {
     s.commits = im.commits;
     s.replays = im.replays;
     s.reclaimed = im.reclaimed;
+    s.replay_left = im.pending.size() - im.replayed;
     return s;
 }
 

@@ -191,7 +191,9 @@ void Router::setup() {
     if (const std::string err = live_fib_->replace_origin(RouteOrigin::config, config_routes(cfg_)); !err.empty())
         throw std::runtime_error(err);
     live_fib_->commit();
-    live_fib_->settle();
+    // No settle(): the workers start on the published copy while the control loop fills the
+    // other one a chunk at a time (LiveFib::maintain); a change arriving meanwhile finishes that
+    // first. Halves the table work before forwarding (docs/benchmarking.md "Large tables").
     ++generation_;
     Tables* t = live_fib_->tables();
     // Big tables take a few seconds (docs/benchmarking.md "Large tables").
@@ -325,6 +327,8 @@ void Router::control_iteration(uint64_t now, bool& busy) {
         reclaim(false);
         if (live_fib_) live_fib_->maintain();
     }
+    // The second FIB copy after a big batch (start-up): a chunk per iteration, without sleeping.
+    if (live_fib_ && live_fib_->replaying()) busy |= live_fib_->maintain();
     poll_control(now, busy);
     if (importer_) busy |= importer_->poll();
     if (mirror_) {

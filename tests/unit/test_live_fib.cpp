@@ -1,6 +1,7 @@
 // The live FIB: random changes of both families and every origin against a reference model (a
 // naive longest-prefix match over what the model holds), origin precedence, replace_origin, ECMP
-// spread and stability, and lookups from a reader thread while the control thread changes the table.
+// spread and stability, lookups from a reader thread while the control thread changes the table,
+// and a first load whose second copy is filled a chunk at a time while changes arrive.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -86,6 +88,10 @@ struct Answer {
     Paths paths;
     friend bool operator==(const Answer&, const Answer&) = default;
 };
+void PrintTo(const Answer& a, std::ostream* os) {
+    *os << (a.found ? "found" : "none") << " action " << static_cast<int>(a.action);
+    for (const auto& [port, gw] : a.paths) *os << " (" << port << ", " << format_ipv4(gw) << ")";
+}
 
 Answer answer4(const Tables& t, Ipv4 dst) {
     Answer a;
@@ -558,6 +564,150 @@ TEST(LiveFib, ConcurrentLookupsSeeOnlyValidNextHops) {
     EXPECT_GT(lookups.load(), 10000u);
     EXPECT_GT(f.fib->stats().reclaimed, 0u);  // next hops went through the defer queue
     EXPECT_GT(f.fib->stats().replays, 100u);
+}
+
+
+// --- the first load and the deferred replay ---------------------------------------------------
+
+// IPv4 only, every origin: the winner per prefix by origin rank, longest prefix first.
+struct Model4 {
+    std::map<std::pair<uint8_t, Ipv4>, std::map<int, Answer>> routes;  // (len, network) -> rank -> answer
+    void put(Ipv4Prefix p, int rank, const Answer& a) { routes[{p.len, p.network()}][rank] = a; }
+    void erase(Ipv4Prefix p, int rank) {
+        auto it = routes.find({p.len, p.network()});
+        if (it == routes.end()) return;
+        it->second.erase(rank);
+        if (it->second.empty()) routes.erase(it);
+    }
+    Answer lookup(Ipv4 a) const {
+        for (int len = 32; len >= 0; --len) {
+            auto it = routes.find({static_cast<uint8_t>(len), a & Ipv4Prefix::mask_of(static_cast<uint8_t>(len))});
+            if (it != routes.end()) return it->second.begin()->second;
+        }
+        return {};
+    }
+};
+
+// An Internet-like mix (as scripts/bench/gen_routes.py) packed into 20.0.0.0/8 so that they
+// overlap: 60 % /24, 35 % /16../23, 5 % /25../32; distinct.
+std::vector<Ipv4Prefix> random_prefixes(std::mt19937& rng, size_t n) {
+    std::set<std::pair<uint8_t, Ipv4>> seen;
+    std::vector<Ipv4Prefix> v;
+    while (v.size() < n) {
+        const unsigned r = rng() % 100;
+        const uint8_t len = static_cast<uint8_t>(r < 60 ? 24 : r < 95 ? 16 + rng() % 8 : 25 + rng() % 8);
+        const Ipv4Prefix p{(v4("20.0.0.0") | static_cast<Ipv4>(rng() & 0x00ffffffu)) & Ipv4Prefix::mask_of(len), len};
+        if (seen.insert({p.len, p.addr}).second) v.push_back(p);
+    }
+    return v;
+}
+
+void expect_matches(const Tables& t, const Model4& model, std::mt19937& rng, const std::vector<Ipv4Prefix>& prefixes,
+                    const char* when) {
+    for (int i = 0; i < 4000; ++i) {
+        const Ipv4 a = v4("20.0.0.0") | static_cast<Ipv4>(rng() & 0x00ffffffu);
+        ASSERT_EQ(answer4(t, a), model.lookup(a)) << when << ": " << format_ipv4(a);
+    }
+    for (const Ipv4Prefix& p : prefixes) {  // each prefix at its first and last address
+        ASSERT_EQ(answer4(t, p.network()), model.lookup(p.network())) << when << ": " << format_prefix(p);
+        const Ipv4 last = p.network() | ~p.mask();
+        ASSERT_EQ(answer4(t, last), model.lookup(last)) << when << ": " << format_prefix(p);
+    }
+}
+
+// Start-up: the whole file loads into one copy and is published; the other copy is filled by
+// maintain() a chunk per call (the workers already forward). Changes made in the middle of that
+// replay (a kernel route over a file route, a cli route, a removal, a whole kernel resync) go into
+// the copy being filled: they must land after the replay, not be overwritten by it. Both copies
+// then answer like the reference model, at every prefix's first and last address.
+TEST(LiveFib, ChangesDuringTheDeferredReplayLandAfterIt) {
+    Fixture f;
+    std::mt19937 rng(2024);
+    const std::vector<Ipv4Prefix> prefixes = random_prefixes(rng, 30000);
+    const size_t n = prefixes.size();
+    const Ipv4 gws[] = {v4("10.1.0.2"), v4("10.1.0.3"), v4("10.2.0.2"), v4("10.2.0.3")};
+    const auto gw_answer = [](Ipv4 g) { return fwd({{static_cast<uint16_t>((g >> 16 & 0xff) == 2), g}}); };
+    const Answer blackhole{true, NextHopAction::blackhole, {}};
+    // What each origin holds, by prefix index; the model is made from it.
+    std::vector<std::optional<Answer>> file(n), cli(n), kernel(n);
+    const auto model = [&] {
+        Model4 m;
+        m.put({v4("10.1.0.0"), 24}, 0, fwd({{0, 0}}));
+        m.put({v4("10.2.0.0"), 24}, 0, fwd({{1, 0}}));
+        for (size_t i = 0; i < n; ++i) {
+            if (cli[i]) m.put(prefixes[i], 1, *cli[i]);
+            if (file[i]) m.put(prefixes[i], 2, *file[i]);
+            if (kernel[i]) m.put(prefixes[i], 3, *kernel[i]);
+        }
+        return m;
+    };
+    std::vector<Route> routes;
+    for (size_t i = 0; i < n; ++i) {
+        Route r;
+        r.prefix4 = prefixes[i];
+        if (i % 97 == 0) r.action = RouteAction::blackhole;
+        else r.via.push_back(RouteVia{gws[i % 4], {}, -1});
+        routes.push_back(r);
+        file[i] = i % 97 == 0 ? blackhole : gw_answer(gws[i % 4]);
+    }
+    ASSERT_EQ(f.fib->replace_origin(RouteOrigin::config, routes), "");
+    f.fib->commit();
+    const Tables* loaded = f.published.load();
+    // Nothing replayed yet: the whole load waits for the control loop.
+    EXPECT_TRUE(f.fib->replaying());
+    EXPECT_GE(f.fib->stats().replay_left, n);
+    EXPECT_EQ(f.fib->stats().nexthops4, 6u + 4u + 1u);  // connected 6, four gateways, one blackhole
+    expect_matches(f.t(), model(), rng, prefixes, "after the load");
+    // A few chunks, as the control loop would; the published copy does not move.
+    size_t left = f.fib->stats().replay_left;
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(f.fib->maintain());
+        EXPECT_LT(f.fib->stats().replay_left, left);
+        left = f.fib->stats().replay_left;
+    }
+    EXPECT_GT(left, 0u);
+    EXPECT_EQ(f.published.load(), loaded);
+
+    // Changes in the middle of the replay, most on prefixes whose file route is not replayed yet.
+    const Ipv4 k = v4("10.2.0.9"), c = v4("10.1.0.9");
+    for (size_t i = 0; i < n; i += 53) {
+        ASSERT_EQ(f.fib->upsert(route4(format_prefix(prefixes[i]).c_str(), {k}, RouteOrigin::kernel)), "");
+        kernel[i] = gw_answer(k);
+    }
+    for (size_t i = 7; i < n; i += 101) {
+        ASSERT_EQ(f.fib->upsert(route4(format_prefix(prefixes[i]).c_str(), {c}, RouteOrigin::cli)), "");
+        cli[i] = gw_answer(c);
+    }
+    for (size_t i = 5; i < n; i += 89) {
+        ASSERT_TRUE(f.fib->remove(route4(format_prefix(prefixes[i]).c_str(), {}, RouteOrigin::config)));
+        file[i].reset();
+    }
+    EXPECT_FALSE(f.fib->replaying());  // the first change finished it
+    EXPECT_EQ(f.fib->stats().replay_left, 0u);
+    f.fib->commit();
+    EXPECT_NE(f.published.load(), loaded);
+    expect_matches(f.t(), model(), rng, prefixes, "the replayed copy, changed");
+
+    // A whole kernel resync while that batch waits for its replay, then the other copy too.
+    EXPECT_TRUE(f.fib->replaying());
+    std::vector<Route> resync;
+    std::fill(kernel.begin(), kernel.end(), std::nullopt);
+    for (size_t i = 0; i < n; i += 3) {
+        resync.push_back(route4(format_prefix(prefixes[i]).c_str(), {gws[(i + 1) % 4]}, RouteOrigin::kernel));
+        kernel[i] = gw_answer(gws[(i + 1) % 4]);
+    }
+    ASSERT_EQ(f.fib->replace_origin(RouteOrigin::kernel, resync), "");
+    f.fib->commit();
+    expect_matches(f.t(), model(), rng, prefixes, "after the kernel resync");
+    while (f.fib->maintain()) {
+    }
+    EXPECT_FALSE(f.fib->replaying());
+    // The other copy: published by the next commit (one change outside the model's range).
+    ASSERT_EQ(f.fib->upsert(route4("99.0.0.0/8", {c}, RouteOrigin::cli)), "");
+    f.fib->commit();
+    expect_matches(f.t(), model(), rng, prefixes, "the other copy");
+    f.fib->settle();
+    EXPECT_EQ(f.fib->stats().replay_left, 0u);
 }
 
 }  // namespace

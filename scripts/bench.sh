@@ -24,6 +24,12 @@
 #              against 10 routes, on the same 64-byte traffic to BENCH_DESTINATIONS (65,536)
 #              random destinations inside those routes (scripts/bench/gen_bigtable.py,
 #              BENCH_SEED); testpmd on the same pcap for the harness's cost
+#   churn      64-byte frames, dprouter with its table still (static) against dprouter while one
+#              client (scripts/bench/churn.py, pinned to CPU 0 with the control thread) changes
+#              routes through the control socket at BENCH_CHURN_RATE (10,000) changes a second:
+#              JSON-lines route add/del of /24s and /25s outside the traffic, each applied to the
+#              live FIB and published by the control thread while the worker forwards; prints the
+#              ratio churn/static (target >= 0.9) and the change rate achieved
 #
 # Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
 # its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci, 2 MiB hugepages (as
@@ -75,6 +81,8 @@
 #                         perf (cpu-clock samples): <case>-perf.txt, by shared object and symbol
 #   BENCH_EAL_EXTRA=      more EAL arguments for every program (testpmd, l3fwd, dprouter), e.g.
 #                         "--force-max-simd-bitwidth=512" (lets rte_fib use its AVX-512 lookup)
+#   BENCH_CHURN_RATE=10000, BENCH_CHURN_WINDOW=5000   churn scenario: route changes a second the
+#                         client asks for, and routes it keeps at once (a sliding window)
 #   BENCH_IDLE=poll       dprouter's dpdk.idle in every case of every scenario (the idle scenario
 #                         sets its own per case); sleep writes `idle: sleep` and
 #                         `idle_max_us: BENCH_IDLE_MAX_US` (default 100) into the configuration
@@ -147,6 +155,7 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
     return_route=
     ipv6=
     bigtable=
+    churn_scn=
     default_cases=
     case $1 in
     forward|forward6)
@@ -212,11 +221,19 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
         add_case testpmd testpmd "$size" "" "" "" "testpmd io on the same pcap: the harness alone"
         default_cases="testpmd routes-10 routes-big"
         ;;
-    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable)" >&2; exit 2 ;;
+    churn)
+        size=${BENCH_SIZE:-64}
+        churn_scn=1
+        add_case static dprouter "$size" "" "" "" "dprouter, control socket open, no route changes: the baseline"
+        add_case churn dprouter "$size" "" "" "" \
+            "dprouter while a client changes ${BENCH_CHURN_RATE:-10000} routes a second through the control socket"
+        default_cases="static churn"
+        ;;
+    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable, churn)" >&2; exit 2 ;;
     esac
 }
 if [[ -n $list ]]; then
-    for s in forward forward6 ttl-flood frag idle bigtable; do
+    for s in forward forward6 ttl-flood frag idle bigtable churn; do
         define_scenario "$s"
         echo "$s (default cases: $default_cases)"
         for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
@@ -284,12 +301,17 @@ stop_child() {
     fi
 }
 helper=   # measure.py / verify.py running in the background
+helper_churn=   # churn.py running in the background
 on_exit() {
     local rc=$?
     trap - EXIT INT TERM
     if [[ -n $helper ]]; then
         kill -TERM "$helper" 2>/dev/null || true
         wait "$helper" 2>/dev/null || true
+    fi
+    if [[ -n $helper_churn ]]; then
+        kill -TERM "$helper_churn" 2>/dev/null || true
+        wait "$helper_churn" 2>/dev/null || true
     fi
     stop_child
     rm -f "${out:?}/.measure"
@@ -401,6 +423,10 @@ verify_devs() {  # case -> dev0 dev1: a single replay, both ports written to pca
     dev1="net_pcap1,tx_pcap=$out/verify-$1-out.pcap"
 }
 
+churn_socket() { echo "/tmp/dprbench-$$-$1.sock"; }  # case -> the churn scenario's control socket
+churn_rate=${BENCH_CHURN_RATE:-10000}
+churn_window=${BENCH_CHURN_WINDOW:-5000}
+[[ $churn_rate =~ ^[0-9]+$ && $churn_window =~ ^[0-9]+$ ]] || { echo "BENCH_CHURN_RATE and BENCH_CHURN_WINDOW must be numbers" >&2; exit 2; }
 write_cfg() {  # file case port0-devargs port1-devargs
     local mtu=${c_mtu[$2]} icmp=${c_icmp[$2]} in6='' out6='' route6='' nb6=''
     if [[ -n $ipv6 ]]; then  # forward6: the IPv6 addresses, route and static neighbour
@@ -437,9 +463,10 @@ neighbors:
   - address: 198.18.0.2
     mac: "02:00:00:00:00:10"
     interface: in}
-# No dprouterctl socket: runs in parallel must not contend for /run/dprouter.sock.
+# No dprouterctl socket (churn: one per case in /tmp): runs in parallel must not contend for
+# /run/dprouter.sock.
 control_plane:
-  socket: ""
+  socket: "${churn_scn:+$(churn_socket "$2")}"
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
@@ -637,6 +664,14 @@ run_one() {  # case run-number
     [[ $prog != dprouter ]] || extra=(--router-stats)
     busy=$(busy_now)
     start_child "$prefix" "$logf" "${cmd[@]}"
+    local churn_pid= churn_out=$out/$c-$n.churn
+    if [[ $c == churn ]]; then
+        # On CPU 0 with the router's control thread: the worker's CPU 1 stays the worker's.
+        taskset -c 0 "$py" "$bench/churn.py" --socket "$(churn_socket "$c")" --rate "$churn_rate" \
+            --window "$churn_window" --connect-timeout "$start_timeout" > "$churn_out" 2>&1 &
+        churn_pid=$!
+        helper_churn=$churn_pid
+    fi
     # In the background and waited for, so that a signal to this script acts at once.
     "$py" "$bench/measure.py" --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
         --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" --start-timeout "$start_timeout" "${extra[@]}" \
@@ -654,6 +689,20 @@ run_one() {  # case run-number
         tail -5 "$logf" | sed 's/^/    /' >&2
     fi
     rm -f "$out/.measure"
+    if [[ -n $churn_pid ]]; then
+        kill -TERM "$churn_pid" 2>/dev/null || true
+        wait "$churn_pid" 2>/dev/null || true
+        helper_churn=
+        # The client's figures go in with the measurement ("churn": sent, ok, refused, rate).
+        m=$("$py" -c 'import json,sys
+m = json.loads(sys.argv[1])
+try:
+    m["churn"] = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
+except (OSError, ValueError, IndexError):
+    m["churn"] = {"error": "no output from churn.py"}
+print(json.dumps(m))' "$m" "$churn_out")
+        log "$c run $n: churn client: $(tail -1 "$churn_out")"
+    fi
     stop_child
     # Case, program, run number, TSC rate, the case's traffic and limits, load average and other
     # busy processes go in with the measurement.

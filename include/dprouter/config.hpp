@@ -47,6 +47,11 @@ inline constexpr std::size_t max_socket_path = 107;
 // (rte_eth_dev_info desc_lim) are checked when the port starts.
 inline constexpr unsigned min_descriptors = 64;
 inline constexpr unsigned max_descriptors = 32768;
+// control_plane.max_routes / max_routes6: routes beyond the file's the live FIB has room for. A
+// full IPv4 Internet table is about 1,000,000 routes, IPv6 about 200,000; the upper bounds are
+// far beyond both (the start-up memory check refuses what the EAL memory cannot hold).
+inline constexpr unsigned max_live_routes = 1u << 24;
+inline constexpr unsigned max_live_routes6 = 1u << 22;
 }  // namespace config_limits
 
 // Where a value came from in the YAML file (1-based, as editors show it).
@@ -75,10 +80,16 @@ struct ControlPlaneConfig {
     bool mirror = false;         // one kernel interface per port, named after the interface
     bool import_routes = false;  // routes the kernel holds on mirror interfaces go to the FIB live
     std::string socket = "/run/dprouter.sock";  // dprouterctl's socket; empty: none
+    // Room in the live FIB for routes beyond the file's (imported, cli); 0: the default
+    // (live_fib_limits: 262,144 / 65,536 with import_routes, 65,536 / 16,384 without).
+    unsigned max_routes = 0;
+    unsigned max_routes6 = 0;
     SourcePos pos;
     SourcePos mirror_pos;
     SourcePos import_routes_pos;
     SourcePos socket_pos;
+    SourcePos max_routes_pos;
+    SourcePos max_routes6_pos;
 };
 
 // `metrics:` (../shared/design.md "Metrics"): an OpenMetrics endpoint at http://listen/metrics.

@@ -47,6 +47,14 @@ struct LiveFibLimits {
 // Sized for a configuration: its routes, plus room for imported ones when control_plane.import_routes.
 LiveFibLimits live_fib_limits(const Config& cfg);
 
+// EAL memory a live FIB of these limits takes (both copies of both FIBs, the next-hop arrays), as
+// live_fib_memory.cpp computes it from DPDK 22.11's allocations; what the EAL can still give (its
+// heaps' free bytes, plus free hugepages when it maps them on demand); and "" when `need` fits,
+// else the start-up refusal naming control_plane.max_routes / max_routes6.
+size_t live_fib_bytes(const LiveFibLimits& limits);
+size_t eal_memory_available();
+std::string check_live_fib_memory(const Config& cfg, const LiveFibLimits& limits, size_t available);
+
 // The configuration's routes as the live FIB takes them (origin config).
 std::vector<Route> config_routes(const Config& cfg);
 
@@ -102,6 +110,7 @@ public:
     struct Stats {
         size_t installed4 = 0, installed6 = 0;      // prefixes in the FIBs
         size_t held = 0;                            // routes held (all origins but connected)
+        size_t held_kernel = 0;                     // of which origin kernel (imported)
         uint32_t nexthops4 = 0, nexthops6 = 0;      // slots in use or waiting for reclamation
         uint64_t commits = 0, replays = 0, reclaimed = 0;
         size_t replay_left = 0;                     // operations the standby copy still lacks

@@ -20,6 +20,24 @@
 
 namespace dprouter {
 
+// The kernel route importer's figures (control_plane.import_routes), as /dprouter/stats and
+// `dprouterctl show stats` give them under "import".
+struct ImportFigures {
+    bool enabled = false;
+    bool synchronised = false;     // the first dump is done and no resync runs
+    uint64_t routes_imported = 0;  // kernel routes the live FIB holds now
+    uint64_t routes_refused = 0;   // kernel routes the live FIB refused (full, unreachable gateway), in all
+    uint64_t kernel_routes = 0;    // routes of the kernel's main table the importer holds
+    uint64_t notifications = 0;    // route, nexthop and link notifications read
+    uint64_t resyncs = 0;          // full dumps applied, the first one included
+    uint64_t overruns = 0;         // ENOBUFS: the kernel dropped notifications (a resync follows)
+    uint64_t malformed = 0;        // messages refused by the decoder
+    uint64_t held_overflows = 0;   // dumps redone because too many notifications arrived meanwhile
+};
+
+// The figures by name, in one order for telemetry and dprouterctl.
+std::vector<std::pair<const char*, uint64_t>> import_figure_list(const ImportFigures& f);
+
 struct TelemetrySource {
     const WorkerCounters* counters = nullptr;
     unsigned workers = 0;
@@ -32,6 +50,7 @@ struct TelemetrySource {
     std::vector<Neighbor6Info> neighbors6;
     uint32_t routes = 0;   // prefixes in the published FIB, IPv4
     uint32_t routes6 = 0;  // and IPv6
+    ImportFigures import;
 };
 
 // Registers the commands; `source` must outlive the EAL.

@@ -32,6 +32,10 @@ def per_run(r):
         out["cpu_share"] = r["worker_cpu_share"]
     if r.get("worker_cpu_steal_share") is not None:
         out["steal"] = r["worker_cpu_steal_share"]
+    ch = r.get("churn")
+    if ch is not None and "rate" in ch:  # churn scenario: the client's achieved change rate
+        out["churn_rate"] = ch["rate"]
+        out["churn_refused"] = ch.get("refused", 0)
     rt = r.get("router")
     if rt is not None:
         w = r.get("router_window_s") or r["window_s"]
@@ -242,6 +246,21 @@ def main():
         print(f"ratio routes-big/routes-10 (median out Mpps): {ratio:.3f}; target >= 0.9: "
               f"{'met' if ratio >= 0.9 else 'NOT met'}")
         summary["bigtable_target_met"] = ratio >= 0.9
+
+    if args.scenario == "churn" and "static" in M and "churn" in M:
+        still, churn = M["static"], M["churn"]
+        ratio = churn["tx_mpps"] / still["tx_mpps"] if still["tx_mpps"] else float("nan")
+        summary["churn_ratio"] = ratio
+        summary["churn_rate"] = churn.get("churn_rate")
+        print()
+        print("churn (medians; the same traffic, the same binary, only the route changes differ):")
+        print(f"  static  {still['tx_mpps']:.3f} Mpps out, {cyc('static'):.1f} cycles/packet")
+        print(f"  churn   {churn['tx_mpps']:.3f} Mpps out, {cyc('churn'):.1f} cycles/packet, "
+              f"{churn.get('churn_rate', float('nan')):,.0f} route changes/s applied"
+              f" ({churn.get('churn_refused', 0):.0f} refused)")
+        print(f"ratio churn/static (median out Mpps): {ratio:.3f}; target >= 0.9: "
+              f"{'met' if ratio >= 0.9 else 'NOT met'}")
+        summary["churn_target_met"] = ratio >= 0.9
 
     if args.scenario == "ttl-flood" and "ttl-0" in M:
         b = M["ttl-0"]

@@ -383,7 +383,7 @@ void Parser::parse_control_plane(const Entry& e, ControlPlaneConfig& cp) {
         error(e.pos(), "control_plane must be a mapping");
         return;
     }
-    Entries f = read_map(e.value, "control_plane", {"mirror", "import_routes", "socket"});
+    Entries f = read_map(e.value, "control_plane", {"mirror", "import_routes", "socket", "max_routes", "max_routes6"});
     if (const Entry* m = find(f, "mirror")) {
         if (auto v = read_bool(*m)) {
             cp.mirror = *v;
@@ -406,6 +406,17 @@ void Parser::parse_control_plane(const Entry& e, ControlPlaneConfig& cp) {
             else cp.socket = *v;
         }
     }
+    const auto read_room = [&](const char* key, unsigned max, unsigned& out, SourcePos& pos) {
+        if (const Entry* m = find(f, key)) {
+            if (auto v = read_int(*m)) {
+                pos = m->pos();
+                if (*v < 1 || *v > max) range_error(*m, 1, max);
+                else out = static_cast<unsigned>(*v);
+            }
+        }
+    };
+    read_room("max_routes", config_limits::max_live_routes, cp.max_routes, cp.max_routes_pos);
+    read_room("max_routes6", config_limits::max_live_routes6, cp.max_routes6, cp.max_routes6_pos);
     // Routes are imported from the kernel's routes on mirror interfaces: without mirrors there are none.
     if (cp.import_routes && !cp.mirror)
         error(cp.import_routes_pos, "import_routes needs mirror: true (routes are taken from the mirror interfaces)");

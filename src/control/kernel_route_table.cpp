@@ -47,8 +47,40 @@ void KernelRouteTable::index_route(const RouteKey& k, uint32_t nh_id, bool add) 
 
 void KernelRouteTable::erase_route(std::map<RouteKey, Held>::iterator it) {
     index_route(it->first, it->second.nh_id, false);
-    ipv4_duplicates_.erase(it->first);
+    if (auto b = behind_.find(it->first); b != behind_.end()) {
+        it->second = std::move(b->second.front());
+        b->second.pop_front();
+        if (b->second.empty()) behind_.erase(b);
+        index_route(it->first, it->second.nh_id, true);
+        return;
+    }
     routes_.erase(it);
+}
+
+void KernelRouteTable::drop_behind_using(uint32_t id) {
+    for (auto b = behind_.begin(); b != behind_.end();) {
+        std::erase_if(b->second, [&](const Held& h) { return h.nh_id == id; });
+        b = b->second.empty() ? behind_.erase(b) : std::next(b);
+    }
+}
+
+std::size_t KernelRouteTable::routes_behind() const {
+    std::size_t n = 0;
+    for (const auto& [k, q] : behind_) n += q.size();
+    return n;
+}
+
+// Whether two entries of one key are the same route (the kernel refuses a second one; a delete
+// notification carries the deleted entry whole). Paths compare by interface and gateway: their
+// flags follow the link state.
+bool KernelRouteTable::same_entry(const Held& a, const Held& b) {
+    if (a.kind != b.kind || a.protocol != b.protocol || a.nh_id != b.nh_id || a.paths.size() != b.paths.size())
+        return false;
+    for (std::size_t i = 0; i < a.paths.size(); ++i)
+        if (a.paths[i].oif != b.paths[i].oif || a.paths[i].gateway_family != b.paths[i].gateway_family ||
+            a.paths[i].gateway != b.paths[i].gateway)
+            return false;
+    return true;
 }
 
 bool KernelRouteTable::add_paths(const std::vector<nl::Path>& paths, uint8_t family, Route& out) const {
@@ -155,24 +187,51 @@ KernelRouteTable::Effect KernelRouteTable::apply_route(const nl::KernelRoute& r,
     const RouteKey key{{r.family, r.dst, r.dst_len}, r.priority};
     std::optional<Route> before;
     if (sink) before = best(key.prefix);
-    Effect effect = Effect::none;
     auto it = routes_.find(key);
     if (!r.del) {
-        if (it != routes_.end() && r.family == AF_INET && (r.nlmsg_flags & NLM_F_APPEND)) {
-            // `ip route append`: IPv4 keeps a second entry with the same key behind the first, used
-            // only when the first goes. Not modelled; a later delete of this key resynchronises.
-            ipv4_duplicates_.insert(key);
-            return Effect::none;
+        Held entry{r.protocol, r.kind, r.nh_id, r.paths};
+        if (it != routes_.end() && r.family == AF_INET && !(r.nlmsg_flags & (NLM_F_REPLACE | NLM_F_EXCL))) {
+            // IPv4 keeps several entries per key (prefix, metric) in order. The kernel's flags say
+            // where this one went (fib_table_insert): NLM_F_APPEND last (`ip route append`), a
+            // dump lists them in order (NLM_F_MULTI), NLM_F_CREATE alone first (`ip route prepend`).
+            // It never holds the same entry twice: one held already (a notification replayed
+            // after a dump that listed it) changes nothing.
+            auto b = behind_.find(key);
+            if (same_entry(it->second, entry) ||
+                (b != behind_.end() && std::any_of(b->second.begin(), b->second.end(),
+                                                   [&](const Held& h) { return same_entry(h, entry); })))
+                return Effect::none;
+            if (r.nlmsg_flags & (NLM_F_APPEND | NLM_F_MULTI)) {
+                behind_[key].push_back(std::move(entry));
+                if (sink) emit(before, best(key.prefix), *sink);
+                return Effect::none;
+            }
+            if (r.nlmsg_flags & NLM_F_CREATE) {
+                index_route(key, it->second.nh_id, false);
+                behind_[key].push_front(std::move(it->second));
+                it->second = std::move(entry);
+                index_route(key, it->second.nh_id, true);
+                if (sink) emit(before, best(key.prefix), *sink);
+                return Effect::none;
+            }
         }
         if (it != routes_.end()) {
             index_route(key, it->second.nh_id, false);
         } else {
             it = routes_.emplace(key, Held{}).first;
         }
-        it->second = Held{r.protocol, r.kind, r.nh_id, r.paths};
+        it->second = std::move(entry);
         index_route(key, r.nh_id, true);
     } else if (it != routes_.end()) {
-        if (r.family == AF_INET && ipv4_duplicates_.count(key)) effect = Effect::resync;
+        const Held gone{r.protocol, r.kind, r.nh_id, r.paths};
+        if (auto b = behind_.find(key); r.family == AF_INET && b != behind_.end() && !same_entry(it->second, gone)) {
+            // Not the first entry of its key: one behind it went, the FIB keeps the first.
+            const auto q = std::find_if(b->second.begin(), b->second.end(), [&](const Held& h) { return same_entry(h, gone); });
+            if (q == b->second.end()) return Effect::resync;  // none matches: our copy is wrong
+            b->second.erase(q);
+            if (b->second.empty()) behind_.erase(b);
+            return Effect::none;
+        }
         auto& held = it->second.paths;
         const bool subset = r.family == AF_INET6 && it->second.nh_id == 0 && !r.paths.empty() &&
                             r.paths.size() < held.size() &&
@@ -195,7 +254,7 @@ KernelRouteTable::Effect KernelRouteTable::apply_route(const nl::KernelRoute& r,
         }
     }
     if (sink) emit(before, best(key.prefix), *sink);
-    return effect;
+    return Effect::none;
 }
 
 KernelRouteTable::Effect KernelRouteTable::apply_nexthop(const nl::KernelNexthop& n, RouteSink* sink) {
@@ -233,12 +292,14 @@ KernelRouteTable::Effect KernelRouteTable::apply_nexthop(const nl::KernelNexthop
                 if (auto rit = routes_.find(k); rit != routes_.end()) erase_route(rit);
         };
         nexthops_.erase(n.id);
+        drop_behind_using(n.id);
         drop_users(n.id);
         for (uint32_t g : groups_holding) {
             auto& members = nexthops_[g].group;
             std::erase_if(members, [&](const nl::GroupMember& m) { return m.id == n.id; });
             if (members.empty()) {
                 nexthops_.erase(g);
+                drop_behind_using(g);
                 drop_users(g);
             }
         }

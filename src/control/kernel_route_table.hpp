@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,6 +45,7 @@ public:
     std::vector<Route> imported() const;
 
     std::size_t routes_held() const { return routes_.size(); }
+    std::size_t routes_behind() const;  // IPv4 entries waiting behind a held route of their key
     std::size_t nexthops_held() const { return nexthops_.size(); }
     uint64_t sink_refusals() const { return sink_refusals_; }
     const std::string& last_refusal() const { return last_refusal_; }
@@ -75,7 +77,11 @@ private:
     Effect apply_nexthop(const nl::KernelNexthop& n, RouteSink* sink);
     Effect apply_link(const nl::KernelLink& l);
 
+    // Removes a held route; an entry behind it with the same key takes its place.
     void erase_route(std::map<RouteKey, Held>::iterator it);
+    // The kernel deleted the entries that use nexthop object `id`; drops those behind held routes.
+    void drop_behind_using(uint32_t id);
+    static bool same_entry(const Held& a, const Held& b);
     void index_route(const RouteKey& k, uint32_t nh_id, bool add);
     std::optional<Route> best(const PrefixKey& p) const;
     std::optional<Route> translate(const RouteKey& k, const Held& h) const;
@@ -88,7 +94,10 @@ private:
     std::unordered_map<uint32_t, nl::KernelNexthop> nexthops_;
     std::unordered_map<uint32_t, std::set<RouteKey>> users_;  // nexthop id -> routes naming it
     std::unordered_map<uint32_t, Link> links_;
-    std::set<RouteKey> ipv4_duplicates_;  // keys `ip route append` gave a second, unused entry
+    // IPv4 entries with the key of a held route, behind it in the kernel's order (`ip route append`
+    // puts one last, `ip route prepend` first, a dump lists them in order): the kernel uses the
+    // first, and the next one when the first goes.
+    std::map<RouteKey, std::deque<Held>> behind_;
     uint64_t sink_refusals_ = 0;
     std::string last_refusal_;
 };

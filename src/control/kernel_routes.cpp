@@ -1,5 +1,6 @@
 #include "control/kernel_routes.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "control/kernel_routes_apply.hpp"
 #include "dprouter/log.hpp"
 
 namespace dprouter {
@@ -63,7 +65,8 @@ bool is_state(const nl::Decoded& d) {
 
 KernelRouteImporter::KernelRouteImporter(std::vector<std::string> mirror_names, RouteSink& sink,
                                          int event_buffer_bytes)
-    : mirror_names_(std::move(mirror_names)), sink_(sink), buf_(kRecvBufferBytes), table_(mirror_names_) {
+    : mirror_names_(std::move(mirror_names)), sink_(sink), buf_(kRecvBufferBytes),
+      batch_buf_(kEventBatch * kEventSlotBytes), table_(mirror_names_) {
     events_ = open_socket();
     try {
         const int groups[] = {RTNLGRP_LINK, RTNLGRP_NEXTHOP, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE};
@@ -88,6 +91,21 @@ KernelRouteImporter::~KernelRouteImporter() {
     if (events_) mnl_socket_close(events_);
 }
 
+ImportFigures KernelRouteImporter::figures(uint64_t imported) const {
+    ImportFigures f;
+    f.enabled = true;
+    f.synchronised = synchronised();
+    f.routes_imported = imported;
+    f.routes_refused = stats_.sink_refusals;
+    f.kernel_routes = table_.routes_held() + table_.routes_behind();
+    f.notifications = stats_.notifications;
+    f.resyncs = stats_.resyncs;
+    f.overruns = stats_.overruns;
+    f.malformed = stats_.refused;
+    f.held_overflows = stats_.held_overflows;
+    return f;
+}
+
 int KernelRouteImporter::event_fd() const { return mnl_socket_get_fd(events_); }
 int KernelRouteImporter::dump_fd() const { return dump_ ? mnl_socket_get_fd(dump_) : -1; }
 
@@ -101,6 +119,7 @@ void KernelRouteImporter::start_resync() {
     resync_again_ = false;
     next_ = std::make_unique<KernelRouteTable>(mirror_names_);
     held_events_.clear();
+    held_overflow_ = false;
     stage_ = Stage::links;
     send_dump_request();
 }
@@ -161,46 +180,85 @@ void KernelRouteImporter::drain_events() {
         if (receive(events_, buf_.data(), buf_.size()) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
 }
 
+void KernelRouteImporter::apply_event(nl::Decoded&& d, bool& changed) {
+    ++stats_.messages;
+    if (std::holds_alternative<nl::Refused>(d)) {
+        ++stats_.refused;
+        DPR_LOG(DEBUG, "kernel route import: message refused: %s\n", std::get<nl::Refused>(d).reason.c_str());
+        return;
+    }
+    if (!is_state(d)) return;
+    ++stats_.notifications;
+    if (dumping_) {
+        if (held_overflow_) return;  // another dump follows this one
+        if (held_events_.size() >= kMaxHeldEvents) {
+            held_events_.clear();
+            held_overflow_ = true;
+            resync_again_ = true;
+            ++stats_.held_overflows;
+            return;
+        }
+        held_events_.push_back(std::move(d));
+        return;
+    }
+    handle_effect(table_.apply(d, &sink_), changed);
+    changed = true;
+}
+
 bool KernelRouteImporter::read_events(unsigned& budget, bool& changed) {
+    // Notifications are one message per datagram: up to kEventBatch of them in one recvmmsg
+    // (a full-table burst is a million datagrams; one system call each would be most of the cost).
     bool did = false;
+    const int fd = mnl_socket_get_fd(events_);
     while (budget > 0) {
-        const ssize_t n = receive(events_, buf_.data(), buf_.size());
+        const unsigned want = std::min(budget, kEventBatch);
+        for (unsigned i = 0; i < want; ++i) {
+            batch_iov_[i] = {batch_buf_.data() + std::size_t{i} * kEventSlotBytes, kEventSlotBytes};
+            batch_msgs_[i] = {};
+            batch_msgs_[i].msg_hdr.msg_name = &batch_from_[i];
+            batch_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_nl);
+            batch_msgs_[i].msg_hdr.msg_iov = &batch_iov_[i];
+            batch_msgs_[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int n = recvmmsg(fd, batch_msgs_.data(), want, MSG_DONTWAIT, nullptr);
         if (n < 0) {
+            if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             --budget;
             did = true;
-            if (errno == ENOBUFS || errno == EMSGSIZE) {
-                ++stats_.overruns;
-                DPR_LOG(WARNING, "kernel route import: notifications lost (%s), resynchronising\n",
-                        std::strerror(errno));
-                drain_events();
-                start_resync();
+            if (errno == ENOBUFS) {
+                overrun("notifications lost (ENOBUFS)");
                 continue;
             }
             DPR_LOG(ERR, "kernel route import: %s\n", std::strerror(errno));
             break;
         }
-        --budget;
+        if (n == 0) break;
         did = true;
-        const std::size_t rest = nl::decode_buffer(buf_.data(), static_cast<std::size_t>(n),
-                                                   [&](const nlmsghdr&, nl::Decoded&& d) {
-            ++stats_.messages;
-            if (std::holds_alternative<nl::Refused>(d)) {
-                ++stats_.refused;
-                DPR_LOG(DEBUG, "kernel route import: message refused: %s\n", std::get<nl::Refused>(d).reason.c_str());
-                return;
+        budget -= std::min<unsigned>(budget, static_cast<unsigned>(n));
+        for (int i = 0; i < n; ++i) {
+            const msghdr& h = batch_msgs_[i].msg_hdr;
+            if (h.msg_flags & MSG_TRUNC) {
+                // A notification larger than a slot: it is lost, as with ENOBUFS. The datagrams
+                // after it in this batch are older than the dump that follows: dropped with it.
+                overrun("a notification larger than the buffer");
+                break;
             }
-            if (!is_state(d)) return;
-            if (dumping_) {
-                held_events_.push_back(std::move(d));
-                return;
-            }
-            handle_effect(table_.apply(d, &sink_), changed);
-            changed = true;
-        });
-        if (rest != 0) ++stats_.refused;
+            if (h.msg_namelen != sizeof(sockaddr_nl) || batch_from_[i].nl_pid != 0) continue;  // not the kernel's
+            const std::size_t rest = nl::decode_buffer(batch_buf_.data() + static_cast<std::size_t>(i) * kEventSlotBytes,
+                                                       batch_msgs_[i].msg_len,
+                                                       [&](const nlmsghdr&, nl::Decoded&& d) { apply_event(std::move(d), changed); });
+            if (rest != 0) ++stats_.refused;
+        }
     }
     return did;
+}
+
+void KernelRouteImporter::overrun(const char* why) {
+    ++stats_.overruns;
+    DPR_LOG(WARNING, "kernel route import: %s, resynchronising\n", why);
+    drain_events();
+    start_resync();
 }
 
 bool KernelRouteImporter::read_dump(unsigned& budget, bool& changed) {
@@ -270,11 +328,11 @@ void KernelRouteImporter::finish_resync() {
     std::vector<Route> all = table_.imported();
     std::string why = sink_.replace_origin(RouteOrigin::kernel, all);
     if (!why.empty()) {
-        // One route the FIB cannot take must not keep the others out: install them one by one.
+        // One route the FIB cannot take (a full table, a gateway no interface reaches) must not
+        // keep the others out: what the sink holds is brought to the set route by route, the
+        // ones it refuses are counted (kernel_routes_apply.cpp).
         DPR_LOG(WARNING, "kernel route import: %s; installing routes one by one\n", why.c_str());
-        sink_.replace_origin(RouteOrigin::kernel, {});
-        for (const Route& r : all)
-            if (!sink_.upsert(r).empty()) ++refusals_before_;
+        refusals_before_ += apply_one_by_one(sink_, all);
     }
     DPR_LOG(INFO, "kernel route import: %zu routes imported (%zu kernel routes held)\n", all.size(),
             table_.routes_held());

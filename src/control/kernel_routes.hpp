@@ -13,15 +13,20 @@
 // and commits what it changed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
 #include "control/kernel_route_table.hpp"
 #include "control/netlink_decode.hpp"
 #include "dprouter/route_store.hpp"
+#include "dprouter/telemetry.hpp"
 
 struct mnl_socket;
 
@@ -31,10 +36,12 @@ class KernelRouteImporter {
 public:
     struct Stats {
         uint64_t messages = 0;      // decoded notifications and dump messages
+        uint64_t notifications = 0; // of which notifications (route, nexthop and link changes)
         uint64_t refused = 0;       // malformed messages (nl::Refused), none of them used
         uint64_t resyncs = 0;       // full dumps completed (the first one included)
         uint64_t overruns = 0;      // ENOBUFS on the notification socket
         uint64_t sink_refusals = 0; // routes the sink refused (KernelRouteTable::sink_refusals)
+        uint64_t held_overflows = 0; // dumps whose held notifications passed kMaxHeldEvents
     };
 
     // `mirror_names`: Config::interfaces[i].name, by index i. Opens and subscribes the sockets
@@ -55,16 +62,26 @@ public:
     int dump_fd() const;
 
     bool synchronised() const { return !dumping_ && resyncs_done_ > 0; }
+    // For telemetry and dprouterctl; `imported`: the kernel routes the sink holds now.
+    ImportFigures figures(uint64_t imported) const;
     const Stats& stats() const { return stats_; }
     std::size_t routes_held() const { return table_.routes_held(); }
 
     static constexpr unsigned kMaxReadsPerPoll = 64;
+    // Notifications read per recvmmsg, and the room for each (a route with 16 paths takes some
+    // 400 bytes, a link a few KiB; a larger one is treated as lost: resync).
+    static constexpr unsigned kEventBatch = 64;
+    static constexpr std::size_t kEventSlotBytes = 16 * 1024;
     // Kernel socket buffer of the notification socket (SO_RCVBUFFORCE as root, else SO_RCVBUF up
     // to net.core.rmem_max): a BGP full-table burst fills small buffers at once.
     static constexpr int kEventBufferBytes = 32 << 20;
     // Reads that empty the notification socket after an overrun (a full 32 MiB buffer holds about
     // 50,000 route notifications); past this the kernel is outrunning the reader for good.
     static constexpr unsigned long kMaxDrainReads = 1000000;
+    // Notifications held while a dump runs (a few hundred bytes each). Past this the held ones are
+    // dropped and another dump follows the current one: memory stays bounded however fast the
+    // kernel's table changes during a dump of a full table.
+    static constexpr std::size_t kMaxHeldEvents = 262144;
 
 private:
     enum class Stage : uint8_t { links, nexthops, routes4, routes6 };
@@ -73,6 +90,8 @@ private:
     void drain_events();
     void send_dump_request();
     bool read_events(unsigned& budget, bool& changed);
+    void apply_event(nl::Decoded&& d, bool& changed);
+    void overrun(const char* why);  // notifications were lost: drain, then resynchronise
     bool read_dump(unsigned& budget, bool& changed);
     void finish_resync();
     void handle_effect(KernelRouteTable::Effect e, bool& changed);
@@ -82,11 +101,16 @@ private:
     mnl_socket* events_ = nullptr;
     mnl_socket* dump_ = nullptr;
     std::vector<unsigned char> buf_;
+    std::vector<unsigned char> batch_buf_;  // kEventBatch slots of kEventSlotBytes
+    std::array<mmsghdr, kEventBatch> batch_msgs_{};
+    std::array<iovec, kEventBatch> batch_iov_{};
+    std::array<sockaddr_nl, kEventBatch> batch_from_{};
     KernelRouteTable table_;
     std::unique_ptr<KernelRouteTable> next_;    // being built from a dump
     std::deque<nl::Decoded> held_events_;       // notifications that arrived during the dump
     bool dumping_ = false;
     bool resync_again_ = false;
+    bool held_overflow_ = false;  // held_events_ were dropped: this dump is stale, dump again
     Stage stage_ = Stage::links;
     uint32_t seq_ = 0;
     uint32_t dump_portid_ = 0;

@@ -543,7 +543,7 @@ struct LiveFib::Impl {
         if (w == cur) return {};
         if (const int rc = apply(standby, k, w); rc != 0)
             return "cannot " + std::string(w == kNone ? "remove " : "install ") + prefix_text(k) + ": " +
-                   (rc == -ENOSPC ? std::string("the FIB is full") : std::string(rte_strerror(-rc)));
+                   (rc == -ENOSPC || rc == -ENOMEM ? std::string("the FIB is full") : std::string(rte_strerror(-rc)));
         batch.push_back({k, w});
         dirty = true;
         size_t& count = k.v6 ? installed6 : installed4;
@@ -851,6 +851,7 @@ LiveFib::Stats LiveFib::stats() const {
     s.installed4 = im.installed4;
     s.installed6 = im.installed6;
     for (unsigned o = 0; o < kConnected; ++o) s.held += im.held[o].size();
+    s.held_kernel = im.held[static_cast<unsigned>(RouteOrigin::kernel)].size();
     s.nexthops4 = im.p4.in_use;
     s.nexthops6 = im.p6.in_use;
     s.commits = im.commits;

@@ -166,12 +166,13 @@ std::vector<Route> config_routes(const Config& cfg) {
 
 LiveFibLimits live_fib_limits(const Config& cfg) {
     LiveFibLimits l;
-    const bool import = cfg.control_plane.import_routes;
-    // Imported routes: room for a few hundred thousand IPv4 routes. With the mirrors' mbufs that
-    // needs EAL -m 1024 (the lab's -m 512 is too little: test_frr_bgp); a full Internet table
-    // needs a larger -m and these raised.
-    const uint32_t extra4 = import ? 262144 : kRouteHeadroom;
-    const uint32_t extra6 = import ? 65536 : kRoute6Headroom;
+    const ControlPlaneConfig& cp = cfg.control_plane;
+    const bool import = cp.import_routes;
+    // Room beyond the file's routes: control_plane.max_routes(6), else a few hundred thousand IPv4
+    // routes when importing (with the mirrors' mbufs that needs EAL -m 1024: test_frr_bgp), else
+    // the headroom dprouterctl's routes share. live_fib_memory() says what each costs.
+    const uint32_t extra4 = cp.max_routes != 0 ? cp.max_routes : import ? 262144 : kRouteHeadroom;
+    const uint32_t extra6 = cp.max_routes6 != 0 ? cp.max_routes6 : import ? 65536 : kRoute6Headroom;
     l.routes4 = static_cast<uint32_t>(std::min<size_t>(cfg.routes.size() + 4 * kMaxPorts * kMaxAddrsPerInterface + extra4,
                                                        INT32_MAX / 2));
     l.routes6 = static_cast<uint32_t>(std::min<size_t>(cfg.routes6.size() + 4 * kMaxPorts * kMaxAddrs6PerInterface + extra6,
@@ -185,8 +186,13 @@ LiveFibLimits live_fib_limits(const Config& cfg) {
         long4 += 2 * ic.addresses.size();
         groups6 += 13 * ic.addresses6.size();
     }
-    l.tbl8_4 = static_cast<uint32_t>(RTE_ALIGN_CEIL(std::min<size_t>(long4 + (import ? 16384 : kTbl8Headroom), 1u << 24), 64u));
-    l.tbl8_6 = static_cast<uint32_t>(RTE_ALIGN_CEIL(std::min<size_t>(groups6 + (import ? 16384 : kTbl8Headroom6), 1u << 24), 64u));
+    // Groups for the routes beyond the file's: Internet tables hold few IPv4 prefixes longer than
+    // /24 (one group each) and IPv6 ones of /48 and shorter (one to three groups, shared by the
+    // prefixes of one /32): one group per 64 IPv4 and per 4 IPv6 routes, at least the defaults.
+    const size_t room8_4 = std::max<size_t>(cp.max_routes / 64, import ? 16384 : kTbl8Headroom);
+    const size_t room8_6 = std::max<size_t>(cp.max_routes6 / 4, import ? 16384 : kTbl8Headroom6);
+    l.tbl8_4 = static_cast<uint32_t>(RTE_ALIGN_CEIL(std::min<size_t>(long4 + room8_4, 1u << 24), 64u));
+    l.tbl8_6 = static_cast<uint32_t>(RTE_ALIGN_CEIL(std::min<size_t>(groups6 + room8_6, 1u << 24), 64u));
     return l;
 }
 

@@ -148,6 +148,7 @@ Decoded decode_route(const nlmsghdr* m) {
             Path path;
             path.oif = static_cast<uint32_t>(nh.rtnh_ifindex);
             path.flags = nh.rtnh_flags;
+            path.weight = static_cast<uint16_t>(nh.rtnh_hops + 1);
             if (const char* why = read_gateway(nat[RTA_GATEWAY], nat[RTA_VIA], r.family, path)) return Refused{why};
             r.paths.push_back(path);
             const std::size_t step = std::min<std::size_t>(RTNH_ALIGN(nh.rtnh_len), left);

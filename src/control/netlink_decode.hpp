@@ -26,6 +26,7 @@ struct Path {
     std::array<uint8_t, 16> gateway{};  // network order; the first 4 bytes for AF_INET
     uint32_t oif = 0;                   // kernel ifindex; 0: none
     uint8_t flags = 0;                  // RTNH_F_* (RTNH_F_DEAD: not usable)
+    uint16_t weight = 1;                // rtnh_hops + 1 (`ip route ... nexthop via A weight 3`); 1 for a single path
     friend bool operator==(const Path&, const Path&) = default;
 };
 

@@ -62,6 +62,9 @@ std::string restart_only_change(const Config& a, const Config& b) {
     if (a.dpdk.idle_max_us != b.dpdk.idle_max_us) return "dpdk.idle_max_us";
     if (a.control_plane.mirror != b.control_plane.mirror) return "control_plane.mirror";
     if (a.metrics.listen != b.metrics.listen) return "metrics.listen";
+    // The live FIB is sized once, at start (live_fib_limits).
+    if (a.control_plane.max_routes != b.control_plane.max_routes) return "control_plane.max_routes";
+    if (a.control_plane.max_routes6 != b.control_plane.max_routes6) return "control_plane.max_routes6";
     if (a.interfaces.size() != b.interfaces.size()) return "the number of interfaces";
     for (size_t i = 0; i < a.interfaces.size(); ++i) {
         if (a.interfaces[i].name != b.interfaces[i].name) return "interface names or their order";
@@ -184,8 +187,11 @@ void Router::setup() {
     const uint64_t build_start = now_ms();
     // The live FIB holds the connected routes from the start, the configured ones as origin
     // config; it publishes into tables_ (docs/architecture.md "Live FIB").
+    const LiveFibLimits fib_limits = live_fib_limits(cfg_);
+    if (const std::string err = check_live_fib_memory(cfg_, fib_limits, eal_memory_available()); !err.empty())
+        throw std::runtime_error(err);
     live_fib_ = std::make_unique<LiveFib>(cfg_, LivePorts{port_of_.data(), port_mac_.data(), port_multi_seg_.data()},
-                                          qsbr_, tables_, live_fib_limits(cfg_));
+                                          qsbr_, tables_, fib_limits);
     live_fib_->on_new_next_hop4 = [this](NextHop& nh) { resolver_->fill(nh); };
     live_fib_->on_new_next_hop6 = [this](NextHop6& nh) { nd_resolver_->fill(nh); };
     if (const std::string err = live_fib_->replace_origin(RouteOrigin::config, config_routes(cfg_)); !err.empty())
@@ -450,6 +456,7 @@ void Router::refresh_telemetry() {
         telemetry_.nd = nd_resolver_->stats();
         telemetry_.neighbors6 = nd_resolver_->snapshot();
     }
+    if (importer_) telemetry_.import = importer_->figures(live_fib_->stats().held_kernel);
 }
 
 void Router::teardown() {

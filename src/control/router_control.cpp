@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 
 #include "control/control_server.hpp"
+#include "control/kernel_routes.hpp"
 #include "dprouter/log.hpp"
 #include "dprouter/router.hpp"
 
@@ -213,6 +214,12 @@ json RouterControl::stats() const {
                 {"icmp_suppressed_reason", std::move(why)},
                 {"arp", resolver_json("requests_sent", rs.requests_sent, rs)},
                 {"nd", resolver_json("solicitations_sent", ns.solicitations_sent, ns)}};
+    if (r_.importer_) {
+        json im = json::object();
+        for (const auto& [name, v] : import_figure_list(r_.importer_->figures(r_.live_fib_->stats().held_kernel)))
+            im[name] = v;
+        out["import"] = std::move(im);
+    }
     if (r_.control_server_) {
         const ControlServer::Stats& cs = r_.control_server_->stats();
         out["control"] = {{"accepted", cs.accepted},   {"refused_busy", cs.refused_busy}, {"requests", cs.requests},

@@ -77,6 +77,16 @@ int stats_cmd(const char*, const char*, rte_tel_data* out) {
     }
     rte_tel_data_add_dict_container(out, "arp", resolver_dict("requests_sent", rs.requests_sent, rs), 0);
     rte_tel_data_add_dict_container(out, "nd", resolver_dict("solicitations_sent", ns.solicitations_sent, ns), 0);
+    ImportFigures im;
+    {
+        std::lock_guard lock(g_source->mutex);
+        im = g_source->import;
+    }
+    if (im.enabled) {
+        rte_tel_data* d = new_dict();
+        for (const auto& [name, v] : import_figure_list(im)) rte_tel_data_add_dict_u64(d, name, v);
+        rte_tel_data_add_dict_container(out, "import", d, 0);
+    }
     return 0;
 }
 
@@ -140,6 +150,18 @@ int mempools_cmd(const char*, const char*, rte_tel_data* out) {
 }
 
 }  // namespace
+
+std::vector<std::pair<const char*, uint64_t>> import_figure_list(const ImportFigures& f) {
+    return {{"synchronised", static_cast<uint64_t>(f.synchronised)},
+            {"routes_imported", f.routes_imported},
+            {"routes_refused", f.routes_refused},
+            {"kernel_routes", f.kernel_routes},
+            {"notifications", f.notifications},
+            {"resyncs", f.resyncs},
+            {"overruns", f.overruns},
+            {"malformed", f.malformed},
+            {"held_overflows", f.held_overflows}};
+}
 
 void telemetry_detach() { g_source = nullptr; }
 

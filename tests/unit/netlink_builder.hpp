@@ -81,12 +81,17 @@ public:
         return raw(NHA_GROUP, g.data(), g.size() * sizeof(nexthop_grp));
     }
     // RTA_MULTIPATH with one rtnexthop per (gateway, ifindex); gateway "" for none.
-    NlMsg& multipath(uint8_t family, const std::vector<std::pair<std::string, int>>& paths, uint8_t flags = 0) {
+    // `hops`: rtnh_hops of each path in turn (the weight minus one; 0 when not given).
+    NlMsg& multipath(uint8_t family, const std::vector<std::pair<std::string, int>>& paths, uint8_t flags = 0,
+                     const std::vector<uint8_t>& hops = {}) {
         nlattr* nest = mnl_attr_nest_start(nlh_, RTA_MULTIPATH);
+        std::size_t i = 0;
         for (const auto& [gw, oif] : paths) {
             auto* nh = static_cast<rtnexthop*>(mnl_nlmsg_put_extra_header(nlh_, sizeof(rtnexthop)));
             nh->rtnh_ifindex = oif;
             nh->rtnh_flags = flags;
+            nh->rtnh_hops = i < hops.size() ? hops[i] : 0;
+            ++i;
             if (!gw.empty()) addr(RTA_GATEWAY, family, gw);
             nh->rtnh_len = static_cast<unsigned short>(reinterpret_cast<char*>(mnl_nlmsg_get_payload_tail(nlh_)) -
                                                        reinterpret_cast<char*>(nh));

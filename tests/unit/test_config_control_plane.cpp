@@ -73,5 +73,27 @@ TEST(ConfigControlPlane, ControlPlaneErrors) {
     EXPECT_EQ(errors("control_plane: [1]\n"), Lines{"t.yaml:3:16: error: control_plane must be a mapping"});
 }
 
+TEST(ConfigControlPlane, MaxRoutes) {
+    const ConfigResult d = parse("control_plane: {mirror: true, import_routes: true}\n");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d.config.control_plane.max_routes, 0u);  // 0: the default room (live_fib_limits)
+    EXPECT_EQ(d.config.control_plane.max_routes6, 0u);
+    const ConfigResult r = parse("control_plane: {mirror: true, import_routes: true, max_routes: 1000000, max_routes6: 200000}\n");
+    ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+    EXPECT_EQ(r.config.control_plane.max_routes, 1000000u);
+    EXPECT_EQ(r.config.control_plane.max_routes6, 200000u);
+    // Also without import_routes: room for dprouterctl's routes.
+    EXPECT_TRUE(parse("control_plane: {max_routes: 5}\n").ok());
+    EXPECT_EQ(errors("control_plane: {max_routes: 0}\n"),
+              Lines{"t.yaml:3:29: error: max_routes 0 out of range 1..16777216"});
+    EXPECT_EQ(errors("control_plane: {max_routes: 16777217}\n"),
+              Lines{"t.yaml:3:29: error: max_routes 16777217 out of range 1..16777216"});
+    EXPECT_EQ(errors("control_plane: {max_routes6: 99999999999999999999}\n"),
+              Lines{"t.yaml:3:30: error: max_routes6 99999999999999999999 out of range 1..4194304"});
+    EXPECT_EQ(errors("control_plane: {max_routes: 1e6}\n"), Lines{"t.yaml:3:29: error: max_routes must be an integer"});
+    EXPECT_EQ(errors("control_plane: {max_routes6: -1}\n"),
+              Lines{"t.yaml:3:30: error: max_routes6 -1 out of range 1..4194304"});
+}
+
 }  // namespace
 }  // namespace dprouter

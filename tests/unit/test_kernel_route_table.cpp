@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "control/kernel_route_table.hpp"
+#include "control/kernel_routes_apply.hpp"
 #include "netlink_builder.hpp"
 #include "../tools/recording_route_sink.hpp"
 
@@ -149,12 +150,100 @@ TEST_F(KernelRouteTableTest, SinkRefusalRemovesTheOldVersion) {
     EXPECT_EQ(table.last_refusal(), "refused by the test");
 }
 
-TEST_F(KernelRouteTableTest, Ipv4AppendedDuplicateAsksForResyncOnDelete) {
-    feed(NlMsg(RTM_NEWROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
-    feed(NlMsg(RTM_NEWROUTE, NLM_F_APPEND).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.3").u32(RTA_OIF, 3));
+// IPv4 keeps several entries per (prefix, metric) in order; the first one forwards. The flags of
+// the kernel's notification say where a new one went (fib_table_insert).
+TEST_F(KernelRouteTableTest, Ipv4AppendedEntryTakesOverWhenTheFirstGoes) {
+    // (NlMsg points into its own buffer: built and fed in one expression, never copied.)
+    auto route = [&](uint16_t type, uint16_t flags, const char* gw) {
+        return feed(NlMsg(type, flags).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, gw).u32(RTA_OIF, 3));
+    };
+    route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, "10.2.0.2");
+    route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, "10.2.0.3");
     EXPECT_EQ(lines(), (V{"kernel 10.9.0.0/24 forward via 10.2.0.2 dev 1 proto 4 metric 0"})) << "the first entry is the one used";
-    EXPECT_EQ(feed(NlMsg(RTM_DELROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3)),
+    EXPECT_EQ(table.routes_behind(), 1u);
+    // The first goes: the appended one forwards, without a resync.
+    EXPECT_EQ(route(RTM_DELROUTE, 0, "10.2.0.2"), KernelRouteTable::Effect::none);
+    EXPECT_EQ(lines(), (V{"kernel 10.9.0.0/24 forward via 10.2.0.3 dev 1 proto 4 metric 0"}));
+    EXPECT_EQ(table.routes_behind(), 0u);
+    // Append again, then delete the appended one: the FIB is not touched.
+    route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND, "10.2.0.4");
+    const auto calls = sink.calls.size();
+    EXPECT_EQ(route(RTM_DELROUTE, 0, "10.2.0.4"), KernelRouteTable::Effect::none);
+    EXPECT_EQ(sink.calls.size(), calls);
+    EXPECT_EQ(lines(), (V{"kernel 10.9.0.0/24 forward via 10.2.0.3 dev 1 proto 4 metric 0"}));
+    // `ip route prepend` (NLM_F_CREATE alone) goes first and forwards; deleting it uncovers the old one.
+    route(RTM_NEWROUTE, NLM_F_CREATE, "10.2.0.5");
+    EXPECT_EQ(lines(), (V{"kernel 10.9.0.0/24 forward via 10.2.0.5 dev 1 proto 4 metric 0"}));
+    route(RTM_DELROUTE, 0, "10.2.0.5");
+    EXPECT_EQ(lines(), (V{"kernel 10.9.0.0/24 forward via 10.2.0.3 dev 1 proto 4 metric 0"}));
+    // The last entry goes: so does the route.
+    route(RTM_DELROUTE, 0, "10.2.0.3");
+    EXPECT_TRUE(lines().empty());
+    EXPECT_TRUE(table.imported().empty());
+}
+
+TEST_F(KernelRouteTableTest, Ipv4EntriesOfOneKeyFromADumpKeepTheirOrder) {
+    KernelRouteTable t{{"lan", "wan"}};
+    t.apply(NlMsg(RTM_NEWLINK).link(3, "wan").decode(), nullptr);
+    for (const char* gw : {"10.2.0.7", "10.2.0.8"})
+        t.apply(NlMsg(RTM_NEWROUTE, NLM_F_MULTI).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, gw).u32(RTA_OIF, 3).decode(),
+                nullptr);
+    ASSERT_EQ(t.imported().size(), 1u);
+    EXPECT_EQ(route_line(t.imported()[0]), "kernel 10.9.0.0/24 forward via 10.2.0.7 dev 1 proto 4 metric 0");
+    // The append's notification, held during the dump and replayed after it: already there.
+    t.apply(NlMsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.8").u32(RTA_OIF, 3).decode(),
+            nullptr);
+    EXPECT_EQ(t.routes_behind(), 1u);
+    t.apply(NlMsg(RTM_DELROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.7").u32(RTA_OIF, 3).decode(), nullptr);
+    ASSERT_EQ(t.imported().size(), 1u);
+    EXPECT_EQ(route_line(t.imported()[0]), "kernel 10.9.0.0/24 forward via 10.2.0.8 dev 1 proto 4 metric 0");
+}
+
+// A delete that matches no entry of the key means the copy is wrong: resynchronise.
+TEST_F(KernelRouteTableTest, Ipv4DeleteOfAnUnknownEntryAsksForResync) {
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_CREATE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.3").u32(RTA_OIF, 3));
+    EXPECT_EQ(feed(NlMsg(RTM_DELROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.9").u32(RTA_OIF, 3)),
               KernelRouteTable::Effect::resync);
+}
+
+// Deleting a nexthop object deletes every entry that uses it, those behind the first included.
+TEST_F(KernelRouteTableTest, Ipv4EntryBehindThroughADeletedObjectGoesWithIt) {
+    feed(NlMsg(RTM_NEWNEXTHOP).nexthop(AF_INET, 41).addr(NHA_GATEWAY, AF_INET, "10.2.0.41").u32(NHA_OIF, 3));
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_CREATE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
+    feed(NlMsg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND).route(AF_INET, "10.9.0.0", 24).u32(RTA_NH_ID, 41));
+    feed(NlMsg(RTM_DELNEXTHOP).nexthop(AF_INET, 41));
+    EXPECT_EQ(table.routes_behind(), 0u);
+    feed(NlMsg(RTM_DELROUTE).route(AF_INET, "10.9.0.0", 24).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3));
+    EXPECT_TRUE(lines().empty());
+}
+
+// The fallback when the sink refuses a whole set: the routes it takes are installed, the refused
+// ones counted and left out (their older version removed), the unchanged ones not touched.
+TEST(KernelRoutesApply, InstallsWhatTheSinkTakesAndCountsTheRest) {
+    auto r4 = [](const char* p, Ipv4 gw) {
+        Route r;
+        r.origin = RouteOrigin::kernel;
+        r.prefix4 = *parse_prefix(p);
+        r.via.push_back(RouteVia{gw, {}, 1});
+        return r;
+    };
+    RecordingRouteSink sink;
+    sink.upsert(r4("10.1.0.0/24", 0x0a020002));  // unchanged
+    sink.upsert(r4("10.2.0.0/24", 0x0a020002));  // changes to a gateway the sink refuses
+    sink.upsert(r4("10.3.0.0/24", 0x0a020002));  // gone from the kernel
+    Route file = r4("10.4.0.0/24", 0x0a020002);
+    file.origin = RouteOrigin::config;  // another origin: not touched
+    sink.upsert(file);
+    sink.calls.clear();
+    sink.refuse_containing = "via 10.2.0.9";
+    const uint64_t refused = apply_one_by_one(sink, {r4("10.1.0.0/24", 0x0a020002), r4("10.2.0.0/24", 0x0a020009),
+                                                     r4("10.5.0.0/24", 0x0a020003), r4("10.6.0.0/24", 0x0a020009)});
+    EXPECT_EQ(refused, 2u);
+    EXPECT_EQ(sink.lines(), (std::vector<std::string>{"file 10.4.0.0/24 forward via 10.2.0.2 dev 1 proto 0 metric 0",
+                                                      "kernel 10.1.0.0/24 forward via 10.2.0.2 dev 1 proto 0 metric 0",
+                                                      "kernel 10.5.0.0/24 forward via 10.2.0.3 dev 1 proto 0 metric 0"}));
+    for (const std::string& c : sink.calls) EXPECT_EQ(c.find("10.1.0.0"), std::string::npos) << c;
 }
 
 TEST_F(KernelRouteTableTest, WithoutSinkStateChangesSilently) {

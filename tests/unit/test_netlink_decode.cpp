@@ -73,6 +73,26 @@ TEST(NetlinkDecode, Multipath) {
     EXPECT_EQ(r.paths[2].oif, 2u);
 }
 
+// `ip route add P nexthop via A weight 1 nexthop via B weight 3`: rtnh_hops is the weight minus one.
+TEST(NetlinkDecode, MultipathWeights) {
+    NlMsg m(RTM_NEWROUTE);
+    m.route(AF_INET, "10.50.0.0", 16).multipath(AF_INET, {{"10.2.0.2", 3}, {"10.2.0.3", 3}}, 0, {0, 2});
+    const auto r = route_of(m.decode());
+    ASSERT_EQ(r.paths.size(), 2u);
+    EXPECT_EQ(r.paths[0].weight, 1);
+    EXPECT_EQ(r.paths[1].weight, 3);
+    NlMsg one(RTM_NEWROUTE);
+    one.route(AF_INET, "10.51.0.0", 16).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3);
+    EXPECT_EQ(route_of(one.decode()).paths.at(0).weight, 1);
+}
+
+// The append flag of `ip route append` reaches the table as the kernel sent it.
+TEST(NetlinkDecode, AppendFlagKept) {
+    NlMsg m(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_APPEND);
+    m.route(AF_INET, "10.52.0.0", 16).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3);
+    EXPECT_EQ(route_of(m.decode()).nlmsg_flags, NLM_F_CREATE | NLM_F_APPEND);
+}
+
 TEST(NetlinkDecode, RouteThroughNexthopObject) {
     NlMsg m(RTM_NEWROUTE);
     m.route(AF_INET, "10.60.0.0", 24, 196).u32(RTA_NH_ID, 42).addr(RTA_GATEWAY, AF_INET, "10.2.0.2").u32(RTA_OIF, 3);

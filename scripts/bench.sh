@@ -24,6 +24,10 @@
 #              against 10 routes, on the same 64-byte traffic to BENCH_DESTINATIONS (65,536)
 #              random destinations inside those routes (scripts/bench/gen_bigtable.py,
 #              BENCH_SEED); testpmd on the same pcap for the harness's cost
+#   capture    64-byte frames, dprouter forwarding alone against dprouter while `dprouterctl capture
+#              out -w /dev/null` copies every forwarded frame (docs/control-plane.md "Capture"):
+#              the forwarding rate under a capture, and the copies captured and dropped
+#              (events.captured, events.capture_dropped in the run's router stats)
 #
 # Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
 # its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci, 2 MiB hugepages (as
@@ -127,7 +131,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-0}
 # ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
 # Per case: program, frame size, gen_pcap.py arguments, egress MTU (empty: dprouter's default),
 # icmp section of the dprouter configuration (empty: defaults), one line of description.
-declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle
+declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle c_capture
 idle_default=${BENCH_IDLE:-poll}
 idle_max_us=${BENCH_IDLE_MAX_US:-100}
 case $idle_default in poll|sleep) ;; *) echo "BENCH_IDLE must be poll or sleep" >&2; exit 2 ;; esac
@@ -135,6 +139,7 @@ case $idle_default in poll|sleep) ;; *) echo "BENCH_IDLE must be poll or sleep" 
 add_case() {  # label program size "gen args" mtu "icmp yaml" description
     all_cases+=("$1")
     c_prog[$1]=$2 c_size[$1]=$3 c_gen[$1]=$4 c_mtu[$1]=$5 c_icmp[$1]=$6 c_desc[$1]=$7 c_idle[$1]=$idle_default
+    c_capture[$1]=
 }
 # Sources behind a router on port 0's side, so that dprouter's errors have somewhere to go.
 routed_src="--src-net 198.18.64.0/18"
@@ -212,11 +217,20 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
         add_case testpmd testpmd "$size" "" "" "" "testpmd io on the same pcap: the harness alone"
         default_cases="testpmd routes-10 routes-big"
         ;;
-    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable)" >&2; exit 2 ;;
+    capture)
+        size=${BENCH_SIZE:-64}
+        add_case testpmd testpmd "$size" "" "" "" "testpmd io: the harness alone (only when named in BENCH_CASES)"
+        add_case dpr-fwd dprouter "$size" "" "" "" "dprouter forwarding, no capture"
+        add_case dpr-capture dprouter "$size" "" "" "" \
+            "dprouter forwarding while dprouterctl captures interface out (both directions) to /dev/null"
+        c_capture[dpr-capture]=out
+        default_cases="dpr-fwd dpr-capture"
+        ;;
+    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable, capture)" >&2; exit 2 ;;
     esac
 }
 if [[ -n $list ]]; then
-    for s in forward forward6 ttl-flood frag idle bigtable; do
+    for s in forward forward6 ttl-flood frag idle bigtable capture; do
         define_scenario "$s"
         echo "$s (default cases: $default_cases)"
         for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
@@ -291,6 +305,7 @@ on_exit() {
         kill -TERM "$helper" 2>/dev/null || true
         wait "$helper" 2>/dev/null || true
     fi
+    stop_capture_client
     stop_child
     rm -f "${out:?}/.measure"
     release_hugepages
@@ -437,9 +452,10 @@ neighbors:
   - address: 198.18.0.2
     mac: "02:00:00:00:00:10"
     interface: in}
-# No dprouterctl socket: runs in parallel must not contend for /run/dprouter.sock.
+# No dprouterctl socket (runs in parallel must not contend for /run/dprouter.sock), unless the
+# case captures: then one of its own.
 control_plane:
-  socket: ""
+  socket: "${c_capture[$2]:+$out/$2.sock}"
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
@@ -627,6 +643,25 @@ fi
 results=$out/results.jsonl
 : > "$results"
 
+# The capture scenario: dprouterctl captures the case's interface while the run is measured. It
+# starts as soon as the router's control socket answers, well within the warm-up.
+capture_client=
+start_capture_client() {  # case logfile
+    local sock=$out/$1.sock ctl
+    ctl=$(dirname "$dprouter")/dprouterctl
+    (
+        for _ in $(seq $((start_timeout * 10))); do [[ -S $sock ]] && break; sleep 0.1; done
+        exec "$ctl" --socket "$sock" capture "${c_capture[$1]}" -w /dev/null
+    ) > "$2" 2>&1 &
+    capture_client=$!
+}
+stop_capture_client() {
+    [[ -n ${capture_client:-} ]] || return 0
+    kill -TERM "$capture_client" 2>/dev/null || true   # dprouterctl ends the capture cleanly
+    wait "$capture_client" 2>/dev/null || true
+    capture_client=
+}
+
 run_one() {  # case run-number
     local c=$1 n=$2 prog=${c_prog[$1]} prefix="dprbench-$$-$1-$2" logf=$out/$1-$2.log m busy
     local dev0 dev1
@@ -637,6 +672,7 @@ run_one() {  # case run-number
     [[ $prog != dprouter ]] || extra=(--router-stats)
     busy=$(busy_now)
     start_child "$prefix" "$logf" "${cmd[@]}"
+    [[ -z ${c_capture[$c]} ]] || start_capture_client "$c" "$out/$c-$n-capture.log"
     # In the background and waited for, so that a signal to this script acts at once.
     "$py" "$bench/measure.py" --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
         --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" --start-timeout "$start_timeout" "${extra[@]}" \
@@ -654,6 +690,7 @@ run_one() {  # case run-number
         tail -5 "$logf" | sed 's/^/    /' >&2
     fi
     rm -f "$out/.measure"
+    stop_capture_client
     stop_child
     # Case, program, run number, TSC rate, the case's traffic and limits, load average and other
     # busy processes go in with the measurement.

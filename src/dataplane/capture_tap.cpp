@@ -15,8 +15,11 @@ void capture_copy(CaptureTap& tap, WorkerCounters& counters, rte_mbuf* const* pk
     while (done < n) {
         rte_mbuf* copies[kRxBurst];
         const uint16_t chunk = static_cast<uint16_t>(std::min<unsigned>(kRxBurst, n - done));
+        // Copy only what the ring can take now (only this worker fills it): under overload the
+        // rest is counted lost without an mbuf taken, filled and freed for nothing.
+        const unsigned room = std::min<unsigned>(chunk, rte_ring_free_count(tap.ring));
         unsigned k = 0;
-        for (uint16_t i = 0; i < chunk; ++i) {
+        for (uint16_t i = 0; i < room; ++i) {
             // An Enhanced Packet Block around a copy of the frame (pcapng draft 4.3), mbuf from
             // the capture pool: nothing of the original is shared or changed.
             rte_mbuf* c = rte_pcapng_copy(port, queue, pkts[done + i], tap.pool, tap.snaplen[port], tsc, direction);

@@ -30,6 +30,10 @@
 #              JSON-lines route add/del of /24s and /25s outside the traffic, each applied to the
 #              live FIB and published by the control thread while the worker forwards; prints the
 #              ratio churn/static (target >= 0.9) and the change rate achieved
+#   capture    64-byte frames, dprouter forwarding alone against dprouter while `dprouterctl capture
+#              out -w /dev/null` copies every forwarded frame (docs/control-plane.md "Capture"):
+#              the forwarding rate under a capture, and the copies captured and dropped
+#              (events.captured, events.capture_dropped in the run's router stats)
 #
 # Setup, identical for every program: one forwarding thread on lcore/CPU 1 (dprouter: -l 0,1 with
 # its control thread on lcore 0; l3fwd: see BENCH_L3FWD_LCORES), --no-pci, 2 MiB hugepages (as
@@ -135,7 +139,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-0}
 # ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
 # Per case: program, frame size, gen_pcap.py arguments, egress MTU (empty: dprouter's default),
 # icmp section of the dprouter configuration (empty: defaults), one line of description.
-declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle
+declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle c_capture
 idle_default=${BENCH_IDLE:-poll}
 idle_max_us=${BENCH_IDLE_MAX_US:-100}
 case $idle_default in poll|sleep) ;; *) echo "BENCH_IDLE must be poll or sleep" >&2; exit 2 ;; esac
@@ -143,6 +147,7 @@ case $idle_default in poll|sleep) ;; *) echo "BENCH_IDLE must be poll or sleep" 
 add_case() {  # label program size "gen args" mtu "icmp yaml" description
     all_cases+=("$1")
     c_prog[$1]=$2 c_size[$1]=$3 c_gen[$1]=$4 c_mtu[$1]=$5 c_icmp[$1]=$6 c_desc[$1]=$7 c_idle[$1]=$idle_default
+    c_capture[$1]=
 }
 # Sources behind a router on port 0's side, so that dprouter's errors have somewhere to go.
 routed_src="--src-net 198.18.64.0/18"
@@ -229,11 +234,20 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
             "dprouter while a client changes ${BENCH_CHURN_RATE:-10000} routes a second through the control socket"
         default_cases="static churn"
         ;;
-    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable, churn)" >&2; exit 2 ;;
+    capture)
+        size=${BENCH_SIZE:-64}
+        add_case testpmd testpmd "$size" "" "" "" "testpmd io: the harness alone (only when named in BENCH_CASES)"
+        add_case dpr-fwd dprouter "$size" "" "" "" "dprouter forwarding, no capture"
+        add_case dpr-capture dprouter "$size" "" "" "" \
+            "dprouter forwarding while dprouterctl captures interface out (both directions) to /dev/null"
+        c_capture[dpr-capture]=out
+        default_cases="dpr-fwd dpr-capture"
+        ;;
+    *) echo "unknown scenario '$1' (forward, forward6, ttl-flood, frag, idle, bigtable, churn, capture)" >&2; exit 2 ;;
     esac
 }
 if [[ -n $list ]]; then
-    for s in forward forward6 ttl-flood frag idle bigtable churn; do
+    for s in forward forward6 ttl-flood frag idle bigtable churn capture; do
         define_scenario "$s"
         echo "$s (default cases: $default_cases)"
         for c in "${all_cases[@]}"; do printf '  %-15s %s\n' "$c" "${c_desc[$c]}"; done
@@ -313,6 +327,7 @@ on_exit() {
         kill -TERM "$helper_churn" 2>/dev/null || true
         wait "$helper_churn" 2>/dev/null || true
     fi
+    stop_capture_client
     stop_child
     rm -f "${out:?}/.measure"
     release_hugepages
@@ -463,10 +478,10 @@ neighbors:
   - address: 198.18.0.2
     mac: "02:00:00:00:00:10"
     interface: in}
-# No dprouterctl socket (churn: one per case in /tmp): runs in parallel must not contend for
-# /run/dprouter.sock.
+# No dprouterctl socket (runs in parallel must not contend for /run/dprouter.sock), unless the
+# case changes routes (churn) or captures: then one of its own.
 control_plane:
-  socket: "${churn_scn:+$(churn_socket "$2")}"
+  socket: "${churn_scn:+$(churn_socket "$2")}${c_capture[$2]:+$out/$2.sock}"
 EOF
     if [[ -n $icmp ]]; then
         printf 'icmp:\n  rate_limit:\n%s\n' "$icmp" >> "$1"
@@ -654,6 +669,25 @@ fi
 results=$out/results.jsonl
 : > "$results"
 
+# The capture scenario: dprouterctl captures the case's interface while the run is measured. It
+# starts as soon as the router's control socket answers, well within the warm-up.
+capture_client=
+start_capture_client() {  # case logfile
+    local sock=$out/$1.sock ctl
+    ctl=$(dirname "$dprouter")/dprouterctl
+    (
+        for _ in $(seq $((start_timeout * 10))); do [[ -S $sock ]] && break; sleep 0.1; done
+        exec "$ctl" --socket "$sock" capture "${c_capture[$1]}" -w /dev/null
+    ) > "$2" 2>&1 &
+    capture_client=$!
+}
+stop_capture_client() {
+    [[ -n ${capture_client:-} ]] || return 0
+    kill -TERM "$capture_client" 2>/dev/null || true   # dprouterctl ends the capture cleanly
+    wait "$capture_client" 2>/dev/null || true
+    capture_client=
+}
+
 run_one() {  # case run-number
     local c=$1 n=$2 prog=${c_prog[$1]} prefix="dprbench-$$-$1-$2" logf=$out/$1-$2.log m busy
     local dev0 dev1
@@ -672,6 +706,7 @@ run_one() {  # case run-number
         churn_pid=$!
         helper_churn=$churn_pid
     fi
+    [[ -z ${c_capture[$c]} ]] || start_capture_client "$c" "$out/$c-$n-capture.log"
     # In the background and waited for, so that a signal to this script acts at once.
     "$py" "$bench/measure.py" --prefix "$prefix" --runtime-dir "$rundir" --pid "$child" \
         --worker-cpu "$worker_cpu" --warmup "$warmup" --duration "$duration" --start-timeout "$start_timeout" "${extra[@]}" \
@@ -703,6 +738,7 @@ except (OSError, ValueError, IndexError):
 print(json.dumps(m))' "$m" "$churn_out")
         log "$c run $n: churn client: $(tail -1 "$churn_out")"
     fi
+    stop_capture_client
     stop_child
     # Case, program, run number, TSC rate, the case's traffic and limits, load average and other
     # busy processes go in with the measurement.

@@ -11,6 +11,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_pdump.h>
 
 #include "dprouter/config.hpp"
 #include "dprouter/config_check.hpp"
@@ -100,6 +101,10 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
     // Before the Router builds its FIBs: they choose their lookups when they are created.
     dprouter::apply_simd_policy();
     install_signal_handlers();
+    // Lets DPDK's dpdk-dumpcap (a secondary process) capture on the ports where the EAL shares its
+    // configuration; dprouterctl capture works either way (docs/control-plane.md "Capture").
+    const bool pdump = rte_pdump_init() == 0;
+    if (!pdump) DPR_LOG(INFO, "pdump not available (dpdk-dumpcap cannot attach): %s\n", rte_strerror(rte_errno));
     int rc = kExitOk;
     try {
         dprouter::Router router(cfg);
@@ -110,6 +115,7 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
         std::fprintf(stderr, "dprouter: %s\n", e.what());
         rc = kExitFailure;
     }
+    if (pdump) rte_pdump_uninit();
     rte_eal_cleanup();
     return rc;
 }

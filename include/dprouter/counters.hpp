@@ -110,7 +110,9 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> 
     X(fragments_created)     \
     X(mss_clamped)           \
     X(injected)              \
-    X(punted)
+    X(punted)                \
+    X(captured)              /* a copy queued for a running capture */ \
+    X(capture_dropped)       /* a copy a capture lost: its ring full or no mbuf (the frame went on) */
 
 enum class Event : uint16_t {
 #define DPR_ENUM(name) name,

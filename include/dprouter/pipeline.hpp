@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "dprouter/capture_tap.hpp"
 #include "dprouter/counters.hpp"
 #include "dprouter/icmp.hpp"
 #include "dprouter/limits.hpp"
@@ -100,6 +101,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     uint64_t now_tsc = 0;             // the worker loop's one rte_rdtsc per iteration (0: read it)
     uint16_t next_ip_id = 0;          // IP ID of originated datagrams
     IcmpLimiter limiter;
+    CaptureTap capture;               // dprouterctl capture: ports copied, and where to
     TxBatch out;
 };
 

@@ -23,6 +23,7 @@
 
 namespace dprouter {
 
+class CaptureManager;
 class ControlServer;
 class KernelRouteImporter;
 class LinkWatch;
@@ -108,6 +109,7 @@ private:
     std::unique_ptr<RouterControl> control_;
     std::unique_ptr<ControlServer> control_server_;
     std::unique_ptr<Mirror> mirror_;  // control_plane.mirror: the kernel's interfaces
+    std::unique_ptr<CaptureManager> capture_;  // dprouterctl capture (src/control/capture_manager.cpp)
     uint64_t next_mirror_watch_ms_ = 0;
     std::unique_ptr<LinkWatch> link_watch_;     // link up/down to the log
     std::unique_ptr<MetricsServer> metrics_;    // metrics.listen

@@ -367,6 +367,46 @@ json neighbors_json(const ControlHandler& h) {
     return out;
 }
 
+// Bounds that keep a request from asking for nonsense (a duration beyond a year, a snap length
+// beyond the largest frame a port takes).
+constexpr double kMaxCaptureSeconds = 365.0 * 24 * 3600;
+constexpr std::size_t kMinSnaplen = 64;
+constexpr std::size_t kMaxSnaplen = 65535;
+
+CaptureRequest capture_from(const ControlHandler& h, const json& req) {
+    Fields f(req, {"interface", "count", "duration", "direction", "snaplen"});
+    CaptureRequest c;
+    c.interface = f.string("interface", true);
+    if (interface_index(h.config(), c.interface) < 0) throw Refused("no interface named '" + c.interface + "'");
+    c.count = f.count("count", 0);
+    if (auto it = req.find("duration"); it != req.end()) {
+        if (!it->is_number() || it->get<double>() <= 0 || it->get<double>() > kMaxCaptureSeconds)
+            throw Refused("field 'duration' must be a number of seconds above 0 and at most a year");
+        c.duration_ms = static_cast<uint64_t>(it->get<double>() * 1000.0 + 0.5);
+        if (c.duration_ms == 0) c.duration_ms = 1;
+    }
+    const std::string dir = f.string("direction", false);
+    if (dir == "rx") c.tx = false;
+    else if (dir == "tx") c.rx = false;
+    else if (!dir.empty() && dir != "both") throw Refused("invalid direction " + quoted(dir) + " (expected rx, tx or both)");
+    const std::size_t snaplen = f.count("snaplen", 0);
+    if (snaplen != 0 && (snaplen < kMinSnaplen || snaplen > kMaxSnaplen))
+        throw Refused("snaplen " + std::to_string(snaplen) + " out of range " + std::to_string(kMinSnaplen) + ".." +
+                      std::to_string(kMaxSnaplen));
+    c.snaplen = static_cast<uint32_t>(snaplen);
+    return c;
+}
+
+ControlAnswer capture(ControlHandler& h, const json& req) {
+    const CaptureRequest c = capture_from(h, req);
+    std::string error;
+    std::unique_ptr<ControlStream> stream = h.start_capture(c, error);
+    if (!stream) throw Refused(error.empty() ? "capture refused" : error);
+    const char* dir = c.rx && c.tx ? "both" : (c.rx ? "rx" : "tx");
+    return {dump(json{{"ok", true}, {"stream", "pcapng"}, {"result", {{"interface", c.interface}, {"direction", dir}}}}),
+            std::move(stream)};
+}
+
 std::string dispatch(ControlHandler& h, const json& req) {
     if (!req.is_object()) throw Refused("a request is a JSON object");
     auto op_it = req.find("op");
@@ -419,15 +459,20 @@ std::string route_origin_label(const Route& r) {
 }
 
 std::string handle_control_request(ControlHandler& handler, const std::string& line) {
+    return answer_control_request(handler, line).line;
+}
+
+ControlAnswer answer_control_request(ControlHandler& handler, const std::string& line) {
     try {
         // No exceptions from the parser: garbage is an answer, not an event.
         const json req = json::parse(line, nullptr, false);
-        if (req.is_discarded()) return dump(json{{"ok", false}, {"error", "malformed request: not JSON"}});
-        return dispatch(handler, req);
+        if (req.is_discarded()) return {dump(json{{"ok", false}, {"error", "malformed request: not JSON"}}), nullptr};
+        if (req.is_object() && req.value("op", json()) == "capture") return capture(handler, req);
+        return {dispatch(handler, req), nullptr};
     } catch (const Refused& e) {
-        return dump(json{{"ok", false}, {"error", e.what()}});
+        return {dump(json{{"ok", false}, {"error", e.what()}}), nullptr};
     } catch (const std::exception& e) {
-        return dump(json{{"ok", false}, {"error", std::string("internal error: ") + e.what()}});
+        return {dump(json{{"ok", false}, {"error", std::string("internal error: ") + e.what()}}), nullptr};
     }
 }
 

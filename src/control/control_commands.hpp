@@ -9,11 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "control/control_stream.hpp"
 #include "dprouter/config.hpp"
 #include "dprouter/route_store.hpp"
 
@@ -52,6 +54,15 @@ struct NeighborRequest {
     Neighbor6Config v6;
 };
 
+// `capture INTERFACE [--count N] [--duration S] [--direction rx|tx|both] [--snaplen N]`, checked.
+struct CaptureRequest {
+    std::string interface;      // a configured interface
+    uint64_t count = 0;         // frames, then the capture ends; 0: no limit
+    uint64_t duration_ms = 0;   // then the capture ends; 0: no limit
+    bool rx = true, tx = true;  // directions captured
+    uint32_t snaplen = 0;       // bytes kept of each frame; 0: whole frames
+};
+
 // The router as the control commands see it. Control thread only.
 class ControlHandler {
 public:
@@ -70,10 +81,21 @@ public:
     virtual std::string remove_route(const Route& key) = 0;  // origin cli
     virtual std::string add_neighbor(const NeighborRequest& n) = 0;
     virtual std::string remove_neighbor(const NeighborRequest& n) = 0;  // interface may be empty: any
+    // A live capture whose pcapng bytes the returned stream produces; null and `error` set when
+    // refused (the interface is captured already, no memory for the copies).
+    virtual std::unique_ptr<ControlStream> start_capture(const CaptureRequest& c, std::string& error) {
+        (void)c;
+        error = "capture is not available in this router";
+        return nullptr;
+    }
 };
 
 // One request line in, one answer line out (no '\n' in either). Never throws.
 std::string handle_control_request(ControlHandler& handler, const std::string& line);
+
+// The same, with the stream a streaming request (capture) opens: its answer line carries
+// "stream": "pcapng" and the stream's bytes follow it on the connection. Never throws.
+ControlAnswer answer_control_request(ControlHandler& handler, const std::string& line);
 
 // The origin a route shows: "file", "cli", or the kernel protocol's name ("bgp", "static", ...).
 std::string route_origin_label(const Route& r);

@@ -61,6 +61,13 @@ std::string control_error_line(const std::string& message) {
 }
 
 ControlServer::ControlServer(std::string path, RequestHandler handler, ControlServerLimits limits)
+    : ControlServer(std::move(path),
+                    StreamingRequestHandler([h = std::move(handler)](const std::string& line) {
+                        return ControlAnswer{h(line), nullptr};
+                    }),
+                    limits) {}
+
+ControlServer::ControlServer(std::string path, StreamingRequestHandler handler, ControlServerLimits limits)
     : path_(std::move(path)), handler_(std::move(handler)), limits_(limits) {
     const sockaddr_un a = address_of(path_);
     clear_stale(path_, a);
@@ -95,6 +102,7 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::close_client(Client& c) {
+    c.stream.reset();  // a capture ends with its client, whatever the reason
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
 }
@@ -137,6 +145,7 @@ void ControlServer::accept_new(uint64_t now_ms, bool& busy) {
 }
 
 bool ControlServer::service(Client& c, uint64_t now_ms, bool& busy) {
+    if (c.stream) return service_stream(c, now_ms, busy);
     // Write first: a client gets no new answer before it has read the last one, so a peer that
     // pipelines requests without reading can hold at most one answer here.
     if (c.out_sent < c.out.size()) {
@@ -189,6 +198,47 @@ bool ControlServer::service(Client& c, uint64_t now_ms, bool& busy) {
     return true;
 }
 
+bool ControlServer::service_stream(Client& c, uint64_t now_ms, bool& busy) {
+    if (!flush(c, now_ms, busy)) return false;
+    const std::size_t pending = c.out.size() - c.out_sent;
+    if (pending != 0 && now_ms - c.last_activity_ms > limits_.idle_timeout_ms) {
+        ++stats_.timed_out;  // not reading: the stream ends rather than waiting on it for ever
+        return false;
+    }
+    if (c.close_after_write) return pending != 0;
+    if (pending < kStreamWindow) {
+        if (c.out_sent != 0) {
+            c.out.erase(0, c.out_sent);
+            c.out_sent = 0;
+        }
+        const std::size_t before = c.out.size();
+        const bool more = c.stream->pump(c.out, kStreamWindow - before, now_ms);
+        if (c.out.size() != before) {
+            busy = true;
+            if (before == 0) c.last_activity_ms = now_ms;  // the time to read it starts now
+            if (!flush(c, now_ms, busy)) return false;
+        }
+        if (!more) {
+            c.close_after_write = true;
+            return c.out_sent < c.out.size();
+        }
+    }
+    if (!c.stream_finishing) {
+        // Anything the client sends is ignored; its end of file (shutdown) ends the stream.
+        char buf[512];
+        const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n == 0) {
+            c.stream_finishing = true;
+            c.stream->finish();
+            busy = true;
+        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            ++stats_.dropped;
+            return false;
+        }
+    }
+    return true;
+}
+
 bool ControlServer::refuse_oversized(Client& c, uint64_t now_ms, bool& busy) {
     // Refused without buffering the rest: the client is told why and closed.
     ++stats_.oversized;
@@ -203,7 +253,12 @@ void ControlServer::answer(Client& c, const std::string& line) {
     ++stats_.requests;
     std::string reply;
     try {
-        reply = handler_(line);
+        ControlAnswer a = handler_(line);
+        reply = std::move(a.line);
+        if (a.stream) {
+            c.stream = std::move(a.stream);
+            ++stats_.streams;
+        }
     } catch (const std::exception& e) {  // handlers should not throw; a bug must not end the router
         reply = control_error_line(std::string("internal error: ") + e.what());
     }

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "control/control_stream.hpp"
+
 namespace dprouter {
 
 struct ControlServerLimits {
@@ -29,6 +31,13 @@ struct ControlServerLimits {
 
 // Turns one request line (without its '\n') into one answer line (without its '\n'). Never throws.
 using RequestHandler = std::function<std::string(const std::string& line)>;
+// The same for a handler some of whose requests open a stream (control_stream.hpp).
+using StreamingRequestHandler = std::function<ControlAnswer(const std::string& line)>;
+
+// A stream is handed this many bytes at most ahead of what its client has read: a client that
+// stops reading holds at most this much of the router's memory (the stream itself drops, and
+// counts, what does not fit).
+inline constexpr std::size_t kStreamWindow = 1u << 20;
 
 class ControlServer {
 public:
@@ -36,6 +45,7 @@ public:
     // socket something still listens on, or a file that is not a socket, is not touched and
     // makes this throw std::runtime_error naming the path.
     ControlServer(std::string path, RequestHandler handler, ControlServerLimits limits = {});
+    ControlServer(std::string path, StreamingRequestHandler handler, ControlServerLimits limits = {});
     ~ControlServer();  // closes every connection and removes the socket file
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -54,6 +64,7 @@ public:
         uint64_t oversized = 0;      // requests longer than max_request
         uint64_t timed_out = 0;
         uint64_t dropped = 0;        // closed by the peer mid-request or on a write error
+        uint64_t streams = 0;        // answers that opened a stream (dprouterctl capture)
     };
     const Stats& stats() const { return stats_; }
 
@@ -65,6 +76,8 @@ private:
         std::size_t out_sent = 0;
         uint64_t last_activity_ms = 0;
         bool close_after_write = false;
+        std::unique_ptr<ControlStream> stream;  // after the answer line: bytes until it is over
+        bool stream_finishing = false;           // the client shut down its side
     };
 
     void accept_new(uint64_t now_ms, bool& busy);
@@ -72,11 +85,12 @@ private:
     bool service(Client& c, uint64_t now_ms, bool& busy);
     bool flush(Client& c, uint64_t now_ms, bool& busy);
     bool refuse_oversized(Client& c, uint64_t now_ms, bool& busy);
+    bool service_stream(Client& c, uint64_t now_ms, bool& busy);
     void answer(Client& c, const std::string& line);
     static void close_client(Client& c);
 
     std::string path_;
-    RequestHandler handler_;
+    StreamingRequestHandler handler_;
     ControlServerLimits limits_;
     int listen_fd_ = -1;
     std::vector<std::unique_ptr<Client>> clients_;

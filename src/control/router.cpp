@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "control/capture_manager.hpp"
 #include "control/control_server.hpp"
 #include "control/kernel_routes.hpp"
 #include "control/link_watch.hpp"
@@ -37,6 +38,7 @@ constexpr unsigned kHoldRingSize = 2048;
 constexpr unsigned kLearnRingSize = 1024;
 constexpr unsigned kInjectRingSize = 4096;
 constexpr unsigned kPuntRingSize = 1024;  // per worker; a full ring drops (punt_queue_full)
+constexpr unsigned kCaptureRingSize = 1024;  // per worker; a full ring drops (capture_dropped)
 constexpr uint64_t kMirrorWatchPeriodMs = 1000;
 constexpr uint64_t kTimerPeriodMs = 50;
 constexpr uint64_t kTelemetryPeriodMs = 200;
@@ -182,6 +184,12 @@ void Router::setup() {
         ctx->learn6_ring = make_ring("dpr_learn6_" + suffix, kLearnRingSize, sizeof(LearnMessage6));
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
         if (cfg_.control_plane.mirror) ctx->punt_ring = make_ring("dpr_punt" + suffix, kPuntRingSize, sizeof(void*));
+        ctx->capture.ring = make_ring("dpr_capture" + suffix, kCaptureRingSize, sizeof(void*));
+    }
+    {
+        std::vector<std::string> names(kMaxPorts);
+        for (size_t i = 0; i < cfg_.interfaces.size(); ++i) names[port_of_[i]] = cfg_.interfaces[i].name;
+        capture_ = std::make_unique<CaptureManager>(contexts_, std::move(names), frame);
     }
 
     const uint64_t build_start = now_ms();
@@ -335,6 +343,7 @@ void Router::control_iteration(uint64_t now, bool& busy) {
     }
     // The second FIB copy after a big batch (start-up): a chunk per iteration, without sleeping.
     if (live_fib_ && live_fib_->replaying()) busy |= live_fib_->maintain();
+    if (capture_) busy |= capture_->poll(now);  // before the control socket sends what it wrote
     poll_control(now, busy);
     if (importer_) busy |= importer_->poll();
     if (mirror_) {
@@ -463,6 +472,7 @@ void Router::teardown() {
     metrics_.reset();  // its threads read the counters and ports below
     link_watch_.reset();
     stop_control();
+    capture_.reset();  // after the control clients (their captures); before the rings and workers' state
     telemetry_detach();
     telemetry_xstats_detach();
     for (uint16_t p : started_ports_) stop_port(p);
@@ -479,6 +489,7 @@ void Router::teardown() {
         rte_ring_free(ctx->learn_ring);
         rte_ring_free(ctx->learn6_ring);
         rte_ring_free(ctx->inject_ring);
+        rte_ring_free(ctx->capture.ring);
         ctx->~WorkerContext();
         rte_free(ctx);
     }

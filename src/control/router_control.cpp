@@ -8,6 +8,7 @@
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
 
+#include "control/capture_manager.hpp"
 #include "control/control_server.hpp"
 #include "control/kernel_routes.hpp"
 #include "dprouter/log.hpp"
@@ -65,7 +66,8 @@ void Router::start_control() {
     route_sink_ = live_fib_.get();  // `route add|del` change the live FIB with origin cli
     if (cfg_.control_plane.socket.empty()) return;
     control_server_ = std::make_unique<ControlServer>(
-        cfg_.control_plane.socket, [this](const std::string& line) { return handle_control_request(*control_, line); });
+        cfg_.control_plane.socket,
+        StreamingRequestHandler([this](const std::string& line) { return answer_control_request(*control_, line); }));
     DPR_LOG(INFO, "control socket %s\n", cfg_.control_plane.socket.c_str());
 }
 
@@ -224,8 +226,21 @@ json RouterControl::stats() const {
         const ControlServer::Stats& cs = r_.control_server_->stats();
         out["control"] = {{"accepted", cs.accepted},   {"refused_busy", cs.refused_busy}, {"requests", cs.requests},
                           {"oversized", cs.oversized}, {"timed_out", cs.timed_out},       {"dropped", cs.dropped}};
+        out["control"]["streams"] = cs.streams;
+    }
+    if (r_.capture_) {
+        const CaptureStats& st = r_.capture_->stats();
+        out["capture"] = {{"active", r_.capture_->active()}, {"started", st.started}, {"refused", st.refused},
+                          {"written", st.written},           {"dropped_in_control", st.dropped}};
     }
     return out;
+}
+
+std::unique_ptr<ControlStream> RouterControl::start_capture(const CaptureRequest& c, std::string& error) {
+    for (std::size_t i = 0; i < r_.cfg_.interfaces.size(); ++i)
+        if (r_.cfg_.interfaces[i].name == c.interface) return r_.capture_->start(c, r_.port_of_[i], now_ms(), error);
+    error = "no interface named '" + c.interface + "'";
+    return nullptr;
 }
 
 std::string RouterControl::add_route(const Route& r) {

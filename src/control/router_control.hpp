@@ -25,6 +25,7 @@ public:
     std::string remove_route(const Route& key) override;
     std::string add_neighbor(const NeighborRequest& n) override;
     std::string remove_neighbor(const NeighborRequest& n) override;
+    std::unique_ptr<ControlStream> start_capture(const CaptureRequest& c, std::string& error) override;
 
     // Static neighbours added by `neighbor add`: the Router installs them again with the file's
     // on every reload, so a SIGHUP keeps them.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace dprouter::ctl {
@@ -107,6 +108,9 @@ const char* usage() {
            "  route del PREFIX\n"
            "  neighbor add ADDRESS mac MAC interface NAME\n"
            "  neighbor del ADDRESS [interface NAME]\n"
+           "  capture INTERFACE [--count N] [--duration S] [--direction rx|tx|both] [--snaplen N] -w FILE\n"
+           "      pcapng of what the port receives and sends, to FILE (- : standard output), until N\n"
+           "      frames, S seconds, or Ctrl-C\n"
            "Options:\n"
            "  --socket PATH  the router's control socket (default /run/dprouter.sock)\n"
            "  --json         print the router's JSON answer (pretty-printed)\n"
@@ -127,6 +131,72 @@ std::string printable(const std::string& s) {
     }
     return out;
 }
+
+namespace {
+
+bool all_digits(const std::string& s, std::size_t max_len) {
+    return !s.empty() && s.size() <= max_len && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// capture INTERFACE [--count N] [--duration S] [--direction rx|tx|both] [--snaplen N] -w FILE
+bool parse_capture(const std::vector<std::string>& words, Parsed& p) {
+    json req = {{"op", "capture"}, {"interface", words[1]}};
+    for (std::size_t i = 2; i < words.size(); ++i) {
+        const std::string& w = words[i];
+        const bool known = w == "--count" || w == "--duration" || w == "--direction" || w == "--snaplen" || w == "-w";
+        if (!known) {
+            p.error = "unexpected '" + printable(w) + "' (expected --count, --duration, --direction, --snaplen or -w)";
+            return false;
+        }
+        if (i + 1 == words.size()) {
+            p.error = "'" + w + "' needs a value";
+            return false;
+        }
+        const std::string& v = words[++i];
+        if (w == "-w") {
+            if (!p.output.empty() || v.empty()) {
+                p.error = v.empty() ? "-w needs a file name" : "-w given twice";
+                return false;
+            }
+            p.output = v;
+            continue;
+        }
+        const std::string key = w.substr(2);
+        if (req.contains(key)) {
+            p.error = "'" + w + "' given twice";
+            return false;
+        }
+        if (w == "--count" || w == "--snaplen") {
+            if (!all_digits(v, 12)) {
+                p.error = w + " needs a whole number";
+                return false;
+            }
+            req[key] = std::stoull(v);
+        } else if (w == "--duration") {
+            char* end = nullptr;
+            const double secs = std::strtod(v.c_str(), &end);
+            if (v.empty() || *end != '\0' || !(secs > 0)) {
+                p.error = "--duration needs a number of seconds above 0";
+                return false;
+            }
+            req[key] = secs;
+        } else {
+            if (v != "rx" && v != "tx" && v != "both") {
+                p.error = "--direction is rx, tx or both";
+                return false;
+            }
+            req[key] = v;
+        }
+    }
+    if (p.output.empty()) {
+        p.error = "capture needs -w FILE (- for standard output)";
+        return false;
+    }
+    p.request = std::move(req);
+    return true;
+}
+
+}  // namespace
 
 Parsed parse_command_line(const std::vector<std::string>& args) {
     Parsed p;
@@ -164,6 +234,11 @@ Parsed parse_command_line(const std::vector<std::string>& args) {
         return p;
     };
     if (words.size() < 2) return fail(words.empty() ? "no command given" : "incomplete command '" + printable(words[0]) + "'");
+    if (!limit.empty() && words[0] == "capture") return fail("--limit applies to 'show routes' only");
+    if (words[0] == "capture") {
+        if (!parse_capture(words, p)) p.request = nullptr;
+        return p;
+    }
     const std::string op = words[0] + " " + words[1];
     json req = {{"op", op}};
     const std::vector<std::string> rest(words.begin() + 2, words.end());
@@ -220,6 +295,64 @@ Parsed parse_command_line(const std::vector<std::string>& args) {
     }
     p.request = std::move(req);
     return p;
+}
+
+void PcapngTally::feed(const char* data, std::size_t n) {
+    // Block: type (32 bits), total length (32), body, total length again; host byte order (the
+    // router's, which is the reader's on the same machine).
+    constexpr uint32_t kPacketBlock = 6, kStatsBlock = 5;
+    constexpr uint16_t kOptEnd = 0, kIfDrop = 5;
+    while (n != 0 && !malformed_) {
+        if (skip_ != 0) {
+            const std::size_t k = static_cast<std::size_t>(std::min<uint64_t>(skip_, n));
+            skip_ -= k;
+            data += k;
+            n -= k;
+            continue;
+        }
+        const std::size_t want = block_.size() < 8 ? 8 : 0;
+        if (want != 0) {
+            const std::size_t k = std::min(n, want - block_.size());
+            block_.append(data, k);
+            data += k;
+            n -= k;
+            if (block_.size() < 8) return;
+        }
+        uint32_t type, len;
+        std::memcpy(&type, block_.data(), 4);
+        std::memcpy(&len, block_.data() + 4, 4);
+        if (len < 12 || len % 4 != 0) {
+            malformed_ = true;
+            return;
+        }
+        if (type != kStatsBlock) {
+            if (type == kPacketBlock) ++packets_;
+            skip_ = len - 8;
+            block_.clear();
+            continue;
+        }
+        // The statistics block is kept whole (it is small) to read its options.
+        if (len > 4096) {
+            malformed_ = true;
+            return;
+        }
+        const std::size_t k = std::min(n, len - block_.size());
+        block_.append(data, k);
+        data += k;
+        n -= k;
+        if (block_.size() < len) return;
+        // Interface ID (4), timestamp (8), then options up to the trailing length.
+        for (std::size_t off = 8 + 12; off + 4 <= len - 4;) {
+            uint16_t code, olen;
+            std::memcpy(&code, block_.data() + off, 2);
+            std::memcpy(&olen, block_.data() + off + 2, 2);
+            if (code == kOptEnd) break;
+            if (code == kIfDrop && olen == 8 && off + 12 <= len - 4) std::memcpy(&dropped_, block_.data() + off + 4, 8);
+            off += 4 + ((olen + 3u) & ~3u);
+        }
+        stats_seen_ = true;
+        block_.clear();
+    }
 }
 
 std::string format_result(const std::string& op, const json& result) {

@@ -18,6 +18,9 @@ void worker_flush(WorkerContext& ctx, uint16_t queue, uint16_t port_end) {
         uint16_t n = ctx.out.count[port];
         if (n == 0) continue;
         rte_mbuf** pkts = ctx.out.pkts[port];
+        // Captured as handed to the port (after rewrite); what the queue then refuses is in it too.
+        if (capture_wanted(ctx.capture, port, kCaptureTx))
+            capture_copy(ctx.capture, *ctx.counters, pkts, n, port, queue, kCaptureTx, worker_tsc(ctx));
         uint16_t sent = 0;
         while (sent < n) {
             const uint16_t s = rte_eth_tx_burst(port, queue, pkts + sent, static_cast<uint16_t>(n - sent));
@@ -53,7 +56,12 @@ void worker_loop(WorkerSetup& w, WorkerContext& ctx, uint16_t port_end) {
         for (uint16_t i = 0; i < w.n_ports; ++i) {
             const uint16_t port = w.ports[i];
             const uint16_t n = rte_eth_rx_burst(port, w.queue, pkts, kRxBurst);
-            if (n != 0) pipeline_run(ctx, *t, pkts, n, port);
+            if (n != 0) {
+                // Captured as received, before any stage changes the frame.
+                if (capture_wanted(ctx.capture, port, kCaptureRx))
+                    capture_copy(ctx.capture, *ctx.counters, pkts, n, port, w.queue, kCaptureRx, ctx.now_tsc);
+                pipeline_run(ctx, *t, pkts, n, port);
+            }
             if constexpr (kSleepWhenIdle) received |= n;
         }
         if constexpr (kSleepWhenIdle) received |= rte_ring_count(ctx.inject_ring);

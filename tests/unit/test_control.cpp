@@ -46,6 +46,39 @@ routes:
     action: unreachable
 )";
 
+// A stream that hands out its pieces one per pump, then ends; what happened to it is kept in
+// `events` (shared: the stream outlives nothing, the test reads after it is gone).
+struct StreamEvents {
+    std::atomic<int> pumps{0};
+    std::atomic<bool> finished{false};
+    std::atomic<bool> destroyed{false};
+};
+
+class ScriptedStream : public ControlStream {
+public:
+    explicit ScriptedStream(std::vector<std::string> pieces, std::shared_ptr<StreamEvents> ev = nullptr,
+                            bool until_finish = false)
+        : pieces_(std::move(pieces)), ev_(ev ? std::move(ev) : std::make_shared<StreamEvents>()),
+          until_finish_(until_finish) {}
+    ~ScriptedStream() override { ev_->destroyed = true; }
+    bool pump(std::string& out, std::size_t room, uint64_t) override {
+        ++ev_->pumps;
+        if (next_ < pieces_.size() && pieces_[next_].size() <= room) out += pieces_[next_++];
+        if (until_finish_ && !ev_->finished) return true;
+        return next_ < pieces_.size();
+    }
+    void finish() override {
+        ev_->finished = true;
+        pieces_.push_back("trailer");
+    }
+
+private:
+    std::vector<std::string> pieces_;
+    std::size_t next_ = 0;
+    std::shared_ptr<StreamEvents> ev_;
+    bool until_finish_;
+};
+
 // Records what the commands ask of the router; answers with canned state.
 class FakeHandler : public ControlHandler {
 public:
@@ -93,12 +126,18 @@ public:
         neighbors_removed.push_back(n);
         return refuse;
     }
+    std::unique_ptr<ControlStream> start_capture(const CaptureRequest& c, std::string& error) override {
+        captures.push_back(c);
+        error = refuse;
+        return refuse.empty() ? std::make_unique<ScriptedStream>(std::vector<std::string>{"pcapng"}) : nullptr;
+    }
 
     Config cfg;
     std::vector<Route> held_routes;
     std::string refuse;  // what the mutations answer ("" = done)
     std::vector<Route> added, removed;
     std::vector<NeighborRequest> neighbors_added, neighbors_removed;
+    std::vector<CaptureRequest> captures;
 };
 
 class ControlCommands : public ::testing::Test {
@@ -320,6 +359,48 @@ TEST_F(ControlCommands, GarbageIsAnErrorAnswerNeverAnException) {
     EXPECT_TRUE(nothing_changed());
 }
 
+TEST_F(ControlCommands, CaptureOpensAStreamWithTheCheckedRequest) {
+    const ControlAnswer a = answer_control_request(
+        h, R"({"op":"capture","interface":"wan","count":4,"duration":1.5,"direction":"tx","snaplen":128})");
+    ASSERT_TRUE(a.stream) << a.line;
+    EXPECT_EQ(json::parse(a.line), json({{"ok", true}, {"stream", "pcapng"}, {"result", {{"interface", "wan"}, {"direction", "tx"}}}}));
+    ASSERT_EQ(h.captures.size(), 1u);
+    const CaptureRequest& c = h.captures[0];
+    EXPECT_EQ(c.interface, "wan");
+    EXPECT_EQ(c.count, 4u);
+    EXPECT_EQ(c.duration_ms, 1500u);
+    EXPECT_FALSE(c.rx);
+    EXPECT_TRUE(c.tx);
+    EXPECT_EQ(c.snaplen, 128u);
+    const ControlAnswer plain = answer_control_request(h, R"({"op":"capture","interface":"lan"})");
+    ASSERT_TRUE(plain.stream);
+    EXPECT_TRUE(h.captures[1].rx && h.captures[1].tx);
+    EXPECT_EQ(h.captures[1].count, 0u);
+    EXPECT_EQ(h.captures[1].duration_ms, 0u);
+    EXPECT_EQ(h.captures[1].snaplen, 0u);
+}
+
+TEST_F(ControlCommands, CaptureRefusalsNameTheProblemAndStartNothing) {
+    EXPECT_EQ(refused_raw(R"({"op":"capture"})"), "missing field 'interface'");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"dmz"})"), "no interface named 'dmz'");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"lan","direction":"up"})"),
+              "invalid direction 'up' (expected rx, tx or both)");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"lan","count":-4})"),
+              "field 'count' must be a non-negative integer");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"lan","duration":0})"),
+              "field 'duration' must be a number of seconds above 0 and at most a year");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"lan","duration":"5"})"),
+              "field 'duration' must be a number of seconds above 0 and at most a year");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"lan","snaplen":10})"), "snaplen 10 out of range 64..65535");
+    EXPECT_EQ(refused_raw(R"({"op":"capture","interface":"lan","file":"/etc/passwd"})"), "unknown field 'file' for 'capture'");
+    EXPECT_TRUE(h.captures.empty());
+    h.refuse = "a capture of interface 'lan' is running already (one at a time per interface)";
+    const ControlAnswer a = answer_control_request(h, R"({"op":"capture","interface":"lan"})");
+    EXPECT_FALSE(a.stream);
+    EXPECT_EQ(json::parse(a.line).value("error", ""), h.refuse);
+    EXPECT_EQ(json::parse(a.line).count("stream"), 0u);
+}
+
 // ---- the socket ----
 
 std::string temp_socket_path(const char* tag) {
@@ -372,6 +453,14 @@ protected:
         path = temp_socket_path(::testing::UnitTest::GetInstance()->current_test_info()->name());
         if (!handler) handler = [](const std::string& line) { return json{{"ok", true}, {"echo", line.size()}}.dump(); };
         server = std::make_unique<ControlServer>(path, handler, limits);
+        run_poller();
+    }
+    void start_streams(StreamingRequestHandler handler, ControlServerLimits limits = {}) {
+        path = temp_socket_path(::testing::UnitTest::GetInstance()->current_test_info()->name());
+        server = std::make_unique<ControlServer>(path, std::move(handler), limits);
+        run_poller();
+    }
+    void run_poller() {
         poller = std::thread([this] {
             while (!stop) {
                 const auto t0 = std::chrono::steady_clock::now();
@@ -524,6 +613,60 @@ TEST_F(ControlSocket, GarbageBytesGetAnAnswerThroughTheRealCommands) {
     ::close(fd);
 }
 
+// Everything the server sends until it closes (or 5 s pass).
+std::string read_to_end(int fd) {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<size_t>(n));
+    return out;
+}
+
+TEST_F(ControlSocket, StreamFollowsItsAnswerLineThenTheConnectionCloses) {
+    auto ev = std::make_shared<StreamEvents>();
+    start_streams([ev](const std::string& line) {
+        if (line != "stream") return ControlAnswer{R"({"ok":true})", nullptr};
+        return ControlAnswer{R"({"ok":true,"stream":"pcapng"})",
+                             std::make_unique<ScriptedStream>(std::vector<std::string>{"one,", std::string(300000, 'b'), ",three"}, ev)};
+    });
+    const int fd = connect_to(path);
+    send_all(fd, "plain\n");
+    EXPECT_EQ(read_line(fd), R"({"ok":true})");
+    send_all(fd, "stream\n");
+    EXPECT_EQ(read_line(fd), R"({"ok":true,"stream":"pcapng"})");
+    EXPECT_EQ(read_to_end(fd), "one," + std::string(300000, 'b') + ",three");
+    ::close(fd);
+    EXPECT_TRUE(eventually([&] { return server->clients() == 0 && ev->destroyed; }));
+    EXPECT_EQ(server->stats().streams, 1u);
+    EXPECT_FALSE(ev->finished);
+}
+
+TEST_F(ControlSocket, ClientShutdownFinishesTheStreamClientGoneEndsIt) {
+    auto finished = std::make_shared<StreamEvents>();
+    auto vanished = std::make_shared<StreamEvents>();
+    start_streams([finished, vanished](const std::string& line) {
+        auto ev = line == "a" ? finished : vanished;
+        return ControlAnswer{R"({"ok":true,"stream":"pcapng"})",
+                             std::make_unique<ScriptedStream>(std::vector<std::string>{"head,"}, ev, true)};
+    });
+    // A stream with nothing to say is not an idle client: it outlives the idle timeout.
+    const int a = connect_to(path);
+    send_all(a, "a\n");
+    EXPECT_EQ(read_line(a), R"({"ok":true,"stream":"pcapng"})");
+    ASSERT_TRUE(eventually([&] { return finished->pumps > 10; }));
+    ::shutdown(a, SHUT_WR);  // dprouterctl's Ctrl-C
+    EXPECT_EQ(read_to_end(a), "head,trailer");
+    EXPECT_TRUE(finished->finished);
+    ::close(a);
+    const int b = connect_to(path);
+    send_all(b, "b\n");
+    EXPECT_EQ(read_line(b), R"({"ok":true,"stream":"pcapng"})");
+    ::close(b);  // gone mid-stream: the stream is released, nothing waits for it
+    EXPECT_TRUE(eventually([&] { return vanished->destroyed.load(); }));
+    EXPECT_FALSE(vanished->finished);
+    EXPECT_TRUE(eventually([&] { return server->clients() == 0; }));
+}
+
 TEST_F(ControlSocket, StaleSocketReplacedLiveOneAndOtherFilesLeftAlone) {
     path = temp_socket_path("stale");
     {
@@ -597,6 +740,75 @@ TEST(Dprouterctl, CommandLineBecomesTheRequest) {
         EXPECT_NE(r.error, "") << ::testing::PrintToString(bad);
         EXPECT_TRUE(r.request.is_null()) << ::testing::PrintToString(bad);
     }
+}
+
+TEST(Dprouterctl, CaptureCommandLine) {
+    using ctl::parse_command_line;
+    auto p = parse_command_line({"capture", "lan", "--count", "4", "-w", "/tmp/x.pcapng"});
+    EXPECT_EQ(p.error, "");
+    EXPECT_EQ(p.request, json({{"op", "capture"}, {"interface", "lan"}, {"count", 4}}));
+    EXPECT_EQ(p.output, "/tmp/x.pcapng");
+    p = parse_command_line({"--socket", "/tmp/s", "capture", "wan", "-w", "-", "--duration", "2.5", "--direction", "rx",
+                            "--snaplen", "96"});
+    EXPECT_EQ(p.error, "");
+    EXPECT_EQ(p.request,
+              json({{"op", "capture"}, {"interface", "wan"}, {"duration", 2.5}, {"direction", "rx"}, {"snaplen", 96}}));
+    EXPECT_EQ(p.output, "-");
+    for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+             {"capture"},
+             {"capture", "lan", "--count", "4"},
+             {"capture", "lan", "-w"},
+             {"capture", "lan", "-w", "a", "-w", "b"},
+             {"capture", "lan", "-w", "a", "--count", "x"},
+             {"capture", "lan", "-w", "a", "--count", "1", "--count", "2"},
+             {"capture", "lan", "-w", "a", "--duration", "0"},
+             {"capture", "lan", "-w", "a", "--duration", "soon"},
+             {"capture", "lan", "-w", "a", "--direction", "sideways"},
+             {"capture", "lan", "-w", "a", "extra"},
+             {"capture", "lan", "-w", "a", "--limit", "3"}}) {
+        const auto r = parse_command_line(bad);
+        EXPECT_NE(r.error, "") << ::testing::PrintToString(bad);
+        EXPECT_TRUE(r.request.is_null()) << ::testing::PrintToString(bad);
+    }
+}
+
+// A pcapng block of `type` with `body` (padded), as the router writes them (host byte order).
+std::string pcapng_block(uint32_t type, const std::string& body) {
+    std::string b;
+    const uint32_t len = static_cast<uint32_t>(12 + (body.size() + 3) / 4 * 4);
+    b.append(reinterpret_cast<const char*>(&type), 4);
+    b.append(reinterpret_cast<const char*>(&len), 4);
+    b += body;
+    b.append((4 - body.size() % 4) % 4, '\0');
+    b.append(reinterpret_cast<const char*>(&len), 4);
+    return b;
+}
+
+TEST(Dprouterctl, PcapngTallyCountsPacketsAndReadsTheDropsInAnyPieces) {
+    std::string isb(12, '\0');  // interface id, timestamp
+    const uint16_t ifdrop[2] = {5, 8};
+    const uint64_t lost = 7;
+    isb.append(reinterpret_cast<const char*>(ifdrop), 4);
+    isb.append(reinterpret_cast<const char*>(&lost), 8);
+    isb.append(4, '\0');  // opt_endofopt
+    const std::string stream = pcapng_block(0x0a0d0d0a, std::string(16, 's')) + pcapng_block(1, std::string(8, 'i')) +
+                               pcapng_block(6, std::string(61, 'p')) + pcapng_block(6, std::string(1500, 'q')) +
+                               pcapng_block(6, std::string(20, 'r')) + pcapng_block(5, isb);
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{3}, std::size_t{7}, stream.size()}) {
+        ctl::PcapngTally t;
+        for (std::size_t off = 0; off < stream.size(); off += piece)
+            t.feed(stream.data() + off, std::min(piece, stream.size() - off));
+        EXPECT_EQ(t.packets(), 3u) << piece;
+        EXPECT_TRUE(t.complete()) << piece;
+        EXPECT_EQ(t.dropped(), 7u) << piece;
+        EXPECT_FALSE(t.malformed());
+    }
+    ctl::PcapngTally cut;
+    cut.feed(stream.data(), stream.size() - 10);
+    EXPECT_FALSE(cut.complete()) << "a capture cut short has no statistics block";
+    ctl::PcapngTally bad;
+    bad.feed("\x06\0\0\0\x05\0\0\0", 8);
+    EXPECT_TRUE(bad.malformed());
 }
 
 TEST(Dprouterctl, TablesAreAligned) {

@@ -565,7 +565,7 @@ std::vector<rte_mbuf*> RouterHarness::take_held_mbufs() {
 std::vector<Held> RouterHarness::take_held() {
     std::vector<Held> v;
     for (rte_mbuf* m : take_held_mbufs()) {
-        v.push_back({held_next_hop(m), m->port, mbuf_bytes(m)});
+        v.push_back({held_next_hop(m), m->port, mbuf_bytes(m), held_counts(m)});
         rte_pktmbuf_free(m);
     }
     return v;

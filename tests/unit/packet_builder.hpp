@@ -225,6 +225,7 @@ struct Held {
     uint32_t next_hop_be;  // rte_mbuf::hash.usr
     uint16_t port;         // rte_mbuf::port, the egress port
     Bytes bytes;
+    bool counts = false;   // held_counts: stands for a received packet (not one of the router's own)
 };
 
 // One worker and the control side of a router built from `cfg` (interface i = DPDK port i, MAC from

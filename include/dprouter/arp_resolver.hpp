@@ -76,6 +76,9 @@ public:
     void on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out);
 
     const ResolverStats& stats() const { return stats_; }
+    // Where the packets it gives up on are counted (the control thread's block of the router's
+    // counters): hold_queue_full, neighbor_failed, own_frames_dropped. None: not counted.
+    void count_into(WorkerCounters* c) { counters_ = c; }
     size_t held_total() const { return held_total_; }
     std::vector<NeighborInfo> snapshot() const;
 
@@ -106,6 +109,7 @@ private:
     std::unordered_map<uint64_t, Entry> entries_;
     size_t held_total_ = 0;
     ResolverStats stats_;
+    WorkerCounters* counters_ = nullptr;
 };
 
 }  // namespace dprouter

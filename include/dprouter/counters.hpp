@@ -49,7 +49,7 @@ namespace dprouter {
     X(local_udp_closed_port)         /* UDP to us: port unreachable sent (if allowed) */     \
     X(local_tcp_closed_port)         /* TCP to us: RST sent (if allowed) */                  \
     X(local_unknown_protocol)        /* protocol unreachable sent (if allowed) */            \
-    X(tx_full)                       /* the TX queue refused the packet */                  \
+    X(tx_full)                       /* the TX queue (or the worker's TX batch) refused it */ \
     X(frag_too_many)                 /* needs more than kMaxFragments pieces (options, tiny MTU) */ \
     X(ipv6_runt)                     /* fewer than 40 bytes after the Ethernet header */     \
     X(ipv6_bad_version)              /* RFC 8200 3: version != 6 */                          \
@@ -96,7 +96,9 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> 
 #undef DPR_NAME
 };
 
-// Things that happened to packets that were not dropped.
+// Things that happened to packets that were not dropped. `forwarded`, `local_delivered` and
+// `punted` are, with the drop reasons, the outcomes of received packets: each packet received counts
+// exactly one of them (docs/architecture.md, "Counters"); the rest are details.
 #define DPR_EVENTS(X)        \
     X(forwarded)             \
     X(local_delivered)       \
@@ -112,7 +114,9 @@ inline constexpr std::array<std::string_view, static_cast<size_t>(Drop::count)> 
     X(injected)              \
     X(punted)                \
     X(captured)              /* a copy queued for a running capture */ \
-    X(capture_dropped)       /* a copy a capture lost: its ring full or no mbuf (the frame went on) */
+    X(capture_dropped)       /* a copy a capture lost: its ring full or no mbuf (the frame went on) */ \
+    X(own_frames_dropped)    /* a frame of ours (reply, error, ARP/ND, extra fragment) lost */ \
+    X(learn_messages_lost)   /* learn ring full: a neighbour report lost (the packet was not) */
 
 enum class Event : uint16_t {
 #define DPR_ENUM(name) name,

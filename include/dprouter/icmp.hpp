@@ -120,6 +120,17 @@ struct TokenBucket {
 
     // Refills for the time since the last call, then takes one token if there is one.
     bool take(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
+        if (!ready(now_tsc, tsc_hz, lim)) return false;
+        consume(tsc_hz);
+        return true;
+    }
+
+    // Takes the token ready() found.
+    void consume(uint64_t tsc_hz) { level -= BucketLevel{1000} * tsc_hz; }
+
+    // Refills for the time since the last call; is there a whole token? take() without the taking,
+    // for a bucket whose token may only go once another bucket has given one too.
+    bool ready(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
         if (refusing(now_tsc, lim)) [[likely]] return false;
         if (lim.rate_milli == 0 && lim.burst_milli == 0) return false;
         const BucketLevel cap = BucketLevel{lim.burst_milli} * tsc_hz;
@@ -145,7 +156,6 @@ struct TokenBucket {
             empty_for = lim;
             return false;
         }
-        level -= one;
         return true;
     }
 };

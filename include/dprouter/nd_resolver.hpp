@@ -95,6 +95,9 @@ public:
     void on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out);
 
     const Nd6Stats& stats() const { return stats_; }
+    // Where the packets it gives up on are counted (the control thread's block of the router's
+    // counters): hold_queue_full, neighbor_failed, own_frames_dropped. None: not counted.
+    void count_into(WorkerCounters* c) { counters_ = c; }
     size_t held_total() const { return held_total_; }
     std::vector<Neighbor6Info> snapshot() const;
 
@@ -133,6 +136,7 @@ private:
     std::unordered_map<Key, Entry, KeyHash> entries_;
     size_t held_total_ = 0;
     Nd6Stats stats_;
+    WorkerCounters* counters_ = nullptr;
 };
 
 }  // namespace dprouter

@@ -52,27 +52,48 @@ struct TxBatch {
     // A 65535-byte datagram cut for a 68-byte MTU (kMaxFragments pieces) fits, with room to spare.
     static constexpr unsigned kCapacity = 2048;
     uint16_t count[kMaxPorts]{};
+    // Frames of a batch that are no received packet's outcome (docs/architecture.md, "Counters"):
+    // the router's own (replies, errors, ARP and ND) and the pieces of a fragmented transit
+    // datagram but its last. `own` counts them per port, a bit in `own_bits` marks each position;
+    // both are zero again after every flush (tx_account), so a batch without such frames costs
+    // the flush one compare.
+    uint16_t own[kMaxPorts]{};
+    uint64_t own_bits[kMaxPorts][kCapacity / 64]{};
     rte_mbuf* pkts[kMaxPorts][kCapacity];
+};
+
+// How a frame on its way out counts (docs/architecture.md, "Counters").
+enum class Outbound : uint8_t {
+    transit,        // a received packet: `forwarded` once a port accepts it, else a drop reason
+    transit_piece,  // a fragment of a transit datagram other than its last: an error is owed for
+                    // it (the first piece), but the datagram counts once, with the last piece
+    own,            // built by the router: never an error about it; its loss is own_frames_dropped
 };
 
 // Metadata carried by a packet handed to the control thread to wait for ARP: the address to resolve
 // in hash.usr, the egress port in port, and in hash.fdir.hi whether the packet is transit traffic
-// (whose sender is owed a host unreachable if resolution fails) rather than one of our own.
-inline void set_held_meta(rte_mbuf* m, uint32_t target_be, uint16_t port, bool transit) {
+// (bit 0: its sender is owed a host unreachable if resolution fails) rather than one of our own,
+// and (bit 2) whether it is a piece that does not count for its datagram (Outbound::transit_piece).
+inline uint32_t held_flags(Outbound o) {
+    return o == Outbound::transit ? 1u : o == Outbound::transit_piece ? 5u : 0u;
+}
+inline void set_held_meta(rte_mbuf* m, uint32_t target_be, uint16_t port, Outbound o) {
     m->hash.usr = target_be;
     m->port = port;
-    m->hash.fdir.hi = transit ? 1u : 0u;
+    m->hash.fdir.hi = held_flags(o);
 }
 inline uint32_t held_next_hop(const rte_mbuf* m) { return m->hash.usr; }
 inline bool held_is_transit(const rte_mbuf* m) { return (m->hash.fdir.hi & 1u) != 0; }
+// Does the held packet stand for a received one (its release counts `forwarded`, its loss a drop)?
+inline bool held_counts(const rte_mbuf* m) { return (m->hash.fdir.hi & 5u) == 1u; }
 
 // An IPv6 packet waiting for Neighbor Discovery: hash.fdir.hi bit 1 marks the family, and the
 // 16-byte target travels in the first bytes of the mbuf's headroom (RX mbufs keep
 // RTE_PKTMBUF_HEADROOM in front of the frame; callers check rte_pktmbuf_headroom(m) >= 16).
-inline void set_held_meta6(rte_mbuf* m, const uint8_t* target, uint16_t port, bool transit) {
+inline void set_held_meta6(rte_mbuf* m, const uint8_t* target, uint16_t port, Outbound o) {
     std::memcpy(m->buf_addr, target, 16);
     m->port = port;
-    m->hash.fdir.hi = (transit ? 1u : 0u) | 2u;
+    m->hash.fdir.hi = held_flags(o) | 2u;
 }
 inline bool held_is_ipv6(const rte_mbuf* m) { return (m->hash.fdir.hi & 2u) != 0; }
 inline const uint8_t* held_next_hop6(const rte_mbuf* m) { return static_cast<const uint8_t*>(m->buf_addr); }
@@ -80,6 +101,10 @@ inline const uint8_t* held_next_hop6(const rte_mbuf* m) { return static_cast<con
 // A frame in the inject ring whose port is this is not to be sent: it is a transit packet whose next
 // hop failed to resolve, and the worker answers it with ICMP host unreachable.
 inline constexpr uint16_t kInjectHostUnreachable = 0xffff;
+// Set in m->port (with the egress port) on a released held packet that counts for a received one
+// (held_counts): the worker queues it as Outbound::transit. Every other injected frame is the
+// router's own (ARP and ND requests, frames from the kernel's mirror, our held replies).
+inline constexpr uint16_t kInjectCounted = 0x4000;
 
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerContext {
     unsigned worker_id = 0;
@@ -124,5 +149,11 @@ void pipeline_run_scalar(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, u
 // Moves frames the control thread wants sent into ctx.out, and answers the transit packets it gave
 // up on (next hop unresolved) with host unreachable.
 void pipeline_take_injected(WorkerContext& ctx, const Tables& t);
+
+// The counting half of a TX flush, for the batch entries [first, end) of `port`, of which the port
+// accepted [first, accepted_end): the accepted ones that stand for received packets count
+// `forwarded`, the refused ones `tx_full` (or own_frames_dropped for the router's own frames) and
+// are freed; the own-frame marks of the range are cleared. Leaves ctx.out.count alone.
+void tx_account(WorkerContext& ctx, uint16_t port, uint16_t first, uint16_t accepted_end, uint16_t end);
 
 }  // namespace dprouter

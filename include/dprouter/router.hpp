@@ -90,6 +90,7 @@ private:
     std::unique_ptr<NeighborTable6> neighbors6_;
     std::unique_ptr<Nd6Resolver> nd_resolver_;
     WorkerCounters* counters_ = nullptr;
+    unsigned counter_blocks_ = 0;  // counters_[0..workers_) the workers', counters_[workers_] the control thread's
     std::vector<WorkerContext*> contexts_;
     std::vector<WorkerSetup> setups_;
     std::atomic<Tables*> tables_{nullptr};

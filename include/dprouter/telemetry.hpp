@@ -6,6 +6,8 @@
 //   /dprouter/mempools   every mempool's size and objects in use (leak check after traffic)
 //   /dprouter/xstats     per interface: link state and speed, then the device's extended statistics
 //                        (rte_eth_xstats); `/dprouter/xstats,lan` for one interface
+//   /dprouter/workers    per worker: rx, tx, and the outcomes of what it received (forwarded,
+//                        dropped, local_delivered, punted)
 // Telemetry callbacks run on DPDK's telemetry thread. Worker counters are read with relaxed loads;
 // everything else is a copy the control thread refreshes under a mutex (control path only).
 #pragma once
@@ -40,7 +42,8 @@ std::vector<std::pair<const char*, uint64_t>> import_figure_list(const ImportFig
 
 struct TelemetrySource {
     const WorkerCounters* counters = nullptr;
-    unsigned workers = 0;
+    unsigned workers = 0;  // counters[0..workers): one block per worker (/dprouter/workers)
+    unsigned blocks = 0;   // blocks summed for /dprouter/stats: the workers', then the control thread's
     std::vector<std::pair<std::string, uint16_t>> ports;  // interface name, port id
 
     std::mutex mutex;  // guards the copies below

@@ -26,7 +26,7 @@ struct WorkerSetup {
 int worker_main(void* arg);
 
 // Sends everything queued in ctx.out on `queue` for ports below `port_end`; what the device
-// refuses is freed and counted.
+// refuses is freed, and both are counted (tx_account).
 void worker_flush(WorkerContext& ctx, uint16_t queue, uint16_t port_end = kMaxPorts);
 
 }  // namespace dprouter

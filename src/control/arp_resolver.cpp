@@ -100,7 +100,7 @@ void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
     const uint16_t port = m->port;
     if (entries_.size() >= kNeighborEntriesMax && !entries_.contains(key(target, port))) {
         ++stats_.hold_dropped;  // table full: nothing more can be resolved until entries age out
-        rte_pktmbuf_free(m);
+        held::lose(m, counters_, Drop::hold_queue_full);
         return;
     }
     auto [it, fresh] = entries_.try_emplace(key(target, port));
@@ -131,7 +131,7 @@ void ArpResolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
     }
     if (e.held.size() >= kHoldPerNextHop || held_total_ >= kHoldTotal) {
         ++stats_.hold_dropped;
-        rte_pktmbuf_free(m);
+        held::lose(m, counters_, Drop::hold_queue_full);
         return;
     }
     e.held.push_back(m);
@@ -175,13 +175,13 @@ void ArpResolver::release(Entry& e, std::vector<rte_mbuf*>& out) {
 }
 
 void ArpResolver::drop_held(Entry& e, uint64_t& counter) {
-    const size_t n = held::free_all(e.held);
+    const size_t n = held::free_all(e.held, counters_);
     counter += n;
     held_total_ -= n;
 }
 
 void ArpResolver::refuse(rte_mbuf* m, std::vector<rte_mbuf*>& out) {
-    held::refuse(m, out);  // transit packets: a worker owes their senders a host unreachable
+    held::refuse(m, out, counters_);  // transit packets: a worker owes their senders a host unreachable
 }
 
 void ArpResolver::on_timer(uint64_t now_ms, std::vector<rte_mbuf*>& out) {

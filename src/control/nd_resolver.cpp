@@ -122,7 +122,7 @@ void Nd6Resolver::attach(Tables* tables, const std::vector<Static>& statics, uin
     for (auto it = entries_.begin(); it != entries_.end();) {
         Entry& e = it->second;
         if (e.key.port >= kMaxPorts || !tables->ifaces[e.key.port].ipv6) {  // the port lost IPv6
-            const size_t n = held::free_all(e.held);
+            const size_t n = held::free_all(e.held, counters_);
             stats_.failed_dropped += n;
             held_total_ -= n;
             unpublish(e);
@@ -157,7 +157,7 @@ bool Nd6Resolver::add_static(const Static& s, uint64_t now_ms, std::vector<rte_m
 bool Nd6Resolver::remove_static(const std::array<uint8_t, 16>& addr, uint16_t port) {
     auto it = entries_.find({addr, port});
     if (it == entries_.end() || !it->second.is_static) return false;
-    const size_t n = held::free_all(it->second.held);
+    const size_t n = held::free_all(it->second.held, counters_);
     stats_.failed_dropped += n;
     held_total_ -= n;
     unpublish(it->second);
@@ -173,7 +173,7 @@ void Nd6Resolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
     Entry* e = find_or_create(k);
     if (e == nullptr) {
         ++stats_.hold_dropped;
-        rte_pktmbuf_free(m);
+        held::lose(m, counters_, Drop::hold_queue_full);
         return;
     }
     if (fresh) {
@@ -190,7 +190,7 @@ void Nd6Resolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
         return;
     case NeighborState::failed:
         ++stats_.failed_dropped;
-        held::refuse(m, out);
+        held::refuse(m, out, counters_);
         return;
     case NeighborState::incomplete:
         break;
@@ -198,7 +198,7 @@ void Nd6Resolver::on_held(rte_mbuf* m, uint64_t now_ms, std::vector<rte_mbuf*>& 
     // 7.2.2: a bounded queue per address; the oldest are kept (they started the resolution).
     if (e->held.size() >= kHoldPerNextHop || held_total_ >= kHold6Total) {
         ++stats_.hold_dropped;
-        rte_pktmbuf_free(m);
+        held::lose(m, counters_, Drop::hold_queue_full);
         return;
     }
     e->held.push_back(m);
@@ -259,7 +259,7 @@ void Nd6Resolver::release(Entry& e, std::vector<rte_mbuf*>& out) {
 void Nd6Resolver::refuse_held(Entry& e, std::vector<rte_mbuf*>& out) {
     stats_.failed_dropped += e.held.size();
     held_total_ -= e.held.size();
-    for (rte_mbuf* m : e.held) held::refuse(m, out);
+    for (rte_mbuf* m : e.held) held::refuse(m, out, counters_);
     e.held.clear();
 }
 

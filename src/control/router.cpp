@@ -158,9 +158,15 @@ void Router::setup() {
     neighbors6_ = std::make_unique<NeighborTable6>("dpr_neigh6", kNeighborCapacity, qsbr_);
     nd_resolver_ = std::make_unique<Nd6Resolver>(*neighbors6_, pool_);
 
-    counters_ = static_cast<WorkerCounters*>(rte_zmalloc("dpr_counters", sizeof(WorkerCounters) * workers_, RTE_CACHE_LINE_SIZE));
+    // One block per worker, then the control thread's: the held packets it gives up on and the
+    // frames it cannot hand to a worker count there (docs/architecture.md, "Counters").
+    counter_blocks_ = workers_ + 1;
+    counters_ = static_cast<WorkerCounters*>(
+        rte_zmalloc("dpr_counters", sizeof(WorkerCounters) * counter_blocks_, RTE_CACHE_LINE_SIZE));
     if (counters_ == nullptr) throw std::runtime_error("out of memory for counters");
-    for (unsigned w = 0; w < workers_; ++w) new (&counters_[w]) WorkerCounters();
+    for (unsigned w = 0; w < counter_blocks_; ++w) new (&counters_[w]) WorkerCounters();
+    resolver_->count_into(&counters_[workers_]);
+    nd_resolver_->count_into(&counters_[workers_]);
 
     for (unsigned w = 0; w < workers_; ++w) {
         void* mem = rte_zmalloc_socket("dpr_worker", sizeof(WorkerContext), RTE_CACHE_LINE_SIZE,
@@ -223,6 +229,7 @@ void Router::setup() {
 
     telemetry_.counters = counters_;
     telemetry_.workers = workers_;
+    telemetry_.blocks = counter_blocks_;
     for (size_t i = 0; i < cfg_.interfaces.size(); ++i) telemetry_.ports.emplace_back(cfg_.interfaces[i].name, port_of_[i]);
     telemetry_register(&telemetry_);
     telemetry_xstats_register(&telemetry_);
@@ -374,6 +381,16 @@ void Router::inject(std::vector<rte_mbuf*>& frames) {
                                                  static_cast<unsigned>(frames.size()), nullptr);
     if (n < frames.size()) {
         control_ring_overflow_ += frames.size() - n;
+        // A released or refused packet that stands for a received one is that packet's drop.
+        WorkerCounters& c = counters_[workers_];
+        for (size_t i = n; i < frames.size(); ++i) {
+            const uint16_t port = frames[i]->port;
+            const bool counts = port == kInjectHostUnreachable ? held_counts(frames[i]) : (port & kInjectCounted) != 0;
+            if (counts)
+                c.drop(Drop::control_ring_full);
+            else
+                c.event(Event::own_frames_dropped);
+        }
         rte_pktmbuf_free_bulk(frames.data() + n, static_cast<unsigned>(frames.size() - n));
     }
     frames.clear();
@@ -516,7 +533,7 @@ void Router::teardown() {
 
 void Router::print_counters(std::FILE* out) const {
     if (counters_ == nullptr) return;
-    const WorkerCounters sum = sum_counters(counters_, workers_);
+    const WorkerCounters sum = sum_counters(counters_, counter_blocks_);
     std::fprintf(out, "dprouter counters:\n");
     for (size_t i = 0; i < cfg_.interfaces.size(); ++i) {
         const PortCounters& pc = sum.ports[port_of_[i]];

@@ -92,7 +92,7 @@ int RouterControl::port_index(uint16_t port) const {
 
 std::vector<InterfaceStatus> RouterControl::interfaces() const {
     std::vector<InterfaceStatus> out;
-    const WorkerCounters sum = sum_counters(r_.counters_, r_.workers_);
+    const WorkerCounters sum = sum_counters(r_.counters_, r_.counter_blocks_);
     const Tables* t = r_.tables_.load(std::memory_order_acquire);  // the control thread publishes them
     for (std::size_t i = 0; i < r_.cfg_.interfaces.size(); ++i) {
         const InterfaceConfig& ic = r_.cfg_.interfaces[i];
@@ -189,7 +189,7 @@ std::vector<NeighborStatus> RouterControl::neighbors() const {
 }
 
 json RouterControl::stats() const {
-    const WorkerCounters sum = sum_counters(r_.counters_, r_.workers_);
+    const WorkerCounters sum = sum_counters(r_.counters_, r_.counter_blocks_);
     json ports = json::object();
     for (std::size_t i = 0; i < r_.cfg_.interfaces.size(); ++i) {
         const PortCounters& pc = sum.ports[r_.port_of_[i]];

@@ -30,7 +30,7 @@ rte_tel_data* resolver_dict(const char* sent_name, uint64_t sent, const Stats& s
 
 int stats_cmd(const char*, const char*, rte_tel_data* out) {
     if (g_source == nullptr) return -1;
-    const WorkerCounters sum = sum_counters(g_source->counters, g_source->workers);
+    const WorkerCounters sum = sum_counters(g_source->counters, g_source->blocks);
     rte_tel_data_start_dict(out);
 
     rte_tel_data* ports = new_dict();
@@ -86,6 +86,33 @@ int stats_cmd(const char*, const char*, rte_tel_data* out) {
         rte_tel_data* d = new_dict();
         for (const auto& [name, v] : import_figure_list(im)) rte_tel_data_add_dict_u64(d, name, v);
         rte_tel_data_add_dict_container(out, "import", d, 0);
+    }
+    return 0;
+}
+
+// One dictionary per worker (keys "0", "1", ...): what it received and what became of it, so that
+// the spread of flows over workers and each one's accounting can be read (a worker's sum alone:
+// packets it held and the control thread later sent or dropped count in the control block).
+int workers_cmd(const char*, const char*, rte_tel_data* out) {
+    if (g_source == nullptr) return -1;
+    rte_tel_data_start_dict(out);
+    for (unsigned w = 0; w < g_source->workers; ++w) {
+        const WorkerCounters c = sum_counters(g_source->counters + w, 1);
+        uint64_t rx = 0, tx = 0, dropped = 0;
+        for (const PortCounters& p : c.ports) {
+            rx += p.rx;
+            tx += p.tx;
+        }
+        for (uint64_t d : c.drops) dropped += d;
+        rte_tel_data* d = new_dict();
+        rte_tel_data_add_dict_u64(d, "rx", rx);
+        rte_tel_data_add_dict_u64(d, "tx", tx);
+        rte_tel_data_add_dict_u64(d, "forwarded", c.counted(Event::forwarded));
+        rte_tel_data_add_dict_u64(d, "dropped", dropped);
+        rte_tel_data_add_dict_u64(d, "local_delivered", c.counted(Event::local_delivered));
+        rte_tel_data_add_dict_u64(d, "punted", c.counted(Event::punted));
+        rte_tel_data_add_dict_u64(d, "time_exceeded_sent", c.sent(IcmpKind::time_exceeded));
+        rte_tel_data_add_dict_container(out, std::to_string(w).c_str(), d, 0);
     }
     return 0;
 }
@@ -170,6 +197,8 @@ void telemetry_register(TelemetrySource* source) {
     rte_telemetry_register_cmd("/dprouter/stats", stats_cmd,
                                "Router counters: per port, per drop reason, per event, ARP, ND. No parameters.");
     rte_telemetry_register_cmd("/dprouter/neighbors", neighbors_cmd, "Neighbour tables, IPv4 then IPv6. No parameters.");
+    rte_telemetry_register_cmd("/dprouter/workers", workers_cmd,
+                               "Per worker: rx, tx, forwarded, dropped, local_delivered, punted. No parameters.");
     rte_telemetry_register_cmd("/dprouter/mempools", mempools_cmd,
                                "Every mempool: size, available, in_use (caches count as available). No parameters.");
 }

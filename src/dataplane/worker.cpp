@@ -27,12 +27,7 @@ void worker_flush(WorkerContext& ctx, uint16_t queue, uint16_t port_end) {
             if (s == 0) break;  // queue full: do not spin, drop the rest
             sent = static_cast<uint16_t>(sent + s);
         }
-        PortCounters& pc = ctx.counters->ports[port];
-        pc.tx += sent;
-        if (sent < n) {
-            pc.tx_dropped += n - sent;
-            rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-        }
+        tx_account(ctx, port, 0, sent, n);
         ctx.out.count[port] = 0;
     }
 }

@@ -114,8 +114,12 @@ std::optional<IcmpSuppress> icmp6_rate_limit(WorkerContext& ctx, const Tables& t
     alignas(8) uint8_t key[16];
     std::memcpy(key, dst, sizeof key);
     IcmpLimiter::DestSlot& slot = lim.dest6[rte_hash_crc(key, sizeof key, lim.dest_seed) % IcmpLimiter::kDestSlots];
-    if (!slot.bucket.take(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
+    // A destination's token goes only with a global one (docs/icmp.md, "Rate limits"): when a
+    // flood from many sources refills their buckets in step, the tokens the global bucket cannot
+    // match stay for later instead of being thrown away, so the global rate is reached.
+    if (!slot.bucket.ready(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global6.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
+    slot.bucket.consume(hz);
     return std::nullopt;
 }
 
@@ -167,7 +171,7 @@ bool icmp6_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offen
     std::memcpy(icmp + 2, &cksum, 2);
 
     ctx.counters->icmp_sent_one(req.kind);
-    stage::send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, false);
+    stage::send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, Outbound::own);
     return true;
 }
 
@@ -200,7 +204,7 @@ bool tcp6_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
     fill_ipv6(ip, kLen, stage::kNhTcp, oip->dst_addr, oip->src_addr);
     tcp->cksum = ipv6_l4_checksum(ip->src_addr, ip->dst_addr, tcp, kLen, stage::kNhTcp);
     ctx.counters->icmp_sent_one(kind);
-    stage::send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, false);
+    stage::send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, Outbound::own);
     return true;
 }
 

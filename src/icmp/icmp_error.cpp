@@ -97,8 +97,12 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
                                                                      : std::optional(IcmpSuppress::rate_frag_needed);
     IcmpLimiter::DestSlot& slot = dest_slot(lim, dst_be);
     // The destination's budget first: a single noisy host must not drain the global one.
-    if (!slot.bucket.take(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
+    // A destination's token goes only with a global one (docs/icmp.md, "Rate limits"): when a
+    // flood from many sources refills their buckets in step, the tokens the global bucket cannot
+    // match stay for later instead of being thrown away, so the global rate is reached.
+    if (!slot.bucket.ready(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
+    slot.bucket.consume(hz);
     return std::nullopt;
 }
 

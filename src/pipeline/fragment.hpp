@@ -18,7 +18,7 @@ inline constexpr uint16_t kMaxFragments = 1365;
 
 // `m` is the whole frame (Ethernet header first); a transit datagram has its TTL decremented
 // already. Consumes `m`; each fragment gets a fresh Ethernet header and checksum and goes to the
-// next hop like any packet. A transit datagram counts as forwarded once its fragments exist.
+// next hop like any packet. A transit datagram counts as forwarded once its last piece is sent.
 void fragment_and_send(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const NextHop& nh, bool transit);
 
 }  // namespace dprouter

@@ -233,7 +233,6 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         } else {
             for (uint16_t i = 0; i < n; ++i) fast::v4_rewrite_with(b.data[i], b.v4_ttl_word[i], head, tail);
         }
-        ctx.counters->event(Event::forwarded, n);
         uint16_t& count = ctx.out.count[port];
         if (count + n <= TxBatch::kCapacity) {
             std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
@@ -255,7 +254,6 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
             }
             std::memcpy(&ctx.out.pkts[port][count], pkts, n * sizeof *pkts);
             count = static_cast<uint16_t>(count + n);
-            ctx.counters->event(Event::forwarded, n);
             return;
         }
     }
@@ -296,8 +294,6 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         c.icmp_suppressed[static_cast<size_t>(IcmpKind::time_exceeded)] += n_refused;
         c.icmp_suppressed_why[static_cast<size_t>(IcmpSuppress::rate_destination)] += n_refused;
     }
-    // Counted as the stages count each forwarded packet, once per burst.
-    if (fast_mask != 0) ctx.counters->event(Event::forwarded, static_cast<uint64_t>(__builtin_popcount(fast_mask)));
 }
 
 }  // namespace
@@ -339,13 +335,20 @@ void pipeline_take_injected(WorkerContext& ctx, const Tables& t) {
         rte_mbuf* m = pkts[i];
         if (m->port == kInjectHostUnreachable) {
             // The family the packet was held as: ICMP host unreachable, or ICMPv6 address unreachable.
+            const Outbound o = held_counts(m) ? Outbound::transit : Outbound::transit_piece;
             if (held_is_ipv6(m))
-                refuse_unresolved6(ctx, t, m);
+                refuse_unresolved6(ctx, t, m, o);
             else
-                refuse_unresolved(ctx, t, m);
+                refuse_unresolved(ctx, t, m, o);
             continue;
         }
-        emit(ctx, m->port, m);
+        // A released packet that stands for a received one counts `forwarded` once sent.
+        if (m->port & kInjectCounted) {
+            m->port = static_cast<uint16_t>(m->port & ~kInjectCounted);
+            emit(ctx, m->port, m);
+        } else {
+            emit_own(ctx, m->port, m);
+        }
     }
     if (n) ctx.counters->event(Event::injected, n);
 }

@@ -32,7 +32,8 @@ inline void arp_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ethe
     if (sender != 0 && t.on_link(rx_port, sender)) {
         LearnMessage msg{sender, rx_port, static_cast<uint8_t>(op == RTE_ARP_OP_REPLY),
                          static_cast<uint8_t>(!for_us), arp->arp_data.arp_sha, 0};
-        if (rte_ring_sp_enqueue_elem(ctx.learn_ring, &msg, sizeof msg) != 0) ctx.counters->drop(Drop::control_ring_full);
+        // The packet itself goes on: a lost report is no drop of it.
+        if (rte_ring_sp_enqueue_elem(ctx.learn_ring, &msg, sizeof msg) != 0) ctx.counters->event(Event::learn_messages_lost);
     }
     if (!for_us) {
         drop(ctx, m, Drop::arp_not_for_us);
@@ -41,10 +42,12 @@ inline void arp_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ethe
     if (op == RTE_ARP_OP_REPLY) {
         // Consumed: the control thread learns from the message; with the mirror the kernel learns
         // from the reply itself (answers to its own requests).
-        if (punts(t, rx_port))
+        if (punts(t, rx_port)) {
             punt(ctx, m, rx_port);
-        else
+        } else {
+            ctx.counters->event(Event::local_delivered);
             rte_pktmbuf_free(m);
+        }
         return;
     }
     // The kernel learns the requester from a copy; its own answer is dropped on the way out.
@@ -58,7 +61,8 @@ inline void arp_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ethe
     eth->dst_addr = arp->arp_data.arp_tha;
     eth->src_addr = ours;
     ctx.counters->event(Event::arp_requests_answered);
-    emit(ctx, rx_port, m);
+    ctx.counters->event(Event::local_delivered);
+    emit_own(ctx, rx_port, m);  // the request's outcome is counted; the reply is ours
 }
 
 }  // namespace dprouter::stage

@@ -112,11 +112,10 @@ inline void forward_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rt
     ipv4_decrement_ttl(ip);
     if (ip->version_ihl != RTE_IPV4_VHL_DEF) [[unlikely]] stamp_transit_options(ctx, t, ip, nh);
     if (too_big) [[unlikely]] {
-        fragment_and_send(ctx, t, m, nh, true);  // counts it forwarded once the pieces exist
+        fragment_and_send(ctx, t, m, nh, true);
         return;
     }
-    ctx.counters->event(Event::forwarded);
-    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, true);
+    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, Outbound::transit);
 }
 
 // A datagram the router built (echo reply, ICMP error, TCP reset; DF clear) leaving by `nh`: in
@@ -129,11 +128,12 @@ inline void send_originated_by(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
         fragment_and_send(ctx, t, m, nh, false);
         return;
     }
-    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, false);
+    send_to_next_hop(ctx, t, m, eth, nh, ip->dst_addr, Outbound::own);
 }
 
-// A datagram the router itself originates (echo reply): routed like any other, without TTL
-// decrement.
+// An echo reply, built in the request's mbuf: routed like any other datagram, without TTL
+// decrement. The request counts `local_delivered` once its reply can be routed (else the request's
+// drop, no_route); what happens to the reply after that is the reply's (own_frames_dropped).
 inline void send_originated(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
     const auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, RTE_ETHER_HDR_LEN);
     const NextHop* nh = route_lookup(t, rte_be_to_cpu_32(ip->dst_addr));
@@ -141,6 +141,7 @@ inline void send_originated(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
         drop(ctx, m, Drop::no_route);
         return;
     }
+    ctx.counters->event(Event::local_delivered);
     send_originated_by(ctx, t, m, *nh);
 }
 

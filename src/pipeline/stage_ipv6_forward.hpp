@@ -92,8 +92,7 @@ inline void forward6_transit(WorkerContext& ctx, const Tables& t, rte_mbuf* m, r
         if (clamp_tcp_mss6(m, ip, clamp)) ctx.counters->event(Event::mss_clamped);
     }
     --ip->hop_limits;
-    ctx.counters->event(Event::forwarded);
-    send_to_next_hop6(ctx, t, m, eth, nh, ip->dst_addr, true);
+    send_to_next_hop6(ctx, t, m, eth, nh, ip->dst_addr, Outbound::transit);
 }
 
 // A packet the router built in place of one it received on `rx_port` (echo reply): routed like
@@ -112,7 +111,8 @@ inline void send_originated6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, u
         drop(ctx, m, Drop::local6_reply_too_big);
         return;
     }
-    send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, false);
+    ctx.counters->event(Event::local_delivered);  // the request's outcome (send_originated)
+    send_to_next_hop6(ctx, t, m, eth, *nh, ip->dst_addr, Outbound::own);
 }
 
 }  // namespace dprouter::stage

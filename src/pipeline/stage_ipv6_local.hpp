@@ -190,7 +190,6 @@ inline void local6_icmp(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_et
 // was targeted.
 inline void local6_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth, rte_ipv6_hdr* ip,
                            const Local6& in) {
-    ctx.counters->event(Event::local_delivered);
     uint8_t nh;
     uint32_t l4_off;
     if (!walk_extensions6(ctx, t, m, in, &nh, &l4_off)) return;

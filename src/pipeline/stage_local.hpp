@@ -80,8 +80,9 @@ inline bool l4_acceptable(const rte_mbuf* m, const rte_ipv4_hdr* ip, uint32_t ih
 // RFC 1812 4.3.3): UDP gets port unreachable (we listen on no port; this is how traceroute ends at
 // the router), TCP gets a reset, unknown protocols get protocol unreachable. Errors about datagrams
 // to us come from the address that was addressed, as Linux does.
+// Only an answered echo request counts `local_delivered` (send_originated); every other datagram
+// to us ends in a drop reason.
 inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip, bool link_broadcast) {
-    ctx.counters->event(Event::local_delivered);
     const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
     const uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
     // Fragments addressed to the router are not reassembled: nothing we answer needs more than one.
@@ -134,7 +135,6 @@ inline void local_deliver(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_
 // errors about what the kernel sent, and fragments, which the kernel reassembles.
 inline void local_deliver_mirrored(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ipv4_hdr* ip,
                                    uint16_t rx_port) {
-    ctx.counters->event(Event::local_delivered);
     const uint32_t ihl = (ip->version_ihl & 0x0f) * 4u;
     if (ip->next_proto_id == IPPROTO_ICMP &&
         (rte_be_to_cpu_16(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&

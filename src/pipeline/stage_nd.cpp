@@ -58,7 +58,7 @@ void report(WorkerContext& ctx, const uint8_t* addr, uint16_t port, bool advert,
     if (mac != nullptr) std::memcpy(msg.mac.addr_bytes, mac, RTE_ETHER_ADDR_LEN);  // else zero: none given
     msg.update_only = advert ? 1 : 0;  // 7.2.5: an advertisement never creates an entry
     if (rte_ring_sp_enqueue_elem(ctx.learn6_ring, &msg, sizeof msg) != 0) {
-        ctx.counters->drop(Drop::control_ring_full);
+        ctx.counters->event(Event::learn_messages_lost);  // the packet itself goes on
         return;
     }
     ctx.counters->event(Event::nd_learned);
@@ -100,7 +100,8 @@ void answer_solicitation(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const
     nd::write_link_addr_option(msg + nd::kNsNaLength, nd::kOptTargetLinkAddr, ifc.mac);
     nd::icmp6_set_checksum(target, dst, msg, kPayload);
     ctx.counters->event(Event::nd_solicitations_answered);
-    emit(ctx, rx_port, m);
+    ctx.counters->event(Event::local_delivered);
+    emit_own(ctx, rx_port, m);  // the solicitation's outcome is counted; the advertisement is ours
 }
 
 // A token from the ICMPv6 buckets for a message to `dst` (icmp6_rate_limit: the destination's
@@ -164,10 +165,12 @@ void nd_input(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* e
         report(ctx, target, rx_port, true, flags, opt.target_mac);
         // Consumed: the control thread learns from the report; with the mirror, the kernel from
         // the advertisement itself (answers to its own solicitations).
-        if (punts(t, rx_port))
+        if (punts(t, rx_port)) {
             punt(ctx, m, rx_port);
-        else
+        } else {
+            ctx.counters->event(Event::local_delivered);
             rte_pktmbuf_free(m);
+        }
         return;
     }
     // 7.1.1: a DAD probe (source ::) goes to a solicited-node group and names no source address.
@@ -258,7 +261,7 @@ void maybe_redirect6(WorkerContext& ctx, const Tables& t, const rte_mbuf* m, con
     if (q != o + 8) std::memcpy(o + 8, q, quote);
     nd::icmp6_set_checksum(ifc.link_local(), src, msg, payload);
     ctx.counters->icmp_sent_one(IcmpKind::icmp6_redirect);
-    emit(ctx, rx_port, r);
+    emit_own(ctx, rx_port, r);
 }
 
 }  // namespace dprouter::stage

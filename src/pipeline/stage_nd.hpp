@@ -30,23 +30,23 @@ void maybe_redirect6(WorkerContext& ctx, const Tables& t, const rte_mbuf* m, con
 // A transit packet (hop limit already decremented) whose next hop never answered Neighbor
 // Discovery: the sender gets destination unreachable code 3, address unreachable (RFC 4443 3.1),
 // quoting the header as it arrived. Also used for the held packets the control thread gives up on.
-inline void refuse_unresolved6(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+inline void refuse_unresolved6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, Outbound o = Outbound::transit) {
     auto* ip = rte_pktmbuf_mtod_offset(m, rte_ipv6_hdr*, RTE_ETHER_HDR_LEN);
     ++ip->hop_limits;
     icmp6_send_error(ctx, t, m, {IcmpKind::icmp6_address_unreachable});
-    drop(ctx, m, Drop::neighbor_failed);
+    drop_outbound(ctx, m, o, Drop::neighbor_failed);
 }
 
 // Hands the packet to the control thread, which solicits `target` and sends the packet when (if)
 // it answers. The 16-byte target travels in the headroom (set_held_meta6).
-inline void hold_for_nd(WorkerContext& ctx, rte_mbuf* m, const uint8_t* target, uint16_t port, bool transit) {
+inline void hold_for_nd(WorkerContext& ctx, rte_mbuf* m, const uint8_t* target, uint16_t port, Outbound o) {
     if (rte_pktmbuf_headroom(m) < 16) [[unlikely]] {
-        drop(ctx, m, Drop::nd_hold_no_headroom);
+        drop_outbound(ctx, m, o, Drop::nd_hold_no_headroom);
         return;
     }
-    set_held_meta6(m, target, port, transit);
+    set_held_meta6(m, target, port, o);
     if (rte_ring_sp_enqueue(ctx.hold_ring, m) != 0) [[unlikely]] {
-        drop(ctx, m, Drop::control_ring_full);
+        drop_outbound(ctx, m, o, Drop::control_ring_full);
         return;
     }
     ctx.counters->event(Event::held_for_nd);
@@ -54,11 +54,11 @@ inline void hold_for_nd(WorkerContext& ctx, rte_mbuf* m, const uint8_t* target, 
 
 // Last stage of every IPv6 packet leaving through a next hop: find the link-layer address of the
 // gateway (or of `dst` for an on-link destination), rewrite the Ethernet header and queue the frame,
-// or hand the packet to the control thread to wait for Neighbor Discovery. `transit` is false for
-// packets the router originates (which never cause an error); transit packets arrive here with
-// their hop limit already decremented. Consumes `m`.
+// or hand the packet to the control thread to wait for Neighbor Discovery. Packets the router
+// originates (Outbound::own) never cause an error; transit packets arrive here with their hop
+// limit already decremented. Consumes `m`.
 inline void send_to_next_hop6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
-                              const NextHop6& nh, const uint8_t* dst, bool transit) {
+                              const NextHop6& nh, const uint8_t* dst, Outbound o) {
     PackedNeighbor l2;
     const uint8_t* target;
     if (nh.has_gateway()) {
@@ -72,13 +72,13 @@ inline void send_to_next_hop6(WorkerContext& ctx, const Tables& t, rte_mbuf* m, 
     if (state == NeighborState::reachable) [[likely]] {
         l2.copy_mac(&eth->dst_addr);
         rte_ether_addr_copy(&t.ifaces[nh.port].mac, &eth->src_addr);
-        emit(ctx, nh.port, m);
+        emit_as(ctx, nh.port, m, o);
     } else if (state == NeighborState::incomplete) {
-        hold_for_nd(ctx, m, target, nh.port, transit);
-    } else if (transit) {
+        hold_for_nd(ctx, m, target, nh.port, o);
+    } else if (o == Outbound::transit) {
         refuse_unresolved6(ctx, t, m);  // failed
     } else {
-        drop(ctx, m, Drop::neighbor_failed);  // ours: never an error about our own packet
+        lose_own(ctx, m);  // ours: never an error about our own packet
     }
 }
 

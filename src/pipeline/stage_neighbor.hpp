@@ -8,28 +8,29 @@
 
 namespace dprouter::stage {
 
-inline void hold_for_resolution(WorkerContext& ctx, rte_mbuf* m, uint32_t target_be, uint16_t port, bool transit) {
-    set_held_meta(m, target_be, port, transit);
+inline void hold_for_resolution(WorkerContext& ctx, rte_mbuf* m, uint32_t target_be, uint16_t port, Outbound o) {
+    set_held_meta(m, target_be, port, o);
     if (rte_ring_sp_enqueue(ctx.hold_ring, m) != 0) [[unlikely]] {
-        drop(ctx, m, Drop::control_ring_full);
+        drop_outbound(ctx, m, o, Drop::control_ring_full);
         return;
     }
     ctx.counters->event(Event::held_for_arp);
 }
 
 // A transit packet (TTL already decremented) whose next hop does not answer: the sender gets a
-// host unreachable quoting the header as it arrived.
-inline void refuse_unresolved(WorkerContext& ctx, const Tables& t, rte_mbuf* m) {
+// host unreachable quoting the header as it arrived. A piece that does not count for its datagram
+// (Outbound::transit_piece) is no drop of its own.
+inline void refuse_unresolved(WorkerContext& ctx, const Tables& t, rte_mbuf* m, Outbound o = Outbound::transit) {
     auto* ip = reinterpret_cast<rte_ipv4_hdr*>(rte_pktmbuf_mtod(m, uint8_t*) + RTE_ETHER_HDR_LEN);
     ipv4_increment_ttl(ip);
     icmp_send_error(ctx, t, m, {IcmpKind::host_unreachable});
-    drop(ctx, m, Drop::neighbor_failed);
+    drop_outbound(ctx, m, o, Drop::neighbor_failed);
 }
 
-// `dst_be` is the packet's IP destination, used when the next hop is on-link. `transit` is false for
-// packets the router originates, which never cause an error of their own.
+// `dst_be` is the packet's IP destination, used when the next hop is on-link. Packets the router
+// originates (Outbound::own) never cause an error of their own.
 inline void send_to_next_hop(WorkerContext& ctx, const Tables& t, rte_mbuf* m, rte_ether_hdr* eth,
-                             const NextHop& nh, uint32_t dst_be, bool transit) {
+                             const NextHop& nh, uint32_t dst_be, Outbound o) {
     PackedNeighbor l2;
     uint32_t target_be;
     if (nh.gateway_be != 0) {
@@ -43,18 +44,18 @@ inline void send_to_next_hop(WorkerContext& ctx, const Tables& t, rte_mbuf* m, r
     case NeighborState::reachable:
         l2.copy_mac(&eth->dst_addr);
         rte_ether_addr_copy(&t.ifaces[nh.port].mac, &eth->src_addr);
-        emit(ctx, nh.port, m);
+        emit_as(ctx, nh.port, m, o);
         return;
     case NeighborState::failed:
-        if (transit)
-            refuse_unresolved(ctx, t, m);
+        if (o != Outbound::own)
+            refuse_unresolved(ctx, t, m, o);
         else
-            drop(ctx, m, Drop::neighbor_failed);
+            lose_own(ctx, m);
         return;
     case NeighborState::incomplete:
         break;
     }
-    hold_for_resolution(ctx, m, target_be, nh.port, transit);
+    hold_for_resolution(ctx, m, target_be, nh.port, o);
 }
 
 }  // namespace dprouter::stage

@@ -35,13 +35,16 @@ inline void punt(WorkerContext& ctx, rte_mbuf* m, uint16_t rx_port) {
 // The same for a copy, when the dataplane goes on to use `m` (ARP requests and neighbour
 // solicitations it answers in place: the kernel learns its neighbours from the copy). The copy
 // comes from the worker's mempool; none left counts as a full queue.
+// The copy is a frame of ours, not a received packet: it counts neither `punted` nor a drop
+// reason, and its loss (no mbuf, ring full) is own_frames_dropped.
 inline void punt_copy(WorkerContext& ctx, const rte_mbuf* m, uint16_t rx_port) {
     rte_mbuf* c = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
     if (c == nullptr) [[unlikely]] {
-        ctx.counters->drop(Drop::punt_queue_full);
+        ctx.counters->event(Event::own_frames_dropped);
         return;
     }
-    punt(ctx, c, rx_port);
+    c->port = rx_port;
+    if (rte_ring_sp_enqueue(ctx.punt_ring, c) != 0) [[unlikely]] lose_own(ctx, c);
 }
 
 }  // namespace dprouter::stage

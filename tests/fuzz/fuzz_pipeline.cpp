@@ -142,6 +142,21 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     return 0;
 }
 
+namespace {
+struct Outcomes {
+    uint64_t rx = 0;
+    uint64_t settled = 0;  // forwarded + every drop reason + local_delivered + punted
+};
+Outcomes outcomes(const dprouter::WorkerCounters& c) {
+    Outcomes o;
+    for (const auto& p : c.ports) o.rx += p.rx;
+    for (uint64_t d : c.drops) o.settled += d;
+    o.settled += c.counted(dprouter::Event::forwarded) + c.counted(dprouter::Event::local_delivered) +
+                 c.counted(dprouter::Event::punted);
+    return o;
+}
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 2) return 0;
     dprtest::RouterHarness& h = *g_router;
@@ -169,10 +184,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     // Ten seconds between inputs refill every ICMP token bucket: each input sees the same limiter.
     h.advance_tsc_ms(10000);
+    const Outcomes before = outcomes(h.counters());
     h.receive_mbufs(port, pkts, n);
 
     const auto sent = h.take_emitted();
     const auto held = h.take_held();
+    // docs/architecture.md, "The identity the counters keep": each frame received counts exactly
+    // one outcome (forwarded once the harness's TX took it, a drop reason, local_delivered, punted)
+    // or is held (the router's own frames held, such as an error to an unresolved source, aside).
+    const Outcomes after = outcomes(h.counters());
+    const auto held_received =
+        static_cast<uint64_t>(std::count_if(held.begin(), held.end(), [](const dprtest::Held& e) { return e.counts; }));
+    if (after.rx - before.rx != n || after.settled - before.settled + held_received != n)
+        finding("counters", std::to_string(n) + " frame(s) received, rx counted " + std::to_string(after.rx - before.rx) +
+                                ", outcomes counted " + std::to_string(after.settled - before.settled) + " + " +
+                                std::to_string(held_received) + " held; drops: " + h.drops_summary());
     if (g_verbose) {
         const dprouter::WorkerCounters& c = h.counters();
         std::fprintf(stderr, "fuzz_pipeline: %u frame(s) in on port %u: %zu sent, %zu held; forwarded=%lu "

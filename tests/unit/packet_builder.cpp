@@ -402,6 +402,7 @@ void RouterHarness::build() {
     }
 
     counters_ = new WorkerCounters();
+    control_counters_ = new WorkerCounters();
     ctx_ = new WorkerContext();
     ctx_->counters = counters_;
     ctx_->pool = pool_;
@@ -420,6 +421,7 @@ void RouterHarness::build() {
     neighbors6_ = std::make_unique<NeighborTable6>(unique_name("nb6").c_str(), opt_.neighbor_capacity, nullptr);
     ctx_->neighbors6 = neighbors6_.get();
     resolver_ = std::make_unique<ArpResolver>(*neighbors_, pool_);
+    resolver_->count_into(control_counters_);
 
     for (const auto& n : cfg_.neighbors)
         for (size_t i = 0; i < cfg_.interfaces.size(); ++i)
@@ -432,6 +434,7 @@ void RouterHarness::build() {
     resolver_->attach(tables_, statics_, 0, released);
 
     nd_resolver_ = std::make_unique<Nd6Resolver>(*neighbors6_, pool_);
+    nd_resolver_->count_into(control_counters_);
     for (const auto& n : cfg_.neighbors6)
         for (size_t i = 0; i < cfg_.interfaces.size(); ++i)
             if (cfg_.interfaces[i].name == n.interface) {
@@ -478,6 +481,8 @@ unsigned RouterHarness::shutdown() {
     ctx_ = nullptr;
     delete counters_;
     counters_ = nullptr;
+    delete control_counters_;
+    control_counters_ = nullptr;
     return mbufs_in_use();
 }
 
@@ -516,9 +521,30 @@ void RouterHarness::receive_mbufs(uint16_t port, rte_mbuf** pkts, uint16_t n) {
     pipeline_run(*ctx_, *tables_, pkts, n, port);
 }
 
+void RouterHarness::transmit() const {
+    if (ctx_ == nullptr) return;
+    for (uint16_t p = 0; p < kMaxPorts; ++p) {
+        const uint16_t n = ctx_->out.count[p];
+        if (n == transmitted_[p]) continue;
+        tx_account(*ctx_, p, transmitted_[p], n, n);
+        transmitted_[p] = n;
+    }
+}
+
+void RouterHarness::transmit_refusing(uint16_t port, uint16_t accepted) {
+    const uint16_t first = transmitted_[port];
+    const uint16_t n = ctx_->out.count[port];
+    const uint16_t accepted_end = static_cast<uint16_t>(std::min<unsigned>(first + accepted, n));
+    tx_account(*ctx_, port, first, accepted_end, n);
+    ctx_->out.count[port] = accepted_end;
+    transmitted_[port] = accepted_end;
+}
+
 std::vector<Emitted> RouterHarness::take_emitted() {
+    transmit();
     std::vector<Emitted> v;
     for (uint16_t p = 0; p < kMaxPorts; ++p) {
+        transmitted_[p] = 0;
         for (uint16_t i = 0; i < ctx_->out.count[p]; ++i) {
             rte_mbuf* m = ctx_->out.pkts[p][i];
             v.push_back({p, m->port, m->nb_segs, mbuf_bytes(m)});
@@ -539,7 +565,7 @@ std::vector<rte_mbuf*> RouterHarness::take_held_mbufs() {
 std::vector<Held> RouterHarness::take_held() {
     std::vector<Held> v;
     for (rte_mbuf* m : take_held_mbufs()) {
-        v.push_back({held_next_hop(m), m->port, mbuf_bytes(m)});
+        v.push_back({held_next_hop(m), m->port, mbuf_bytes(m), held_counts(m)});
         rte_pktmbuf_free(m);
     }
     return v;
@@ -643,12 +669,14 @@ std::optional<Neighbor6Info> RouterHarness::nd_entry(const std::array<uint8_t, 1
 }
 
 uint64_t RouterHarness::total_dropped() const {
+    transmit();
     uint64_t n = 0;
     for (uint64_t d : counters_->drops) n += d;
     return n;
 }
 
 std::string RouterHarness::drops_summary() const {
+    transmit();
     std::ostringstream s;
     for (size_t i = 0; i < counters_->drops.size(); ++i)
         if (counters_->drops[i] != 0) s << (s.tellp() > 0 ? " " : "") << kDropNames[i] << "=" << counters_->drops[i];

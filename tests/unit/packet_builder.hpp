@@ -225,6 +225,7 @@ struct Held {
     uint32_t next_hop_be;  // rte_mbuf::hash.usr
     uint16_t port;         // rte_mbuf::port, the egress port
     Bytes bytes;
+    bool counts = false;   // held_counts: stands for a received packet (not one of the router's own)
 };
 
 // One worker and the control side of a router built from `cfg` (interface i = DPDK port i, MAC from
@@ -247,6 +248,13 @@ public:
     void receive_mbufs(uint16_t port, rte_mbuf** pkts, uint16_t n);
     // Everything in ctx.out, port by port in queue order; the mbufs are freed.
     std::vector<Emitted> take_emitted();
+    // The TX of the harness: the port accepts every frame queued since the last call (what
+    // worker_flush counts: forwarded, port tx), the frames stay in ctx.out for take_emitted. The
+    // inspection functions below call it first, so counters read as after a flush.
+    void transmit() const;
+    // A TX queue that takes only the first `accepted` of those frames on `port`: the rest are
+    // refused (tx_full, own_frames_dropped) and freed, as worker_flush does with a full queue.
+    void transmit_refusing(uint16_t port, uint16_t accepted);
     // Everything in the hold ring, copied out and freed.
     std::vector<Held> take_held();
     // Everything in the hold ring as mbufs, for a test that feeds the resolver itself (caller owns).
@@ -279,8 +287,14 @@ public:
     dprouter::Nd6Resolver& nd_resolver() { return *nd_resolver_; }
 
     // --- inspection
-    uint64_t dropped(dprouter::Drop d) const { return counters_->dropped(d); }
-    uint64_t counted(dprouter::Event e) const { return counters_->counted(e); }
+    uint64_t dropped(dprouter::Drop d) const {
+        transmit();
+        return counters_->dropped(d);
+    }
+    uint64_t counted(dprouter::Event e) const {
+        transmit();
+        return counters_->counted(e);
+    }
     uint64_t total_dropped() const;
     std::string drops_summary() const;  // "no_route=1 ttl_expired=2" (non-zero ones only)
     // The neighbour-table word for addr on port, if there is an entry.
@@ -307,7 +321,12 @@ public:
     dprouter::ArpResolver& resolver() { return *resolver_; }
     dprouter::NeighborTable& neighbors() { return *neighbors_; }
     dprouter::NeighborTable6& neighbors6() { return *neighbors6_; }
-    dprouter::WorkerCounters& counters() { return *counters_; }
+    dprouter::WorkerCounters& counters() {
+        transmit();
+        return *counters_;
+    }
+    // The control thread's block (the router's last): what the resolvers give up on.
+    dprouter::WorkerCounters& control_counters() { return *control_counters_; }
     rte_mempool* pool() { return pool_; }
     rte_mempool* indirect_pool() { return indirect_pool_; }
     const dprouter::Config& config() const { return cfg_; }
@@ -332,7 +351,9 @@ private:
     rte_rcu_qsbr* qsbr_ = nullptr;
     std::unique_ptr<dprouter::LiveFib> live_fib_;
     dprouter::WorkerCounters* counters_ = nullptr;
+    dprouter::WorkerCounters* control_counters_ = nullptr;
     dprouter::WorkerContext* ctx_ = nullptr;
+    mutable uint16_t transmitted_[dprouter::kMaxPorts]{};  // ctx.out entries transmit() has counted
     std::unique_ptr<dprouter::NeighborTable> neighbors_;
     std::unique_ptr<dprouter::NeighborTable6> neighbors6_;
     std::unique_ptr<dprouter::ArpResolver> resolver_;

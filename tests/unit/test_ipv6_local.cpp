@@ -124,7 +124,8 @@ TEST_F(Ipv6Local, NeighborDiscoveryGoesToTheNdStage) {
     h().receive(lab::kLanPort, ethernet_frame(multicast_mac6(sn), lab::kH1Mac, kEtherIpv6, dad));
     EXPECT_EQ(h().dropped(Drop::ipv6_bad_source), 0u) << h().drops_summary();
     EXPECT_EQ(h().dropped(Drop::local6_icmp_bad_checksum), 1u) << h().drops_summary();
-    EXPECT_EQ(h().counted(Event::local_delivered), 3u);
+    // The two solicitations answered; the one with a bad checksum is a drop (one outcome each).
+    EXPECT_EQ(h().counted(Event::local_delivered), 2u);
     h().take_emitted();
 }
 

@@ -81,7 +81,8 @@ protected:
         auto* ip = reinterpret_cast<rte_ipv6_hdr*>(eth + 1);
         const NextHop6* nh = route6_lookup(h().tables(), ip->dst_addr);
         ASSERT_NE(nh, nullptr);
-        stage::send_to_next_hop6(h().ctx(), h().tables(), m, eth, *nh, ip->dst_addr, transit);
+        stage::send_to_next_hop6(h().ctx(), h().tables(), m, eth, *nh, ip->dst_addr,
+                                 transit ? dprouter::Outbound::transit : dprouter::Outbound::own);
     }
 
     // A transit packet arriving on `rx_port` about to leave by its route: maybe_redirect6, then
@@ -374,10 +375,12 @@ TEST_F(NdTest, NoAnswerMeansThreeSolicitationsThenAddressUnreachable) {
     EXPECT_EQ(h().nd_entry(kH2, lab::kWanPort)->state, Nd6State::failed);
     EXPECT_EQ(h().neighbor6(kH2, lab::kWanPort)->state(), NeighborState::failed);
 
-    // While failed, the worker refuses at once; our own packets are dropped without an error.
+    // While failed, the worker refuses at once; our own packets are dropped without an error (and
+    // are no drop of a received packet: own_frames_dropped).
     send6(transit_packet(kH2));
     send6(transit_packet(kH2), false);
-    EXPECT_EQ(h().dropped(Drop::neighbor_failed), 3u);
+    EXPECT_EQ(h().dropped(Drop::neighbor_failed), 2u);
+    EXPECT_EQ(h().counted(Event::own_frames_dropped), 1u);
     EXPECT_EQ(h().held_in_ring(), 0u);
     EXPECT_TRUE(only_errors_to_h1(h().take_emitted()));
 

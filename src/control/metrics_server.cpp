@@ -77,7 +77,7 @@ std::string bind_problem(const ListenAddress& at) {
 
 MetricsInput gather_metrics(TelemetrySource& src) {
     MetricsInput in;
-    in.sum = sum_counters(src.counters, src.workers);
+    in.sum = sum_counters(src.counters, src.blocks);
     for (const auto& [name, port] : src.ports) in.ports.push_back({name, port, read_port_device_stats(port, true)});
     std::lock_guard lock(src.mutex);
     in.routes = src.routes;

@@ -320,6 +320,7 @@ struct ExposedCounters {
     ExposedCounters() {
         src.counters = counters.get();
         src.workers = 2;
+        src.blocks = 2;  // the crafted blocks: two workers, no control-thread block
         src.ports = {{"lan", 3}, {"wan", 5}};  // no such ethdev ports: no device statistics
     }
 };

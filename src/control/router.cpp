@@ -191,6 +191,7 @@ void Router::setup() {
         ctx->inject_ring = make_ring("dpr_inject" + suffix, kInjectRingSize, sizeof(void*));
         if (cfg_.control_plane.mirror) ctx->punt_ring = make_ring("dpr_punt" + suffix, kPuntRingSize, sizeof(void*));
         ctx->capture.ring = make_ring("dpr_capture" + suffix, kCaptureRingSize, sizeof(void*));
+        ctx->capture.copy_cycles = std::max<uint64_t>(1, rte_get_tsc_hz() / kCaptureCopiesPerSecond);
     }
     {
         std::vector<std::string> names(kMaxPorts);

@@ -17,7 +17,15 @@ void capture_copy(CaptureTap& tap, WorkerCounters& counters, rte_mbuf* const* pk
         const uint16_t chunk = static_cast<uint16_t>(std::min<unsigned>(kRxBurst, n - done));
         // Copy only what the ring can take now (only this worker fills it): under overload the
         // rest is counted lost without an mbuf taken, filled and freed for nothing.
-        const unsigned room = std::min<unsigned>(chunk, rte_ring_free_count(tap.ring));
+        unsigned room = std::min<unsigned>(chunk, rte_ring_free_count(tap.ring));
+        if (tap.copy_cycles != 0) {
+            // GCRA: at most one copy per copy_cycles on average, kCaptureCopyBurst at once.
+            const uint64_t window = tap.copy_cycles * kCaptureCopyBurst;
+            if (tsc > window && tap.next_copy_tsc < tsc - window) tap.next_copy_tsc = tsc - window;
+            const uint64_t allowed = tsc > tap.next_copy_tsc ? (tsc - tap.next_copy_tsc) / tap.copy_cycles : 0;
+            room = static_cast<unsigned>(std::min<uint64_t>(room, allowed));
+            tap.next_copy_tsc += room * tap.copy_cycles;
+        }
         unsigned k = 0;
         for (uint16_t i = 0; i < room; ++i) {
             // An Enhanced Packet Block around a copy of the frame (pcapng draft 4.3), mbuf from

@@ -227,6 +227,31 @@ TEST_F(CaptureCopy, FullRingDropsAndCountsTheCopiesNotTheFrames) {
     rte_pktmbuf_free_bulk(pkts.data(), 8);
 }
 
+TEST_F(CaptureCopy, CopyBudgetSamplesAFloodAndCountsTheRest) {
+    // One copy per 1000 TSC cycles: 2 are due at T0 (the ring has room for 3), 1 more 1000 cycles later.
+    const uint64_t t0 = 100'000'000;
+    tap.copy_cycles = 1000;
+    tap.next_copy_tsc = t0 - 2000;
+    std::vector<Bytes> fs;
+    for (int i = 0; i < 8; ++i) fs.push_back(frame_n(i));
+    std::vector<rte_mbuf*> pkts = mbufs(fs);
+    dprouter::capture_copy(tap, counters, pkts.data(), 8, 0, 0, dprouter::kCaptureRx, t0);
+    EXPECT_EQ(counters.counted(Event::captured), 2u);
+    EXPECT_EQ(counters.counted(Event::capture_dropped), 6u);
+    EXPECT_EQ(take_ring().size(), 2u);
+    dprouter::capture_copy(tap, counters, pkts.data(), 8, 0, 0, dprouter::kCaptureRx, t0 + 1000);
+    EXPECT_EQ(counters.counted(Event::captured), 3u);
+    EXPECT_EQ(counters.counted(Event::capture_dropped), 13u);
+    ASSERT_EQ(take_ring().size(), 1u);
+    // Long idle: the budget refills to its burst, no further (the ring of 3 is the limit here).
+    dprouter::capture_copy(tap, counters, pkts.data(), 8, 0, 0, dprouter::kCaptureRx, t0 + 10'000'000'000ull);
+    EXPECT_EQ(counters.counted(Event::captured), 6u);
+    EXPECT_EQ(tap.next_copy_tsc, t0 + 10'000'000'000ull - 1000 * dprouter::kCaptureCopyBurst + 3000);
+    take_ring();
+    for (size_t i = 0; i < 8; ++i) EXPECT_TRUE(same_bytes(mbuf_bytes(pkts[i]), fs[i]));
+    rte_pktmbuf_free_bulk(pkts.data(), 8);
+}
+
 TEST_F(CaptureCopy, EmptyPoolDropsAndCounts) {
     release();
     make(2, 64);

@@ -35,8 +35,10 @@
 #                           prefixes and the state directory; default $DPR_LAB_PREFIX (empty)
 #   --pmd af_xdp|af_packet  the routers' ports (default $DPR_LAB_PMD or af_xdp; see scripts/lab-lib.sh)
 #   --idle sleep|poll       dpdk.idle of every router (default sleep: N busy-polling routers need N CPUs)
-#   --idle-max-us N         dpdk.idle_max_us (default 1000: on a VM a 100 us back-off costs every idle router
-#                           about 7 % of a CPU, 1000 us about 1.7 %; docs/benchmarking.md "Idle workers")
+#   --idle-max-us N         dpdk.idle_max_us (default 2000: on a VM a 100 us back-off costs every idle router
+#                           about 7 % of a CPU, 1000 us about 1.7-3 %; an idle chain of 3 at 1000 measured
+#                           7-10 % together, at the edge of the lab's 10 % target; docs/benchmarking.md
+#                           "Idle workers"). The cost: up to 2 ms more for the first packet after a pause
 #   --bin PATH              the router binary (default build/dprouter)
 #
 # State (configs, logs, pids) lives in ${TMPDIR:-/tmp}/dprouter-chain-P/ (P the prefix, or "default");
@@ -55,7 +57,7 @@ cmd=${1:-}
 [[ -n "$cmd" ]] || usage
 shift
 
-MTUS="" IPV6=auto PREFIX=${DPR_LAB_PREFIX:-} PMD=${DPR_LAB_PMD:-af_xdp} IDLE=sleep IDLE_MAX=1000
+MTUS="" IPV6=auto PREFIX=${DPR_LAB_PREFIX:-} PMD=${DPR_LAB_PMD:-af_xdp} IDLE=sleep IDLE_MAX=2000
 BIN="$repo/build/dprouter"
 RATES=() SETS=() NODE=""
 while (($#)); do

@@ -15,7 +15,14 @@
 //
 // Environment: PIPELINE_BENCH_FAMILY=4|6 (default both), PIPELINE_BENCH_MIX=plain|expired (both),
 // PIPELINE_BENCH_RUNS (200),
-// PIPELINE_BENCH_VECTOR_ONLY=1 (the vector path with the CPU's best classify only). For instruction
+// PIPELINE_BENCH_VECTOR_ONLY=1 (the vector path with the CPU's best classify only),
+// PIPELINE_BENCH_COPY=rte|libc (rte: the frames are copied with rte_memcpy, as net_pcap's Rx does,
+// which for 16-byte aligned 33..64-byte copies at -march=corei7 is four 16-byte stores at 0, 16,
+// n - 32 and n - 16; libc: glibc's memcpy, two overlapping 32-byte stores at 0 and n - 32). The
+// copy decides which of the classify's loads the "hot" column finds in the store buffer;
+// PIPELINE_BENCH_PROBE=1 (instead of the series: the floor of the "hot" and "settled" clocks, with
+// runs that do nothing, read 8 + 8 bytes of each frame inside one store of the copy, or the same
+// amount straddling two of its stores). For instruction
 // counts: PIPELINE_BENCH_RUNS=2 PIPELINE_BENCH_VECTOR_ONLY=1 valgrind --tool=callgrind
 // --toggle-collect='dprouter::pipeline_run(*' build/tests/unit/pipeline_bench; the packets
 // pipeline_run saw are printed (callgrind's Ir over them is the cost per packet). The TX
@@ -30,6 +37,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 #include <rte_pause.h>
 #include <x86intrin.h>
 
@@ -45,6 +53,7 @@ using dprouter::fast::V4Classify;
 constexpr unsigned kBurst = 32, kBursts = 1000;
 unsigned g_runs = 200;
 uint64_t g_packets = 0;  // through pipeline_run (the vector path), warm-up included
+bool g_libc_copy = false;  // PIPELINE_BENCH_COPY=libc
 
 std::vector<Bytes> frames(bool half_expired) {
     std::vector<Bytes> v;
@@ -75,6 +84,27 @@ std::vector<Bytes> frames6(bool half_expired) {
     return v;
 }
 
+// The probes (PIPELINE_BENCH_PROBE=1): stand-ins for pipeline_run that only read, and free the
+// burst themselves (untimed, in measure()) since they queue nothing.
+bool g_probe = false;
+volatile uint64_t g_probe_sink;
+void probe_nothing(dprouter::WorkerContext&, const dprouter::Tables&, rte_mbuf** pkts, uint16_t n, uint16_t) {
+    asm volatile("" ::"r"(pkts), "r"(n) : "memory");
+}
+// Frame bytes at `a` and `b` (8 each) and pkt_len of every packet.
+template <unsigned a, unsigned b>
+void probe_reads(dprouter::WorkerContext&, const dprouter::Tables&, rte_mbuf** pkts, uint16_t n, uint16_t) {
+    uint64_t acc = 0;
+    for (unsigned i = 0; i < n; ++i) {
+        const uint8_t* p = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+        uint64_t x, y;
+        std::memcpy(&x, p + a, sizeof x);
+        std::memcpy(&y, p + b, sizeof y);
+        acc += x ^ y ^ pkts[i]->pkt_len;
+    }
+    g_probe_sink = acc;
+}
+
 // Cycles per packet of the fastest run.
 bool settle = false;
 
@@ -87,7 +117,11 @@ double measure(RouterHarness& h, const std::vector<Bytes>& in, Run run) {
         for (unsigned b = 0; b < kBursts; ++b) {
             if (rte_pktmbuf_alloc_bulk(h.pool(), pkts, kBurst) != 0) std::abort();
             for (unsigned i = 0; i < kBurst; ++i) {
-                std::memcpy(rte_pktmbuf_mtod(pkts[i], void*), in[i].data(), in[i].size());
+                // Byte for byte the same; only the stores that write them differ (see the top).
+                if (g_libc_copy)
+                    std::memcpy(rte_pktmbuf_mtod(pkts[i], void*), in[i].data(), in[i].size());
+                else
+                    rte_memcpy(rte_pktmbuf_mtod(pkts[i], void*), in[i].data(), in[i].size());
                 pkts[i]->data_len = static_cast<uint16_t>(in[i].size());
                 pkts[i]->pkt_len = static_cast<uint32_t>(in[i].size());
                 pkts[i]->port = lab::kLanPort;
@@ -104,6 +138,7 @@ double measure(RouterHarness& h, const std::vector<Bytes>& in, Run run) {
             run(h.ctx(), h.tables(), pkts, static_cast<uint16_t>(kBurst), lab::kLanPort);
             cycles += rte_rdtsc_precise() - t0;
             if (run == &dprouter::pipeline_run) g_packets += kBurst;
+            if (g_probe) rte_pktmbuf_free_bulk(pkts, kBurst);
             dprouter::TxBatch& out = h.ctx().out;
             for (uint16_t p = 0; p < dprouter::kMaxPorts; ++p) {
                 // What worker_flush counts for a port that takes everything (not timed; callgrind:
@@ -172,10 +207,27 @@ int main(int argc, char** argv) {
     g_runs = static_cast<unsigned>(std::strtoul(env_or("PIPELINE_BENCH_RUNS", "200"), nullptr, 10));
     const std::string family = env_or("PIPELINE_BENCH_FAMILY", "both");
     const bool vector_only = std::string(env_or("PIPELINE_BENCH_VECTOR_ONLY", "0")) == "1";
+    g_libc_copy = std::string(env_or("PIPELINE_BENCH_COPY", "rte")) == "libc";
     std::printf("TSC cycles per packet, pipeline_run only, bursts of %u, best of %u runs of %u bursts; "
-                "max SIMD bitwidth %u\n",
-                kBurst, g_runs, kBursts, unsigned{simd.bitwidth});
-    if (family != "6") {
+                "max SIMD bitwidth %u; frames copied with %s\n",
+                kBurst, g_runs, kBursts, unsigned{simd.bitwidth}, g_libc_copy ? "glibc memcpy" : "rte_memcpy");
+    if (std::string(env_or("PIPELINE_BENCH_PROBE", "0")) == "1") {
+        // Inside one store: bytes 0..7 and 16..23 (rte_memcpy: 0..15, 16..31; glibc: 0..31).
+        // Straddling two: bytes 12..19 (rte_memcpy: 0..15 and 16..31) and 26..33 (rte_memcpy:
+        // 16..31 and 28..43; glibc: 0..31 and 28..59).
+        g_probe = true;
+        RouterHarness h(lab_config());
+        const auto in = frames(false);
+        for (const bool s : {false, true}) {
+            settle = s;
+            const double nothing = measure(h, in, probe_nothing);
+            const double inside = measure(h, in, probe_reads<0, 16>);
+            const double straddling = measure(h, in, probe_reads<12, 26>);
+            std::printf("probe %-8s nothing %6.1f   reads inside one store %6.1f   reads straddling two %6.1f\n",
+                        s ? "settled" : "hot", nothing, inside, straddling);
+        }
+        h.shutdown();
+    } else if (family != "6") {
         RouterHarness h(lab_config());
         h.set_static_neighbors({{to_be(lab::kH1Addr), lab::kLanPort, to_ether(lab::kH1Mac)},
                                 {to_be(lab::kGatewayAddr), lab::kWanPort, to_ether(lab::kGatewayMac)}});
@@ -183,7 +235,7 @@ int main(int argc, char** argv) {
         series(h, "IPv4", frames, vector_only);
         h.shutdown();
     }
-    if (family != "4") {
+    if (!g_probe && family != "4") {
         dprouter::Config cfg = lab6_config();
         dprouter::Route6Config r;
         r.prefix = *dprouter::parse_prefix6(kRoute64);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -342,9 +343,17 @@ void KernelRouteImporter::finish_resync() {
 bool KernelRouteImporter::poll() {
     bool changed = false, did = false;
     try {
-        unsigned budget = kMaxReadsPerPoll;
-        if (dumping_) did |= read_dump(budget, changed);
-        did |= read_events(budget, changed);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kPollTimeUs);
+        for (unsigned reads = 0; reads < kMaxReadsPerPoll;) {
+            unsigned budget = kReadsPerStep;
+            bool step = false;
+            if (dumping_) step |= read_dump(budget, changed);
+            step |= read_events(budget, changed);
+            did |= step;
+            reads += kReadsPerStep - budget;
+            // Budget left over: both sockets are empty (or a dump restarted): nothing more to take now.
+            if (!step || budget != 0 || std::chrono::steady_clock::now() >= deadline) break;
+        }
     } catch (const std::exception& e) {
         // Never out of the control loop: the next poll starts over from a dump.
         DPR_LOG(ERR, "kernel route import: %s; resynchronising\n", e.what());

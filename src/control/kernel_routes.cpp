@@ -65,8 +65,8 @@ bool is_state(const nl::Decoded& d) {
 }  // namespace
 
 KernelRouteImporter::KernelRouteImporter(std::vector<std::string> mirror_names, RouteSink& sink,
-                                         int event_buffer_bytes)
-    : mirror_names_(std::move(mirror_names)), sink_(sink), buf_(kRecvBufferBytes),
+                                         int event_buffer_bytes, unsigned poll_time_us)
+    : mirror_names_(std::move(mirror_names)), sink_(sink), poll_time_us_(poll_time_us), buf_(kRecvBufferBytes),
       batch_buf_(kEventBatch * kEventSlotBytes), table_(mirror_names_) {
     events_ = open_socket();
     try {
@@ -343,7 +343,7 @@ void KernelRouteImporter::finish_resync() {
 bool KernelRouteImporter::poll() {
     bool changed = false, did = false;
     try {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kPollTimeUs);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(poll_time_us_);
         for (unsigned reads = 0; reads < kMaxReadsPerPoll;) {
             unsigned budget = kReadsPerStep;
             bool step = false;

@@ -46,9 +46,10 @@ public:
 
     // `mirror_names`: Config::interfaces[i].name, by index i. Opens and subscribes the sockets
     // and sends the first dump request; throws std::runtime_error when netlink is unavailable.
-    // `event_buffer_bytes`: the notification socket's buffer (tests make it small to provoke ENOBUFS).
+    // `event_buffer_bytes`: the notification socket's buffer (tests make it small to provoke ENOBUFS);
+    // `poll_time_us`: poll()'s time bound (tests lift it to see a burst taken by one poll).
     KernelRouteImporter(std::vector<std::string> mirror_names, RouteSink& sink,
-                        int event_buffer_bytes = kEventBufferBytes);
+                        int event_buffer_bytes = kEventBufferBytes, unsigned poll_time_us = kPollTimeUs);
     ~KernelRouteImporter();
     KernelRouteImporter(const KernelRouteImporter&) = delete;
     KernelRouteImporter& operator=(const KernelRouteImporter&) = delete;
@@ -106,6 +107,7 @@ private:
 
     std::vector<std::string> mirror_names_;
     RouteSink& sink_;
+    unsigned poll_time_us_;
     mnl_socket* events_ = nullptr;
     mnl_socket* dump_ = nullptr;
     std::vector<unsigned char> buf_;

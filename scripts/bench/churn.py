@@ -14,7 +14,10 @@ Every eighth prefix is a /25 (its /24 needs a DIR-24-8 tbl8 group, taken and giv
 others /24s. Gateway: --via (a neighbour of the benchmark configuration).
 
 Runs until SIGTERM/SIGINT (or --duration), then prints one JSON object: sent, ok, refused, seconds
-(from the first request), rate (ok / seconds), and the first refusal's text if any. Waits up to
+(from the first request), rate (ok / seconds), and the first refusal's text if any; and, from the
+router's `show stats` before and after, the publications it made meanwhile (fib.commits: copy
+swaps the worker followed) and their rate, and the control socket's rounds (coalesced commits:
+docs/control-plane.md "Coalesced commits"). Waits up to
 --connect-timeout seconds for the socket to appear. Standard library only.
 """
 import argparse
@@ -74,6 +77,16 @@ def main():
         return 1
 
     reader = sock.makefile("rb")
+
+    def router_stats():
+        """fib.commits and control.rounds from show stats, or None (an older router)."""
+        sock.sendall(b'{"op": "show stats"}\n')
+        a = json.loads(reader.readline() or b"{}").get("result", {})
+        if "fib" not in a:
+            return None
+        return {"commits": a["fib"]["commits"], "rounds": a.get("control", {}).get("rounds", 0)}
+
+    before = router_stats()
     sent = ok = refused = 0
     first_refusal = None
     k = 0          # next prefix to add
@@ -116,9 +129,18 @@ def main():
         if spare > 0:
             time.sleep(spare)
     seconds = time.monotonic() - start
-    print(json.dumps({"sent": sent, "ok": ok, "refused": refused, "seconds": round(seconds, 3),
-                      "rate": round(ok / seconds, 1) if seconds > 0 else 0.0, "target_rate": args.rate,
-                      "first_refusal": first_refusal}))
+    out = {"sent": sent, "ok": ok, "refused": refused, "seconds": round(seconds, 3),
+           "rate": round(ok / seconds, 1) if seconds > 0 else 0.0, "target_rate": args.rate,
+           "first_refusal": first_refusal}
+    try:
+        after = router_stats()
+    except (OSError, ValueError):
+        after = None
+    if before is not None and after is not None and seconds > 0:
+        out["publications"] = after["commits"] - before["commits"]
+        out["publications_per_s"] = round(out["publications"] / seconds, 1)
+        out["rounds"] = after["rounds"] - before["rounds"]
+    print(json.dumps(out))
     return 0
 
 

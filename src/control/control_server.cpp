@@ -110,13 +110,31 @@ void ControlServer::close_client(Client& c) {
 bool ControlServer::poll(uint64_t now_ms) {
     bool busy = false;
     accept_new(now_ms, busy);
+    // Read and answer every client first, write afterwards: the round's changes are published
+    // together by before_answers_, and no answer leaves before they are.
+    bool any_answered = false;
     for (auto it = clients_.begin(); it != clients_.end();) {
         if (service(**it, now_ms, busy)) {
+            any_answered |= (*it)->answered;
             ++it;
         } else {
             close_client(**it);
             it = clients_.erase(it);
             busy = true;
+        }
+    }
+    if (!any_answered) return busy;
+    ++stats_.rounds;
+    if (before_answers_) before_answers_();
+    for (auto it = clients_.begin(); it != clients_.end();) {
+        Client& c = **it;
+        const bool keep = !c.answered || flush(c, now_ms, busy);
+        c.answered = false;
+        if (keep) {
+            ++it;
+        } else {
+            close_client(c);
+            it = clients_.erase(it);
         }
     }
     return busy;
@@ -146,8 +164,8 @@ void ControlServer::accept_new(uint64_t now_ms, bool& busy) {
 
 bool ControlServer::service(Client& c, uint64_t now_ms, bool& busy) {
     if (c.stream) return service_stream(c, now_ms, busy);
-    // Write first: a client gets no new answer before it has read the last one, so a peer that
-    // pipelines requests without reading can hold at most one answer here.
+    // Write first: a client gets no new answers before it has read the last ones, so a peer that
+    // pipelines requests without reading can hold at most one poll's batch here.
     if (c.out_sent < c.out.size()) {
         if (!flush(c, now_ms, busy)) return false;
         if (c.out_sent < c.out.size()) {
@@ -160,42 +178,54 @@ bool ControlServer::service(Client& c, uint64_t now_ms, bool& busy) {
     }
     if (c.close_after_write) return false;
 
-    // A complete request already buffered (several sent at once) is answered before reading more.
-    if (const auto nl = c.in.find('\n'); nl != std::string::npos) {
-        const std::string line = c.in.substr(0, nl);
-        c.in.erase(0, nl + 1);
-        answer(c, line);
+    // Complete requests already buffered (several sent at once) are answered before reading more.
+    const auto first_nl = c.in.find('\n');
+    if (first_nl != std::string::npos ? first_nl >= limits_.max_request : c.in.size() >= limits_.max_request)
+        return refuse_oversized(c, now_ms, busy);
+    if (first_nl == std::string::npos) {
+        char buf[16 * 1024];
+        const std::size_t want = std::min(sizeof buf, limits_.read_chunk);
+        const ssize_t n = ::recv(c.fd, buf, want, MSG_DONTWAIT);
+        if (n == 0) {
+            if (!c.in.empty()) ++stats_.dropped;  // gone mid-request
+            return false;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                ++stats_.dropped;
+                return false;
+            }
+            if (now_ms - c.last_activity_ms > limits_.idle_timeout_ms) {
+                ++stats_.timed_out;
+                return false;
+            }
+            return true;
+        }
         busy = true;
-        return flush(c, now_ms, busy);
+        c.last_activity_ms = now_ms;
+        const std::string_view got(buf, static_cast<std::size_t>(n));
+        const auto nl = got.find('\n');
+        const std::size_t line_len = c.in.size() + (nl == std::string_view::npos ? got.size() : nl + 1);
+        if (line_len > limits_.max_request) return refuse_oversized(c, now_ms, busy);
+        c.in.append(got);
     }
-    if (c.in.size() >= limits_.max_request) return refuse_oversized(c, now_ms, busy);
-
-    char buf[16 * 1024];
-    const std::size_t want = std::min(sizeof buf, limits_.read_chunk);
-    const ssize_t n = ::recv(c.fd, buf, want, MSG_DONTWAIT);
-    if (n == 0) {
-        if (!c.in.empty()) ++stats_.dropped;  // gone mid-request
-        return false;
-    }
-    if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-            ++stats_.dropped;
-            return false;
-        }
-        if (now_ms - c.last_activity_ms > limits_.idle_timeout_ms) {
-            ++stats_.timed_out;
-            return false;
-        }
-        return true;
-    }
-    busy = true;
-    c.last_activity_ms = now_ms;
-    const std::string_view got(buf, static_cast<std::size_t>(n));
-    const auto nl = got.find('\n');
-    const std::size_t line_len = c.in.size() + (nl == std::string_view::npos ? got.size() : nl + 1);
-    if (line_len > limits_.max_request) return refuse_oversized(c, now_ms, busy);
-    c.in.append(got);
+    answer_buffered(c, busy);
     return true;
+}
+
+void ControlServer::answer_buffered(Client& c, bool& busy) {
+    // The answers go out after the poll's before_answers_ (poll()); a line longer than
+    // max_request behind them is refused by the next poll (service()), once they are sent.
+    std::size_t from = 0;
+    for (unsigned n = 0; n < limits_.requests_per_poll && c.out.size() < limits_.batch_output && !c.stream; ++n) {
+        const auto nl = c.in.find('\n', from);
+        if (nl == std::string::npos || nl - from >= limits_.max_request) break;
+        answer(c, c.in.substr(from, nl - from));
+        from = nl + 1;
+        c.answered = true;
+        busy = true;
+    }
+    c.in.erase(0, from);
 }
 
 bool ControlServer::service_stream(Client& c, uint64_t now_ms, bool& busy) {
@@ -265,8 +295,8 @@ void ControlServer::answer(Client& c, const std::string& line) {
     if (reply.size() + 1 > limits_.max_pending_output)
         reply = control_error_line("answer larger than " + std::to_string(limits_.max_pending_output) + " bytes");
     reply += '\n';
-    c.out = std::move(reply);
-    c.out_sent = 0;
+    if (c.out.empty()) c.out = std::move(reply);
+    else c.out += reply;
 }
 
 bool ControlServer::flush(Client& c, uint64_t now_ms, bool& busy) {

@@ -27,6 +27,11 @@ struct ControlServerLimits {
                                                // its answer for this long is dropped
     unsigned accepts_per_poll = 8;
     std::size_t read_chunk = 16 * 1024;        // bytes read per client per poll
+    // Requests answered per client per poll (pipelined ones, read together), and the answers'
+    // bytes after which a client's batch stops: what a client that never reads can make the
+    // router hold is one batch (plus one answer of up to max_pending_output).
+    unsigned requests_per_poll = 256;
+    std::size_t batch_output = 64 * 1024;
 };
 
 // Turns one request line (without its '\n') into one answer line (without its '\n'). Never throws.
@@ -50,9 +55,16 @@ public:
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
 
-    // One round of non-blocking work: accept, read, answer, write, time out. Returns true when
-    // it did anything (the caller's loop then does not sleep).
+    // One round of non-blocking work: accept, read, answer, write, time out. Every client's
+    // complete requests are answered first (up to requests_per_poll each), then `before_answers`
+    // runs once, then the answers are written: the changes of a whole round are published
+    // together, and an answer still means "done" (docs/control-plane.md "Coalesced commits").
+    // Returns true when it did anything (the caller's loop then does not sleep).
     bool poll(uint64_t now_ms);
+
+    // Runs once per poll() that answered a request, after the last answer is made and before any
+    // is sent (the router commits the route changes of the round there).
+    void set_before_answers(std::function<void()> f) { before_answers_ = std::move(f); }
 
     const std::string& path() const { return path_; }
     std::size_t clients() const { return clients_.size(); }
@@ -65,6 +77,7 @@ public:
         uint64_t timed_out = 0;
         uint64_t dropped = 0;        // closed by the peer mid-request or on a write error
         uint64_t streams = 0;        // answers that opened a stream (dprouterctl capture)
+        uint64_t rounds = 0;         // polls that answered requests (one before_answers each)
     };
     const Stats& stats() const { return stats_; }
 
@@ -78,6 +91,7 @@ private:
         bool close_after_write = false;
         std::unique_ptr<ControlStream> stream;  // after the answer line: bytes until it is over
         bool stream_finishing = false;           // the client shut down its side
+        bool answered = false;                   // answers of this poll wait in `out`
     };
 
     void accept_new(uint64_t now_ms, bool& busy);
@@ -86,11 +100,13 @@ private:
     bool flush(Client& c, uint64_t now_ms, bool& busy);
     bool refuse_oversized(Client& c, uint64_t now_ms, bool& busy);
     bool service_stream(Client& c, uint64_t now_ms, bool& busy);
-    void answer(Client& c, const std::string& line);
+    void answer(Client& c, const std::string& line);  // appends the answer to c.out
+    void answer_buffered(Client& c, bool& busy);     // up to requests_per_poll complete requests
     static void close_client(Client& c);
 
     std::string path_;
     StreamingRequestHandler handler_;
+    std::function<void()> before_answers_;
     ControlServerLimits limits_;
     int listen_fd_ = -1;
     std::vector<std::unique_ptr<Client>> clients_;

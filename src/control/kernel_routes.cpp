@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -64,8 +65,8 @@ bool is_state(const nl::Decoded& d) {
 }  // namespace
 
 KernelRouteImporter::KernelRouteImporter(std::vector<std::string> mirror_names, RouteSink& sink,
-                                         int event_buffer_bytes)
-    : mirror_names_(std::move(mirror_names)), sink_(sink), buf_(kRecvBufferBytes),
+                                         int event_buffer_bytes, unsigned poll_time_us)
+    : mirror_names_(std::move(mirror_names)), sink_(sink), poll_time_us_(poll_time_us), buf_(kRecvBufferBytes),
       batch_buf_(kEventBatch * kEventSlotBytes), table_(mirror_names_) {
     events_ = open_socket();
     try {
@@ -342,9 +343,17 @@ void KernelRouteImporter::finish_resync() {
 bool KernelRouteImporter::poll() {
     bool changed = false, did = false;
     try {
-        unsigned budget = kMaxReadsPerPoll;
-        if (dumping_) did |= read_dump(budget, changed);
-        did |= read_events(budget, changed);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(poll_time_us_);
+        for (unsigned reads = 0; reads < kMaxReadsPerPoll;) {
+            unsigned budget = kReadsPerStep;
+            bool step = false;
+            if (dumping_) step |= read_dump(budget, changed);
+            step |= read_events(budget, changed);
+            did |= step;
+            reads += kReadsPerStep - budget;
+            // Budget left over: both sockets are empty (or a dump restarted): nothing more to take now.
+            if (!step || budget != 0 || std::chrono::steady_clock::now() >= deadline) break;
+        }
     } catch (const std::exception& e) {
         // Never out of the control loop: the next poll starts over from a dump.
         DPR_LOG(ERR, "kernel route import: %s; resynchronising\n", e.what());

@@ -46,15 +46,17 @@ public:
 
     // `mirror_names`: Config::interfaces[i].name, by index i. Opens and subscribes the sockets
     // and sends the first dump request; throws std::runtime_error when netlink is unavailable.
-    // `event_buffer_bytes`: the notification socket's buffer (tests make it small to provoke ENOBUFS).
+    // `event_buffer_bytes`: the notification socket's buffer (tests make it small to provoke ENOBUFS);
+    // `poll_time_us`: poll()'s time bound (tests lift it to see a burst taken by one poll).
     KernelRouteImporter(std::vector<std::string> mirror_names, RouteSink& sink,
-                        int event_buffer_bytes = kEventBufferBytes);
+                        int event_buffer_bytes = kEventBufferBytes, unsigned poll_time_us = kPollTimeUs);
     ~KernelRouteImporter();
     KernelRouteImporter(const KernelRouteImporter&) = delete;
     KernelRouteImporter& operator=(const KernelRouteImporter&) = delete;
 
-    // Reads what is waiting (at most kMaxReadsPerPoll datagrams over both sockets), applies it and
-    // commits. Returns true when it did something (the control loop then does not sleep).
+    // Reads what is waiting, kReadsPerStep datagrams at a time over both sockets, until both are
+    // empty, kMaxReadsPerPoll datagrams or kPollTimeUs have gone by; applies it and commits once.
+    // Returns true when it did something (the control loop then does not sleep).
     bool poll();
 
     // The notification socket and the dump socket, for a poll()/epoll() of the control loop.
@@ -67,7 +69,14 @@ public:
     const Stats& stats() const { return stats_; }
     std::size_t routes_held() const { return table_.routes_held(); }
 
-    static constexpr unsigned kMaxReadsPerPoll = 64;
+    // One commit per poll, so a poll takes what a burst offers: a full-table burst of 64 routes a
+    // commit (as before) cost the workers a copy swap and the control thread a grace period every
+    // 64 routes, and left the importer seconds behind the kernel (docs/control-plane.md "In the
+    // control loop"). The time bound keeps the control loop's other work (resolvers, control
+    // socket) waiting at most that long, and is the most a change waits for its commit.
+    static constexpr unsigned kReadsPerStep = 64;
+    static constexpr unsigned kMaxReadsPerPoll = 16384;
+    static constexpr unsigned kPollTimeUs = 5000;
     // Notifications read per recvmmsg, and the room for each (a route with 16 paths takes some
     // 400 bytes, a link a few KiB; a larger one is treated as lost: resync).
     static constexpr unsigned kEventBatch = 64;
@@ -98,6 +107,7 @@ private:
 
     std::vector<std::string> mirror_names_;
     RouteSink& sink_;
+    unsigned poll_time_us_;
     mnl_socket* events_ = nullptr;
     mnl_socket* dump_ = nullptr;
     std::vector<unsigned char> buf_;

@@ -68,6 +68,7 @@ void Router::start_control() {
     control_server_ = std::make_unique<ControlServer>(
         cfg_.control_plane.socket,
         StreamingRequestHandler([this](const std::string& line) { return answer_control_request(*control_, line); }));
+    control_server_->set_before_answers([this] { control_->publish_route_changes(); });
     DPR_LOG(INFO, "control socket %s\n", cfg_.control_plane.socket.c_str());
 }
 
@@ -227,6 +228,15 @@ json RouterControl::stats() const {
         out["control"] = {{"accepted", cs.accepted},   {"refused_busy", cs.refused_busy}, {"requests", cs.requests},
                           {"oversized", cs.oversized}, {"timed_out", cs.timed_out},       {"dropped", cs.dropped}};
         out["control"]["streams"] = cs.streams;
+        out["control"]["rounds"] = cs.rounds;
+        out["control"]["route_changes"] = route_batch_.changes();
+        out["control"]["route_publications"] = route_batch_.publications();
+    }
+    if (r_.live_fib_) {
+        // Publications (copy swaps the workers follow) by every producer: control socket, importer, reload.
+        const LiveFib::Stats fs = r_.live_fib_->stats();
+        out["fib"] = {{"routes4", fs.installed4}, {"routes6", fs.installed6}, {"held", fs.held},
+                      {"commits", fs.commits},    {"replays", fs.replays},    {"replay_left", fs.replay_left}};
     }
     if (r_.capture_) {
         const CaptureStats& st = r_.capture_->stats();
@@ -243,20 +253,24 @@ std::unique_ptr<ControlStream> RouterControl::start_capture(const CaptureRequest
     return nullptr;
 }
 
+// Committed by publish_route_changes() once the round's requests are answered, before the
+// answers are written (route_batch.hpp).
 std::string RouterControl::add_route(const Route& r) {
     if (r_.route_sink_ == nullptr) return kNoLiveRoutes;
-    std::string why = r_.route_sink_->upsert(r);
+    std::string why = route_batch_.add(*r_.route_sink_, r);
     if (!why.empty()) return "route " + prefix_text(r) + ": " + why;
-    r_.route_sink_->commit();
     return {};
 }
 
 std::string RouterControl::remove_route(const Route& key) {
     if (r_.route_sink_ == nullptr) return kNoLiveRoutes;
-    if (!r_.route_sink_->remove(key))
+    if (!route_batch_.remove(*r_.route_sink_, key))
         return "no route " + prefix_text(key) + " added by dprouterctl (routes from the file change with the file)";
-    r_.route_sink_->commit();
     return {};
+}
+
+void RouterControl::publish_route_changes() {
+    if (r_.route_sink_ != nullptr) route_batch_.publish(*r_.route_sink_);
 }
 
 std::string RouterControl::add_neighbor(const NeighborRequest& n) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "control/control_commands.hpp"
+#include "control/route_batch.hpp"
 #include "dprouter/arp_resolver.hpp"
 #include "dprouter/nd_resolver.hpp"
 
@@ -32,12 +33,17 @@ public:
     const std::vector<ArpResolver::Static>& cli_statics() const { return cli4_; }
     const std::vector<Nd6Resolver::Static>& cli_statics6() const { return cli6_; }
 
+    // Commits the route changes of a control-server round (route_batch.hpp), before its answers
+    // are written: ControlServer::set_before_answers.
+    void publish_route_changes();
+
 private:
     int port_index(uint16_t port) const;  // config interface index of a DPDK port, -1 if none
 
     Router& r_;
     std::vector<ArpResolver::Static> cli4_;
     std::vector<Nd6Resolver::Static> cli6_;
+    RouteBatch route_batch_;
 };
 
 }  // namespace dprouter

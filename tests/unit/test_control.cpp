@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -832,6 +834,130 @@ TEST(Dprouterctl, TablesAreAligned) {
               "10.2.0.2  02:00:00:00:02:02  wan        reachable  learned  0\n");
     EXPECT_EQ(ctl::format_result("route add", json::object()), "");
     EXPECT_EQ(ctl::printable("a\nb\x1b"), "a\\x0ab\\x1b");
+}
+
+}  // namespace
+}  // namespace dprouter
+
+// Coalesced commits (route_batch.hpp, docs/control-plane.md "Coalesced commits"): the route
+// changes a client pipelines are applied one by one, each answered on its own, and published by a
+// single commit that happens before the first answer is written.
+#include "control/route_batch.hpp"
+
+namespace dprouter {
+namespace {
+
+// A sink that keeps routes by prefix, refuses one prefix as a full FIB would, and records at each
+// commit how many routes it held and whether the client could already read an answer.
+class CommitRecordingSink : public RouteSink {
+public:
+    std::string upsert(const Route& r) override {
+        const std::string p = format_prefix(r.prefix4);
+        if (p == "10.99.0.0/16") return "the FIB is full";
+        held[p] = r;
+        return {};
+    }
+    bool remove(const Route& key) override { return held.erase(format_prefix(key.prefix4)) != 0; }
+    std::string replace_origin(RouteOrigin, const std::vector<Route>&) override { return "not here"; }
+    void commit() override {
+        char c;
+        const bool answer_readable = client_fd >= 0 && ::recv(client_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+        commits_seen.push_back({held.size(), answer_readable});
+        ++commits;
+    }
+    std::vector<Route> routes() const override {
+        std::vector<Route> v;
+        for (const auto& [p, r] : held) v.push_back(r);
+        return v;
+    }
+
+    std::map<std::string, Route> held;
+    int client_fd = -1;
+    struct Seen {
+        size_t held;
+        bool answer_readable;
+    };
+    std::vector<Seen> commits_seen;
+    std::atomic<unsigned> commits{0};
+};
+
+// FakeHandler whose route changes go through a RouteBatch into the sink, as RouterControl's do.
+class BatchingHandler : public FakeHandler {
+public:
+    std::string add_route(const Route& r) override { return batch.add(sink, r); }
+    std::string remove_route(const Route& key) override { return batch.remove(sink, key) ? "" : "no such route"; }
+    std::vector<Route> routes() const override { return sink.routes(); }
+    CommitRecordingSink sink;
+    RouteBatch batch;
+};
+
+TEST_F(ControlSocket, PipelinedRouteChangesArePublishedByOneCommitBeforeAnyAnswer) {
+    BatchingHandler h;
+    start({}, [&h](const std::string& line) { return handle_control_request(h, line); });
+    server->set_before_answers([&h] { h.batch.publish(h.sink); });
+    const int fd = connect_to(path);
+    ASSERT_GE(fd, 0);
+    h.sink.client_fd = fd;
+    // 40 adds in one write; the 10th is refused by the FIB, the 20th by validation.
+    std::string lines;
+    for (int i = 0; i < 40; ++i) {
+        json r = {{"op", "route add"}, {"prefix", "10.50." + std::to_string(i) + ".0/24"}, {"via", {"10.2.0.2"}}};
+        if (i == 9) r["prefix"] = "10.99.0.0/16";
+        if (i == 19) r["via"] = {"10.9.9.9"};
+        lines += r.dump() + "\n";
+    }
+    send_all(fd, lines);
+    for (int i = 0; i < 40; ++i) {
+        const json a = json::parse(read_line(fd), nullptr, false);
+        if (i == 9) {
+            EXPECT_EQ(a.value("error", ""), "the FIB is full");
+        } else if (i == 19) {
+            EXPECT_NE(a.value("error", "").find("10.9.9.9"), std::string::npos) << a.dump();
+        } else {
+            EXPECT_EQ(a.value("ok", false), true) << i << ": " << a.dump();
+        }
+    }
+    ASSERT_EQ(h.sink.commits.load(), 1u);
+    EXPECT_EQ(h.sink.commits_seen[0].held, 38u) << "every good change is in the one commit";
+    EXPECT_FALSE(h.sink.commits_seen[0].answer_readable) << "an answer was sent before the commit";
+    EXPECT_EQ(h.batch.changes(), 38u);
+    EXPECT_EQ(h.batch.publications(), 1u);
+
+    // A delete and a read behind it in the same write: the read sees the delete, one more commit.
+    send_all(fd, R"({"op":"route del","prefix":"10.50.0.0/24"})" "\n" R"({"op":"route del","prefix":"10.50.0.0/24"})" "\n"
+                 R"({"op":"show routes"})" "\n");
+    EXPECT_EQ(json::parse(read_line(fd), nullptr, false).value("ok", false), true);
+    EXPECT_EQ(json::parse(read_line(fd), nullptr, false).value("error", ""), "no such route");
+    const json shown = json::parse(read_line(fd), nullptr, false);
+    std::set<std::string> prefixes;
+    for (const json& r : shown["result"]["routes"]) prefixes.insert(r.value("prefix", ""));
+    EXPECT_FALSE(prefixes.contains("10.50.0.0/24"));
+    EXPECT_TRUE(prefixes.contains("10.50.1.0/24"));
+    EXPECT_FALSE(prefixes.contains("10.99.0.0/16"));
+    ASSERT_EQ(h.sink.commits.load(), 2u);
+    EXPECT_FALSE(h.sink.commits_seen[1].answer_readable);
+    // Requests that change nothing commit nothing.
+    send_all(fd, R"({"op":"show stats"})" "\n");
+    EXPECT_EQ(json::parse(read_line(fd), nullptr, false).value("ok", false), true);
+    EXPECT_EQ(h.sink.commits.load(), 2u);
+    ::close(fd);
+}
+
+TEST_F(ControlSocket, EachRoundAnswersAtMostRequestsPerPollOfAClient) {
+    ControlServerLimits l;
+    l.requests_per_poll = 8;
+    start(l);
+    const int fd = connect_to(path);
+    ASSERT_GE(fd, 0);
+    std::string lines;
+    for (int i = 0; i < 100; ++i) lines += "x\n";
+    send_all(fd, lines);
+    // The answers fit the socket buffer, so the server keeps answering 8 a poll until all are done;
+    // each poll answered at most 8: 100 requests took at least 13 rounds.
+    ASSERT_TRUE(eventually([&] { return server->stats().requests == 100; }));
+    EXPECT_GE(server->stats().rounds, 13u);
+    for (int i = 0; i < 100; ++i) ASSERT_EQ(read_line(fd), R"({"echo":1,"ok":true})") << i;
+    ::close(fd);
 }
 
 }  // namespace

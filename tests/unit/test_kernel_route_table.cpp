@@ -261,7 +261,13 @@ TEST_F(KernelRouteTableTest, WithoutSinkStateChangesSilently) {
 // first dump runs through links, nexthops and both route families, and with no mirror interface
 // of that name nothing is imported, in one replace_origin and one commit.
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
+
+#include <sched.h>
+#include <unistd.h>
 
 #include "control/kernel_routes.hpp"
 
@@ -284,6 +290,42 @@ TEST(KernelRouteImporter, FirstDumpCompletes) {
     ASSERT_FALSE(sink.calls.empty());
     EXPECT_EQ(sink.calls.front(), "replace 0");
     EXPECT_EQ(sink.commits, 1u);
+}
+
+// A burst of kernel routes waiting on the notification socket is taken by one poll and published by
+// one commit (kernel_routes.hpp kMaxReadsPerPoll; before: a commit every 64). Root only: the test
+// makes a network namespace of its own on a thread of its own (unshare affects the calling thread;
+// `ip`, started from it, runs there too), with a veth named like the mirror interface. The time
+// bound is lifted so that a slow machine cannot split the burst.
+TEST(KernelRouteImporter, BurstIsTakenByOnePollAndOneCommit) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (a network namespace of its own)";
+    constexpr int kRoutes = 2000;
+    const std::string batch = "/tmp/dpr-unit-import-burst-" + std::to_string(getpid()) + ".batch";
+    {
+        std::ofstream f(batch);
+        for (int i = 0; i < kRoutes; ++i)
+            f << "route add 10." << 100 + i / 256 << "." << i % 256 << ".0/24 via 10.9.0.2 dev lan proto static\n";
+    }
+    std::thread t([&] {
+        ASSERT_EQ(unshare(CLONE_NEWNET), 0);
+        ASSERT_EQ(std::system("ip link add lan type veth peer name lan-p && ip link set lan up && "
+                              "ip link set lan-p up && ip addr add 10.9.0.1/24 dev lan"), 0);
+        RecordingRouteSink sink;
+        KernelRouteImporter imp({"lan"}, sink, KernelRouteImporter::kEventBufferBytes, 10'000'000);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!imp.synchronised() && std::chrono::steady_clock::now() < deadline)
+            if (!imp.poll()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        ASSERT_TRUE(imp.synchronised());
+        const unsigned commits_before = sink.commits;
+        // The kernel queues each notification before `ip`'s request returns: all are waiting now.
+        ASSERT_EQ(std::system(("ip -batch " + batch).c_str()), 0);
+        EXPECT_TRUE(imp.poll());
+        EXPECT_EQ(sink.held.size(), static_cast<size_t>(kRoutes));
+        EXPECT_EQ(sink.commits, commits_before + 1);
+        EXPECT_EQ(imp.stats().overruns, 0u);
+    });  // the namespace and its veth go with the thread
+    t.join();
+    std::remove(batch.c_str());
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "dprouter/log.hpp"
 #include "dprouter/router.hpp"
 #include "dprouter/simd_policy.hpp"
+#include "dprouter/startup_phases.hpp"
 
 namespace po = boost::program_options;
 
@@ -87,7 +88,7 @@ int parse_command_line(int argc, char** argv, Options& opt) {
     return -1;
 }
 
-int run_router(const dprouter::Config& cfg, const Options& opt) {
+int run_router(const dprouter::Config& cfg, const Options& opt, dprouter::StartupPhases& phases) {
     std::vector<std::string> args{"dprouter"};
     args.insert(args.end(), cfg.dpdk.eal_args.begin(), cfg.dpdk.eal_args.end());
     args.insert(args.end(), opt.extra_eal.begin(), opt.extra_eal.end());
@@ -98,6 +99,7 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
         std::fprintf(stderr, "dprouter: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
         return kExitFailure;
     }
+    phases.mark("EAL");
     // Before the Router builds its FIBs: they choose their lookups when they are created.
     dprouter::apply_simd_policy();
     install_signal_handlers();
@@ -105,6 +107,8 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
     // configuration; dprouterctl capture works either way (docs/control-plane.md "Capture").
     const bool pdump = rte_pdump_init() == 0;
     if (!pdump) DPR_LOG(INFO, "pdump not available (dpdk-dumpcap cannot attach): %s\n", rte_strerror(rte_errno));
+    // The log level is only known to DPDK's log once the EAL runs: the phases so far go out now.
+    DPR_LOG(INFO, "start-up: %s\n", phases.text().c_str());
     int rc = kExitOk;
     try {
         dprouter::Router router(cfg);
@@ -134,7 +138,9 @@ int main(int argc, char** argv) {
 
     // The file is checked with bounded time and memory first (a hostile file costs a child
     // process, not a hang); only a file found valid is parsed here.
+    dprouter::StartupPhases phases;
     const dprouter::CheckOutcome checked = dprouter::check_config_bounded(opt.config);
+    phases.mark("check");
     for (const auto& line : checked.lines) std::fprintf(stderr, "%s\n", line.c_str());
     if (checked.status != dprouter::CheckOutcome::valid) return kExitBadConfig;
     if (opt.check) {
@@ -142,7 +148,8 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
     const dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
+    phases.mark("parse");
     for (const auto& line : dprouter::error_lines(result.errors)) std::fprintf(stderr, "%s\n", line.c_str());
     if (!result.ok()) return kExitBadConfig;  // the file changed since the check
-    return run_router(result.config, opt);
+    return run_router(result.config, opt, phases);
 }

@@ -377,6 +377,17 @@ struct LiveFib::Impl {
         return true;
     }
 
+    // ensure_writable for a change: "" or why the standby copy cannot take it (its FIBs could not
+    // be created; nothing changed).
+    std::string writable() {
+        try {
+            ensure_writable();
+            return {};
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+    }
+
     // --- next hops ----------------------------------------------------------------------------
 
     template <bool V6>
@@ -775,14 +786,17 @@ std::string LiveFib::upsert(const Route& r) {
     Impl& im = *impl_;
     if (static_cast<unsigned>(r.origin) >= kConnected) return "unknown route origin";
     if (r.ipv6 ? r.prefix6.len > 128 : r.prefix4.len > 32) return "bad prefix length";
-    im.ensure_writable();
+    if (std::string err = im.writable(); !err.empty()) return err;
     return im.upsert(r);
 }
 
 bool LiveFib::remove(const Route& key) {
     Impl& im = *impl_;
     if (static_cast<unsigned>(key.origin) >= kConnected) return false;
-    im.ensure_writable();
+    if (std::string err = im.writable(); !err.empty()) {
+        DPR_LOG(ERR, "live FIB: %s\n", err.c_str());
+        return false;
+    }
     return im.remove(key_of(key), static_cast<unsigned>(key.origin));
 }
 
@@ -796,7 +810,7 @@ std::string LiveFib::replace_origin(RouteOrigin origin, const std::vector<Route>
         if (r.ipv6 ? r.prefix6.len > 128 : r.prefix4.len > 32) return Impl::format_route_error(r, "bad prefix length");
         if (std::string err = im.ifcs->resolve(r, specs); !err.empty()) return Impl::format_route_error(r, err);
     }
-    im.ensure_writable();
+    if (std::string err = im.writable(); !err.empty()) return err;
     std::vector<Route> before;
     before.reserve(im.held[o].size());
     for (const auto& [k, h] : im.held[o]) before.push_back(h.first);

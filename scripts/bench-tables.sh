@@ -5,7 +5,7 @@
 #
 #   scripts/bench-tables.sh [build/dprouter] [N]
 #
-# The router runs on two net_null ports (no NIC, no namespaces; --no-huge) with a file prefix of
+# The router runs on two net_null ports (no NIC, no namespaces; --no-huge unless TABLES_HUGE=1) with a file prefix of
 # ${DPR_LAB_PREFIX:-}tables. "Forwarding" is the moment it logs "forwarding: ...": the table is
 # built and published and the workers are launched (for the small lab tables that is also when it
 # first answers ping). The second FIB copy is filled after that, while the workers forward

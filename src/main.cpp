@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -88,7 +89,7 @@ int parse_command_line(int argc, char** argv, Options& opt) {
     return -1;
 }
 
-int run_router(const dprouter::Config& cfg, const Options& opt, dprouter::StartupPhases& phases) {
+int run_router(dprouter::Config&& cfg, const Options& opt, dprouter::StartupPhases& phases) {
     std::vector<std::string> args{"dprouter"};
     args.insert(args.end(), cfg.dpdk.eal_args.begin(), cfg.dpdk.eal_args.end());
     args.insert(args.end(), opt.extra_eal.begin(), opt.extra_eal.end());
@@ -111,7 +112,8 @@ int run_router(const dprouter::Config& cfg, const Options& opt, dprouter::Startu
     DPR_LOG(INFO, "start-up: %s\n", phases.text().c_str());
     int rc = kExitOk;
     try {
-        dprouter::Router router(cfg);
+        // Moved, not copied: with a large table the Config holds every route.
+        dprouter::Router router(std::move(cfg));
         router.run(g_stop, g_reload);
         router.print_counters(stdout);
         std::fflush(stdout);
@@ -147,9 +149,9 @@ int main(int argc, char** argv) {
         std::printf("%s: configuration is valid\n", opt.config.c_str());
         return kExitOk;
     }
-    const dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
+    dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
     phases.mark("parse");
     for (const auto& line : dprouter::error_lines(result.errors)) std::fprintf(stderr, "%s\n", line.c_str());
     if (!result.ok()) return kExitBadConfig;  // the file changed since the check
-    return run_router(result.config, opt, phases);
+    return run_router(std::move(result.config), opt, phases);
 }

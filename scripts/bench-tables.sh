@@ -5,7 +5,7 @@
 #
 #   scripts/bench-tables.sh [build/dprouter] [N]
 #
-# The router runs on two net_null ports (no NIC, no namespaces; --no-huge) with a file prefix of
+# The router runs on two net_null ports (no NIC, no namespaces; --no-huge unless TABLES_HUGE=1) with a file prefix of
 # ${DPR_LAB_PREFIX:-}tables. "Forwarding" is the moment it logs "forwarding: ...": the table is
 # built and published and the workers are launched (for the small lab tables that is also when it
 # first answers ping). The second FIB copy is filled after that, while the workers forward
@@ -13,7 +13,9 @@
 # Memory is the router's RSS at both moments (with --no-huge DPDK's memory is ordinary anonymous
 # memory, counted in the RSS as it is touched), and DPDK's heap in use and in all, from telemetry.
 # Environment: START_TIMEOUT (seconds, default 1800) bounds each start; START_LIST=0 and START_YAML=0
-# skip the starts.
+# skip the starts; TABLES_HUGE=1 runs the router on 2 MiB hugepages (--huge-unlink, as deployments
+# run) instead of --no-huge -m 2048: reserve at least 1100 free pages first (the script refuses
+# otherwise), and see docs/benchmarking.md "Large tables" on the first start after reserving them.
 set -u
 bin=$(readlink -f "${1:-build/dprouter}")
 n=${2:-1000000}
@@ -27,9 +29,15 @@ router=""
 cleanup() { [[ -n $router ]] && kill -KILL "$router" 2>/dev/null; rm -rf -- "$tmp"; }
 trap cleanup EXIT
 
+memory='"--no-huge", "-m", "2048"'
+if [[ ${TABLES_HUGE:-0} == 1 ]]; then
+    free_pages=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+    ((free_pages >= 1100)) || { echo "$0: TABLES_HUGE=1 needs 1100 free 2 MiB hugepages, $free_pages free (echo 1100 >/proc/sys/vm/nr_hugepages)" >&2; exit 2; }
+    memory='"--huge-unlink"'
+fi
 cat >"$tmp/base.yaml" <<YAML
 dpdk:
-  eal_args: ["--no-pci", "--no-huge", "-m", "2048", "--vdev", "net_null0", "--vdev", "net_null1",
+  eal_args: ["--no-pci", $memory, "--vdev", "net_null0", "--vdev", "net_null1",
              "--file-prefix", "$prefix", "--log-level", "lib.eal:warning"]
   workers: 1
 interfaces:
@@ -43,7 +51,7 @@ cat "$tmp/base.yaml" "$tmp/routes-yaml.part" >"$tmp/yaml.yaml"
 { cat "$tmp/base.yaml"; echo "routes_file: routes.txt"; } >"$tmp/list.yaml"
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-echo "CPU: $cpu, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "CPU: $cpu, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); EAL memory: $memory"
 echo "routes: $n; YAML $(du -m "$tmp/yaml.yaml" | cut -f1) MB, route list $(du -m "$tmp/routes.txt" | cut -f1) MB"
 
 # check NAME FILE: wall time, CPU time and peak RSS of `--check` (the bounded child included)

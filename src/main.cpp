@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -18,6 +19,7 @@
 #include "dprouter/log.hpp"
 #include "dprouter/router.hpp"
 #include "dprouter/simd_policy.hpp"
+#include "dprouter/startup_phases.hpp"
 
 namespace po = boost::program_options;
 
@@ -87,7 +89,7 @@ int parse_command_line(int argc, char** argv, Options& opt) {
     return -1;
 }
 
-int run_router(const dprouter::Config& cfg, const Options& opt) {
+int run_router(dprouter::Config&& cfg, const Options& opt, dprouter::StartupPhases& phases) {
     std::vector<std::string> args{"dprouter"};
     args.insert(args.end(), cfg.dpdk.eal_args.begin(), cfg.dpdk.eal_args.end());
     args.insert(args.end(), opt.extra_eal.begin(), opt.extra_eal.end());
@@ -98,6 +100,7 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
         std::fprintf(stderr, "dprouter: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
         return kExitFailure;
     }
+    phases.mark("EAL");
     // Before the Router builds its FIBs: they choose their lookups when they are created.
     dprouter::apply_simd_policy();
     install_signal_handlers();
@@ -105,9 +108,12 @@ int run_router(const dprouter::Config& cfg, const Options& opt) {
     // configuration; dprouterctl capture works either way (docs/control-plane.md "Capture").
     const bool pdump = rte_pdump_init() == 0;
     if (!pdump) DPR_LOG(INFO, "pdump not available (dpdk-dumpcap cannot attach): %s\n", rte_strerror(rte_errno));
+    // The log level is only known to DPDK's log once the EAL runs: the phases so far go out now.
+    DPR_LOG(INFO, "start-up: %s\n", phases.text().c_str());
     int rc = kExitOk;
     try {
-        dprouter::Router router(cfg);
+        // Moved, not copied: with a large table the Config holds every route.
+        dprouter::Router router(std::move(cfg));
         router.run(g_stop, g_reload);
         router.print_counters(stdout);
         std::fflush(stdout);
@@ -134,15 +140,18 @@ int main(int argc, char** argv) {
 
     // The file is checked with bounded time and memory first (a hostile file costs a child
     // process, not a hang); only a file found valid is parsed here.
+    dprouter::StartupPhases phases;
     const dprouter::CheckOutcome checked = dprouter::check_config_bounded(opt.config);
+    phases.mark("check");
     for (const auto& line : checked.lines) std::fprintf(stderr, "%s\n", line.c_str());
     if (checked.status != dprouter::CheckOutcome::valid) return kExitBadConfig;
     if (opt.check) {
         std::printf("%s: configuration is valid\n", opt.config.c_str());
         return kExitOk;
     }
-    const dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
+    dprouter::ConfigResult result = dprouter::load_config_file(opt.config);
+    phases.mark("parse");
     for (const auto& line : dprouter::error_lines(result.errors)) std::fprintf(stderr, "%s\n", line.c_str());
     if (!result.ok()) return kExitBadConfig;  // the file changed since the check
-    return run_router(result.config, opt);
+    return run_router(std::move(result.config), opt, phases);
 }

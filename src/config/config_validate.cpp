@@ -2,9 +2,11 @@
 // cannot see. Each error points at the offending value, falling back to its item when the value
 // has no position (configs built in code).
 //
-// Every check is linear (hash maps, memoised per next hop) or bounded by the dataplane's small
-// limits (16 interfaces of 8 addresses): a million routes must validate in a second or two.
+// Every check is linear or one sort (hash maps, a sort for duplicate prefixes, memoised per next
+// hop) or bounded by the dataplane's small limits (16 interfaces of 8 addresses): a million routes
+// must validate in a second or two.
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -229,14 +231,29 @@ private:
 
     void check_routes() {
         const auto& subnets = subnets_;
-        // prefix (network << 8 | length) -> its first route; via -> its problem, if any
-        std::unordered_map<uint64_t, const RouteConfig*> first;
+        // Duplicates: routes by (network << 8 | length, position), sorted once; each route that
+        // repeats an earlier one's prefix learns which (a million routes: one sort instead of a
+        // hash node each, measurably less at start-up, where the file is validated twice).
+        constexpr uint32_t kFirst = UINT32_MAX;
+        std::vector<uint32_t> first_of(c_.routes.size(), kFirst);
+        {
+            std::vector<std::pair<uint64_t, uint32_t>> keyed;
+            keyed.reserve(c_.routes.size());
+            for (uint32_t i = 0; i < c_.routes.size(); ++i)
+                if (const Ipv4Prefix& p = c_.routes[i].prefix; p.len <= 32)
+                    keyed.emplace_back(uint64_t{p.network()} << 8 | p.len, i);
+            std::sort(keyed.begin(), keyed.end());
+            for (size_t j = 1, run = 0; j < keyed.size(); ++j) {
+                if (keyed[j].first != keyed[run].first) run = j;
+                else first_of[keyed[j].second] = keyed[run].second;
+            }
+        }
+        // via -> its problem, if any
         struct Via {
             std::optional<std::string> problem;
             int ifc = -1;  // the interface whose subnet holds it
         };
         std::unordered_map<Ipv4, Via> via_memo;
-        first.reserve(c_.routes.size());
         for (const RouteConfig& r : c_.routes) {
             const std::string& file = file_of(r);
             SourcePos prefix_pos = or_item(r.prefix_pos, r.pos);
@@ -247,9 +264,8 @@ private:
             }
             if (r.prefix.addr != r.prefix.network())
                 errors_.add(file, prefix_pos, "prefix " + format_prefix(r.prefix) + " has host bits set");
-            const uint64_t key = uint64_t{r.prefix.network()} << 8 | r.prefix.len;
-            if (auto [it, fresh] = first.try_emplace(key, &r); !fresh) {
-                const RouteConfig& prev = *it->second;
+            if (const uint32_t f = first_of[static_cast<size_t>(&r - c_.routes.data())]; f != kFirst) {
+                const RouteConfig& prev = c_.routes[f];
                 const SourcePos at = or_item(prev.prefix_pos, prev.pos);
                 errors_.add(file, prefix_pos,
                             "duplicate route prefix " + network_of(r.prefix) +

@@ -26,6 +26,7 @@
 
 #include "dprouter/log.hpp"
 #include "live_fib_paths.hpp"
+#include "route_order.hpp"
 
 namespace dprouter {
 namespace {
@@ -211,6 +212,7 @@ struct LiveFib::Impl {
     std::unique_ptr<Config> batch_cfg, pending_cfg;  // a reload's new interface state, same
     bool dirty = false;
     bool catchup = false;
+    bool create_failed = false;  // maintain() logged that the second copy could not be created
     uint64_t token = 0;
     uint64_t generation = 0;
     uint64_t commits = 0, replays = 0, reclaimed = 0;
@@ -226,8 +228,12 @@ struct LiveFib::Impl {
 
     // --- FIB copies ----------------------------------------------------------------------------
 
-    void create_fibs() {
-        for (unsigned c = 0; c < 2; ++c) {
+    // Copy c's FIBs. The constructor creates copy 0 only; copy 1 is created by the first replay
+    // (ensure_writable), after the workers start: creating one costs about as much as loading a
+    // million routes into it (two tbl24 arrays of 64 MiB written with the default next hop, and
+    // rte_rib node pools of two nodes per route it may hold). live_fib_bytes() counts both.
+    void create_fibs(unsigned c) {
+        {
             const std::string name = "dpr_lfib" + std::to_string(next_fib_id());
             rte_fib_conf fc{};
             fc.type = RTE_FIB_DIR24_8;
@@ -255,6 +261,25 @@ struct LiveFib::Impl {
             if (rte_fib6_select_lookup(fib6[c], RTE_FIB6_LOOKUP_TRIE_VECTOR_AVX512) == 0) lookup6 = "AVX-512 vector";
             else if (rte_fib6_select_lookup(fib6[c], RTE_FIB6_LOOKUP_DEFAULT) == 0) lookup6 = "scalar";
             else throw std::runtime_error("no IPv6 FIB lookup function");
+        }
+        if (copy[c] != nullptr) wire(copy[c], c);
+    }
+    // Throws std::runtime_error when the EAL cannot give the memory after all (it was there at
+    // start-up); a change then fails as a whole and the replay is tried again later.
+    void ensure_fibs(unsigned c) {
+        if (fib[c] != nullptr && fib6[c] != nullptr) return;
+        if (fib[c] == nullptr) {
+            rte_fib6_free(fib6[c]);
+            fib6[c] = nullptr;
+        }
+        try {
+            create_fibs(c);
+        } catch (...) {
+            rte_fib_free(fib[c]);
+            rte_fib6_free(fib6[c]);
+            fib[c] = nullptr;
+            fib6[c] = nullptr;
+            throw;
         }
     }
 
@@ -330,6 +355,11 @@ struct LiveFib::Impl {
             replay_started_ms = now_ms();
         }
         const unsigned c = standby;
+        if (fib[c] == nullptr || fib6[c] == nullptr) {
+            const uint64_t t0 = now_ms();
+            ensure_fibs(c);
+            DPR_LOG(INFO, "live FIB: second copy created in %lu ms\n", static_cast<unsigned long>(now_ms() - t0));
+        }
         const size_t end = pending.size() - replayed > budget ? replayed + budget : pending.size();
         for (; replayed < end; ++replayed)
             if (const int rc = apply(c, pending[replayed].key, pending[replayed].nh); rc != 0)  // it fitted the other copy
@@ -345,6 +375,17 @@ struct LiveFib::Impl {
         catchup = false;
         ++replays;
         return true;
+    }
+
+    // ensure_writable for a change: "" or why the standby copy cannot take it (its FIBs could not
+    // be created; nothing changed).
+    std::string writable() {
+        try {
+            ensure_writable();
+            return {};
+        } catch (const std::exception& e) {
+            return e.what();
+        }
     }
 
     // --- next hops ----------------------------------------------------------------------------
@@ -616,12 +657,14 @@ struct LiveFib::Impl {
 
     // A whole origin into an empty one (start-up, the first kernel dump): nothing to compare or
     // remove, so no key set; the maps are sized once for the routes instead of rehashing a million
-    // nodes as they grow. Each route still goes through upsert: one rte_fib_add on the standby.
+    // nodes as they grow. Each route still goes through upsert: one rte_fib_add on the standby,
+    // in trie order (route_order.hpp), which the batch keeps for the replay on the other copy.
     std::string load_origin(unsigned origin, const std::vector<Route>& routes) {
         held[origin].reserve(routes.size());
         installed.reserve(installed.size() + routes.size());
         batch.reserve(batch.size() + routes.size());
-        for (const Route& r : routes) {
+        for (const uint32_t i : trie_order(routes)) {
+            const Route& r = routes[i];
             Route copy = r;
             copy.origin = static_cast<RouteOrigin>(origin);
             if (std::string err = upsert(std::move(copy)); !err.empty()) return format_route_error(r, err);
@@ -685,7 +728,7 @@ LiveFib::LiveFib(const Config& cfg, LivePorts ports, rte_rcu_qsbr* qsbr, std::at
     try {
         im.create_pool(im.p4, limits.nexthops4, "dpr_lnh4");
         im.create_pool(im.p6, limits.nexthops6, "dpr_lnh6");
-        im.create_fibs();
+        im.create_fibs(0);
         const std::string dq_name = "dpr_ldq" + std::to_string(next_fib_id());
         rte_rcu_qsbr_dq_parameters dp{};
         dp.name = dq_name.c_str();
@@ -743,14 +786,17 @@ std::string LiveFib::upsert(const Route& r) {
     Impl& im = *impl_;
     if (static_cast<unsigned>(r.origin) >= kConnected) return "unknown route origin";
     if (r.ipv6 ? r.prefix6.len > 128 : r.prefix4.len > 32) return "bad prefix length";
-    im.ensure_writable();
+    if (std::string err = im.writable(); !err.empty()) return err;
     return im.upsert(r);
 }
 
 bool LiveFib::remove(const Route& key) {
     Impl& im = *impl_;
     if (static_cast<unsigned>(key.origin) >= kConnected) return false;
-    im.ensure_writable();
+    if (std::string err = im.writable(); !err.empty()) {
+        DPR_LOG(ERR, "live FIB: %s\n", err.c_str());
+        return false;
+    }
     return im.remove(key_of(key), static_cast<unsigned>(key.origin));
 }
 
@@ -764,7 +810,7 @@ std::string LiveFib::replace_origin(RouteOrigin origin, const std::vector<Route>
         if (r.ipv6 ? r.prefix6.len > 128 : r.prefix4.len > 32) return Impl::format_route_error(r, "bad prefix length");
         if (std::string err = im.ifcs->resolve(r, specs); !err.empty()) return Impl::format_route_error(r, err);
     }
-    im.ensure_writable();
+    if (std::string err = im.writable(); !err.empty()) return err;
     std::vector<Route> before;
     before.reserve(im.held[o].size());
     for (const auto& [k, h] : im.held[o]) before.push_back(h.first);
@@ -829,7 +875,13 @@ void LiveFib::reconfigure(const Config& cfg) {
 }
 
 bool LiveFib::maintain() {
-    const bool done = impl_->ensure_writable(false, kReplayChunk);
+    bool done = false;
+    try {
+        done = impl_->ensure_writable(false, kReplayChunk);
+    } catch (const std::exception& e) {  // the second copy's FIBs: tried again next time
+        if (!impl_->create_failed) DPR_LOG(ERR, "live FIB: %s\n", e.what());
+        impl_->create_failed = true;
+    }
     impl_->reclaim();
     return !done;
 }

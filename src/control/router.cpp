@@ -29,6 +29,7 @@
 #include "dprouter/numa_placement.hpp"
 #include "dprouter/ports.hpp"
 #include "dprouter/rings.hpp"
+#include "dprouter/startup_phases.hpp"
 #include "dprouter/wall_clock.hpp"
 
 namespace dprouter {
@@ -96,6 +97,7 @@ Router::Router(Config cfg) : cfg_(std::move(cfg)) {
 Router::~Router() { teardown(); }
 
 void Router::setup() {
+    StartupPhases phases;
     workers_ = cfg_.dpdk.workers;
     unsigned lcore;
     RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -132,6 +134,7 @@ void Router::setup() {
     indirect_pool_ = create_pktmbuf_pool_near("dpr_indirect", n_mbufs, 256, 0, pool_socket);
     if (indirect_pool_ == nullptr)
         throw std::runtime_error(std::string("cannot create indirect mbuf pool: ") + rte_strerror(rte_errno));
+    phases.mark("mbuf pools");
 
     for (const auto& ic : cfg_.interfaces) {
         const uint16_t port = probe_port(ic.device);
@@ -149,6 +152,7 @@ void Router::setup() {
         rte_ether_format_addr(mac, sizeof mac, &port_mac_.back());
         DPR_LOG(INFO, "interface %s: port %u, %s, mtu %u\n", ic.name.c_str(), port, mac, ic.mtu);
     }
+    phases.mark("ports");
 
     const size_t qsbr_size = rte_rcu_qsbr_get_memsize(workers_);
     qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("dpr_qsbr", qsbr_size, RTE_CACHE_LINE_SIZE));
@@ -199,6 +203,7 @@ void Router::setup() {
         capture_ = std::make_unique<CaptureManager>(contexts_, std::move(names), frame);
     }
 
+    phases.mark("rings");
     const uint64_t build_start = now_ms();
     // The live FIB holds the connected routes from the start, the configured ones as origin
     // config; it publishes into tables_ (docs/architecture.md "Live FIB").
@@ -207,11 +212,13 @@ void Router::setup() {
         throw std::runtime_error(err);
     live_fib_ = std::make_unique<LiveFib>(cfg_, LivePorts{port_of_.data(), port_mac_.data(), port_multi_seg_.data()},
                                           qsbr_, tables_, fib_limits);
+    phases.mark("FIB created");
     live_fib_->on_new_next_hop4 = [this](NextHop& nh) { resolver_->fill(nh); };
     live_fib_->on_new_next_hop6 = [this](NextHop6& nh) { nd_resolver_->fill(nh); };
     if (const std::string err = live_fib_->replace_origin(RouteOrigin::config, config_routes(cfg_)); !err.empty())
         throw std::runtime_error(err);
     live_fib_->commit();
+    phases.mark("routes");
     // No settle(): the workers start on the published copy while the control loop fills the
     // other one a chunk at a time (LiveFib::maintain); a change arriving meanwhile finishes that
     // first. Halves the table work before forwarding (docs/benchmarking.md "Large tables").
@@ -227,6 +234,7 @@ void Router::setup() {
     resolver_->attach(t, statics_for(cfg_), now_ms(), released);
     nd_resolver_->attach(t, statics6_for(cfg_), now_ms(), released);
     if (cfg_.control_plane.mirror) mirror_ = std::make_unique<Mirror>(cfg_, port_of_, *t, pool_);
+    DPR_LOG(INFO, "start-up, tables: %s\n", phases.text().c_str());
 
     telemetry_.counters = counters_;
     telemetry_.workers = workers_;

@@ -755,6 +755,20 @@ TEST(ConfigValidate, DuplicateRoutePrefix) {
               Lines{});
 }
 
+// Duplicates are found by sorting (config_validate.cpp): each repeat names the first route of its
+// prefix, in file order, however many repeats and whatever lies between them.
+TEST(ConfigValidate, EveryRepeatOfAPrefixNamesItsFirstRoute) {
+    EXPECT_EQ(check(kTwoInterfaces + "routes:\n"
+                                     "  - {prefix: 10.9.0.0/16, action: blackhole}\n"   // line 10
+                                     "  - {prefix: 10.7.0.0/16, action: blackhole}\n"
+                                     "  - {prefix: 10.9.0.0/16, action: blackhole}\n"   // line 12
+                                     "  - {prefix: 10.7.0.0/16, action: blackhole}\n"   // line 13
+                                     "  - {prefix: 10.9.0.0/16, action: blackhole}\n"), // line 14
+              (Lines{"t.yaml:12:14: error: duplicate route prefix 10.9.0.0/16 (first defined at line 10)",
+                     "t.yaml:13:14: error: duplicate route prefix 10.7.0.0/16 (first defined at line 11)",
+                     "t.yaml:14:14: error: duplicate route prefix 10.9.0.0/16 (first defined at line 10)"}));
+}
+
 TEST(ConfigValidate, ActionAndVia) {
     EXPECT_EQ(check(kTwoInterfaces + R"(routes:
   - prefix: 10.9.0.0/16

@@ -17,6 +17,7 @@
 #include "dprouter/config.hpp"
 #include "dprouter/config_check.hpp"
 #include "dprouter/log.hpp"
+#include "dprouter/memif_socket.hpp"
 #include "dprouter/router.hpp"
 #include "dprouter/simd_policy.hpp"
 #include "dprouter/startup_phases.hpp"
@@ -93,6 +94,12 @@ int run_router(dprouter::Config&& cfg, const Options& opt, dprouter::StartupPhas
     std::vector<std::string> args{"dprouter"};
     args.insert(args.end(), cfg.dpdk.eal_args.begin(), cfg.dpdk.eal_args.end());
     args.insert(args.end(), opt.extra_eal.begin(), opt.extra_eal.end());
+    // A memif server port given to the EAL (--vdev) is probed inside rte_eal_init: its stale socket
+    // goes first (interfaces[].device ports are handled in probe_port).
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--vdev" && i + 1 < args.size()) dprouter::reclaim_stale_memif_socket(args[i + 1]);
+        else if (args[i].starts_with("--vdev=")) dprouter::reclaim_stale_memif_socket(args[i].substr(7));
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 
 #include "dprouter/log.hpp"
+#include "dprouter/memif_socket.hpp"
 
 namespace dprouter {
 namespace {
@@ -40,6 +41,7 @@ uint16_t probe_port(const std::string& device) {
     const std::string name = device_name(device);
     uint16_t port = 0;
     if (rte_eth_dev_get_port_by_name(name.c_str(), &port) == 0) return port;  // probed by EAL (PCI, -a/--vdev)
+    reclaim_stale_memif_socket(device);
     const int rc = rte_dev_probe(device.c_str());
     if (rc < 0 && rc != -EEXIST)
         throw std::runtime_error("device '" + device + "': probe failed: " + rte_strerror(-rc));

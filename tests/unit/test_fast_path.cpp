@@ -28,7 +28,6 @@ using namespace lab;
 
 // Beyond the lab topology: a small-MTU interface (dmz, port 2), an MSS-clamping one (clamp,
 // port 3), a gateway back on the lan (redirect case) and one on the wan that never resolves.
-constexpr uint16_t kDmzPort = 2;
 constexpr uint16_t kClampPort = 3;
 constexpr Mac kDmzMac{0x02, 0x00, 0x00, 0x00, 0x03, 0x01};
 constexpr Mac kClampMac{0x02, 0x00, 0x00, 0x00, 0x04, 0x01};

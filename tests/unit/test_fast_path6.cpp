@@ -137,7 +137,6 @@ void resolve_lab_gateways6(RouterHarness& h) {
 // IPv6 frames, built here with the test's own checksum loop.
 
 constexpr uint8_t kNhHopByHop = 0;
-constexpr uint8_t kNhRouting = 43;
 constexpr uint8_t kNhFragment = 44;
 constexpr uint8_t kNhIcmp6 = 58;
 

@@ -66,6 +66,14 @@ chain_tel() {
 }
 
 # chain_log_tail: the routers' logs, for a failure report.
+# tracepath_resume_ok OUTPUT DST MTU: tracepath's output shows DST reached and ends "Resume: pmtu MTU
+# hops N" with N at least the number of links (fewer would mean a router that did not count).
+tracepath_resume_ok() {
+    grep -qE "^ *[0-9]+: +$2 .*reached" <<<"$1" || return 1
+    local hops
+    hops=$(sed -n "s/.*Resume: pmtu $3 hops \([0-9]*\) .*/\1/p" <<<"$1")
+    [[ -n $hops ]] && ((hops >= NLINKS))
+}
 chain_logs() { local f; for f in "$(chain_state)"/r*.log; do echo "---- $f"; tail -n 15 "$f"; done; }
 
 tcp_transfer() {

@@ -30,9 +30,12 @@ echo "$out" | sed 's/^/    /'
 # further out, turned back by that router): r1 at 10.0.1.2 for 1400, r2 at 10.0.2.2 for 1200 (3 routers).
 check "tracepath: r$RA (10.0.$RA.2) reports pmtu 1400" grep -qE "^ *[0-9]+: +10\.0\.$RA\.2 .*pmtu 1400" <<<"$out"
 check "tracepath: r$RB (10.0.$RB.2) reports pmtu 1200" grep -qE "^ *[0-9]+: +10\.0\.$RB\.2 .*pmtu 1200" <<<"$out"
-check "tracepath: pmtu 1400 before pmtu 1200, in that order" bash -c 'grep -o "pmtu 1[0-9]*" <<<"$1" | tr "\n" " " | grep -q "pmtu 1500 pmtu 1400 pmtu 1200 pmtu 1200"' _ "$out"
-check "tracepath: r$CHAIN_ROUTERS (10.0.$CHAIN_ROUTERS.2) is hop $CHAIN_ROUTERS" grep -qE "^ *$CHAIN_ROUTERS: +10\.0\.$CHAIN_ROUTERS\.2 " <<<"$out"
-check "tracepath: Resume: pmtu 1200 hops $NLINKS (h2 reached)" grep -q "Resume: pmtu 1200 hops $NLINKS " <<<"$out"
+check "tracepath: pmtu 1400 before pmtu 1200, in that order" bash -c 'grep -o "pmtu 1[0-9]*" <<<"$1" | uniq | tr "\n" " " | grep -q "^pmtu 1500 pmtu 1400 pmtu 1200 $"' _ "$out"
+# Hop numbers are the TTLs of the probes answered: exact when every error came back before the next
+# probe, larger when a late one (an earlier probe's frag needed, taken by tracepath as the answer to a
+# later TTL) moved it on, and then a router may not show at all; a CI run on a loaded machine printed
+# "hops 6" without r3. So the hops are checked as a lower bound (chain_lib.sh, tracepath_resume_ok).
+check "tracepath: h2 (10.0.$NLINKS.2) reached, Resume: pmtu 1200, hops >= $NLINKS" tracepath_resume_ok "$out" "10.0.$NLINKS.2" 1200
 
 # The idle chain: 3 s of CPU time (user + system) of all its routers together.
 sleep 1

@@ -83,6 +83,8 @@
 #                         series starts anyway and the results say so
 #   BENCH_PERF=0          after the runs, profile each case's worker for this many seconds with
 #                         perf (cpu-clock samples): <case>-perf.txt, by shared object and symbol
+#   BENCH_DPROUTER_B=     forward, forward6: a second dprouter binary, run as case dprouter-b in
+#                         every round after the others (compare two builds inside one run)
 #   BENCH_EAL_EXTRA=      more EAL arguments for every program (testpmd, l3fwd, dprouter), e.g.
 #                         "--force-max-simd-bitwidth=512" (lets rte_fib use its AVX-512 lookup)
 #   BENCH_CHURN_RATE=10000, BENCH_CHURN_WINDOW=5000   churn scenario: route changes a second the
@@ -139,7 +141,7 @@ quiet_wait=${BENCH_QUIET_WAIT:-0}
 # ---- scenarios: each case is a program, a pcap and, for dprouter, a configuration ----
 # Per case: program, frame size, gen_pcap.py arguments, egress MTU (empty: dprouter's default),
 # icmp section of the dprouter configuration (empty: defaults), one line of description.
-declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle c_capture
+declare -A c_prog c_size c_gen c_mtu c_icmp c_desc c_idle c_capture c_bin
 idle_default=${BENCH_IDLE:-poll}
 idle_max_us=${BENCH_IDLE_MAX_US:-100}
 case $idle_default in poll|sleep) ;; *) echo "BENCH_IDLE must be poll or sleep" >&2; exit 2 ;; esac
@@ -177,6 +179,11 @@ define_scenario() {  # name -> all_cases, default_cases, c_*, size, return_route
             case $p in l3fwd|dprouter|testpmd) ;; *) echo "unknown program '$p' in BENCH_PROGRAMS" >&2; exit 2 ;; esac
             add_case "$p" "$p" "$size" "$gen" "${BENCH_OUT_MTU:-}" "" "$p${ipv6:+, IPv6} (BENCH_PROGRAMS)"
         done
+        if [[ -n ${BENCH_DPROUTER_B:-} ]]; then
+            # A second dprouter build, in the same rounds: two builds compared under the same noise.
+            add_case dprouter-b dprouter "$size" "$gen" "${BENCH_OUT_MTU:-}" "" "dprouter built at $BENCH_DPROUTER_B"
+            c_bin[dprouter-b]=$BENCH_DPROUTER_B
+        fi
         default_cases="${all_cases[*]}"
         ;;
     ttl-flood)
@@ -557,7 +564,7 @@ testpmd_cmd() {  # case prefix port0-devargs port1-devargs -> cmd
 dprouter_cmd() {  # case prefix port0-devargs port1-devargs -> cmd
     local c=$out/$1.yaml
     [[ $3 == "net_pcap0,rx_pcap=${c_pcap[$1]},infinite_rx=1" ]] || c=$out/$1-verify.yaml
-    cmd=("$dprouter" --config "$c" -- --file-prefix "$2")
+    cmd=("${c_bin[$1]:-$dprouter}" --config "$c" -- --file-prefix "$2")
 }
 
 if [[ $used_programs == *" dprouter "* && ! -x $dprouter ]]; then

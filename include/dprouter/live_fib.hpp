@@ -77,7 +77,7 @@ public:
     LiveFib& operator=(const LiveFib&) = delete;
 
     std::string upsert(const Route& r) override;
-    bool remove(const Route& key) override;
+    RouteRemoval remove(const Route& key) override;
     std::string replace_origin(RouteOrigin origin, const std::vector<Route>& routes) override;
     void commit() override;
     std::vector<Route> routes() const override;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dprouter/config.hpp"
@@ -67,6 +68,22 @@ struct Route {
 // "bgp", "ospf", "static", "zebra", ... for an rtm_protocol value; the number itself when unknown.
 std::string kernel_protocol_name(uint8_t protocol);
 
+// What RouteSink::remove did: true when a route was removed; false with `error` empty when there
+// was none with that key, or with the reason when the sink could not change at all (the live FIB's
+// second copy could not be created: out of memory), so that a caller does not report "no route".
+struct RouteRemoval {
+    bool removed = false;
+    std::string error;
+    RouteRemoval(bool r = false) : removed(r) {}  // NOLINT: a plain bool is the common answer
+    static RouteRemoval failed(std::string why) {
+        RouteRemoval r;
+        r.error = std::move(why);
+        return r;
+    }
+    explicit operator bool() const { return removed; }
+    friend bool operator==(const RouteRemoval& a, bool b) { return a.removed == b; }
+};
+
 // Where route changes go (implemented by the live FIB; tests use a recording fake). Control thread
 // only. A change that cannot be applied (a gateway no interface reaches, a full FIB) changes
 // nothing and says why.
@@ -75,8 +92,9 @@ public:
     virtual ~RouteSink() = default;
     // Adds the route, or replaces the one with the same key. Returns "" on success, else the reason.
     virtual std::string upsert(const Route& r) = 0;
-    // Removes the route with r's key (family, prefix, origin); false when there was none.
-    virtual bool remove(const Route& key) = 0;
+    // Removes the route with r's key (family, prefix, origin); false when there was none, or with
+    // the reason when nothing could be changed (RouteRemoval).
+    virtual RouteRemoval remove(const Route& key) = 0;
     // Replaces every route of `origin` with `routes` (SIGHUP for config; a full kernel resync after
     // a lost netlink notification). Returns "" on success; on failure nothing changed.
     virtual std::string replace_origin(RouteOrigin origin, const std::vector<Route>& routes) = 0;

@@ -233,35 +233,33 @@ struct LiveFib::Impl {
     // million routes into it (two tbl24 arrays of 64 MiB written with the default next hop, and
     // rte_rib node pools of two nodes per route it may hold). live_fib_bytes() counts both.
     void create_fibs(unsigned c) {
-        {
-            const std::string name = "dpr_lfib" + std::to_string(next_fib_id());
-            rte_fib_conf fc{};
-            fc.type = RTE_FIB_DIR24_8;
-            fc.default_nh = kNoRouteIndex;
-            fc.max_routes = static_cast<int>(limits.routes4);
-            fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
-            // A multiple of 64 (table_builder.cpp: DPDK 22.11's tbl8 bitmap overruns otherwise).
-            fc.dir24_8.num_tbl8 = RTE_ALIGN_CEIL(limits.tbl8_4, 64u);
-            fib[c] = rte_fib_create(name.c_str(), SOCKET_ID_ANY, &fc);
-            if (fib[c] == nullptr) throw std::runtime_error("cannot create the live FIB: " + std::string(rte_strerror(rte_errno)));
-            if (rte_fib_select_lookup(fib[c], RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512) == 0) lookup4 = "AVX-512 vector";
-            else if (rte_fib_select_lookup(fib[c], RTE_FIB_LOOKUP_DEFAULT) == 0) lookup4 = "scalar";
-            else throw std::runtime_error("no FIB lookup function");
+        const std::string name = "dpr_lfib" + std::to_string(next_fib_id());
+        rte_fib_conf fc{};
+        fc.type = RTE_FIB_DIR24_8;
+        fc.default_nh = kNoRouteIndex;
+        fc.max_routes = static_cast<int>(limits.routes4);
+        fc.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
+        // A multiple of 64 (table_builder.cpp: DPDK 22.11's tbl8 bitmap overruns otherwise).
+        fc.dir24_8.num_tbl8 = RTE_ALIGN_CEIL(limits.tbl8_4, 64u);
+        fib[c] = rte_fib_create(name.c_str(), SOCKET_ID_ANY, &fc);
+        if (fib[c] == nullptr) throw std::runtime_error("cannot create the live FIB: " + std::string(rte_strerror(rte_errno)));
+        if (rte_fib_select_lookup(fib[c], RTE_FIB_LOOKUP_DIR24_8_VECTOR_AVX512) == 0) lookup4 = "AVX-512 vector";
+        else if (rte_fib_select_lookup(fib[c], RTE_FIB_LOOKUP_DEFAULT) == 0) lookup4 = "scalar";
+        else throw std::runtime_error("no FIB lookup function");
 
-            const std::string name6 = "dpr_lfib6_" + std::to_string(next_fib_id());
-            rte_fib6_conf f6{};
-            f6.type = RTE_FIB6_TRIE;
-            f6.default_nh = kNoRoute6Index;
-            f6.max_routes = static_cast<int>(limits.routes6);
-            f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
-            f6.trie.num_tbl8 = RTE_ALIGN_CEIL(limits.tbl8_6, 64u);
-            fib6[c] = rte_fib6_create(name6.c_str(), SOCKET_ID_ANY, &f6);
-            if (fib6[c] == nullptr)
-                throw std::runtime_error("cannot create the live IPv6 FIB: " + std::string(rte_strerror(rte_errno)));
-            if (rte_fib6_select_lookup(fib6[c], RTE_FIB6_LOOKUP_TRIE_VECTOR_AVX512) == 0) lookup6 = "AVX-512 vector";
-            else if (rte_fib6_select_lookup(fib6[c], RTE_FIB6_LOOKUP_DEFAULT) == 0) lookup6 = "scalar";
-            else throw std::runtime_error("no IPv6 FIB lookup function");
-        }
+        const std::string name6 = "dpr_lfib6_" + std::to_string(next_fib_id());
+        rte_fib6_conf f6{};
+        f6.type = RTE_FIB6_TRIE;
+        f6.default_nh = kNoRoute6Index;
+        f6.max_routes = static_cast<int>(limits.routes6);
+        f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
+        f6.trie.num_tbl8 = RTE_ALIGN_CEIL(limits.tbl8_6, 64u);
+        fib6[c] = rte_fib6_create(name6.c_str(), SOCKET_ID_ANY, &f6);
+        if (fib6[c] == nullptr)
+            throw std::runtime_error("cannot create the live IPv6 FIB: " + std::string(rte_strerror(rte_errno)));
+        if (rte_fib6_select_lookup(fib6[c], RTE_FIB6_LOOKUP_TRIE_VECTOR_AVX512) == 0) lookup6 = "AVX-512 vector";
+        else if (rte_fib6_select_lookup(fib6[c], RTE_FIB6_LOOKUP_DEFAULT) == 0) lookup6 = "scalar";
+        else throw std::runtime_error("no IPv6 FIB lookup function");
         if (copy[c] != nullptr) wire(copy[c], c);
     }
     // Throws std::runtime_error when the EAL cannot give the memory after all (it was there at
@@ -790,12 +788,12 @@ std::string LiveFib::upsert(const Route& r) {
     return im.upsert(r);
 }
 
-bool LiveFib::remove(const Route& key) {
+RouteRemoval LiveFib::remove(const Route& key) {
     Impl& im = *impl_;
     if (static_cast<unsigned>(key.origin) >= kConnected) return false;
     if (std::string err = im.writable(); !err.empty()) {
         DPR_LOG(ERR, "live FIB: %s\n", err.c_str());
-        return false;
+        return RouteRemoval::failed(std::move(err));
     }
     return im.remove(key_of(key), static_cast<unsigned>(key.origin));
 }
@@ -878,6 +876,7 @@ bool LiveFib::maintain() {
     bool done = false;
     try {
         done = impl_->ensure_writable(false, kReplayChunk);
+        impl_->create_failed = false;  // a later failure is logged again
     } catch (const std::exception& e) {  // the second copy's FIBs: tried again next time
         if (!impl_->create_failed) DPR_LOG(ERR, "live FIB: %s\n", e.what());
         impl_->create_failed = true;

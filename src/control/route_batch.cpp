@@ -11,11 +11,12 @@ std::string RouteBatch::add(RouteSink& sink, const Route& r) {
     return why;
 }
 
-bool RouteBatch::remove(RouteSink& sink, const Route& key) {
-    if (!sink.remove(key)) return false;
+RouteRemoval RouteBatch::remove(RouteSink& sink, const Route& key) {
+    RouteRemoval r = sink.remove(key);
+    if (!r) return r;
     pending_ = true;
     ++changes_;
-    return true;
+    return r;
 }
 
 bool RouteBatch::publish(RouteSink& sink) {

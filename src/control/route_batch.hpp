@@ -19,8 +19,9 @@ class RouteBatch {
 public:
     // RouteSink::upsert without the commit: "" when applied, else the sink's reason.
     std::string add(RouteSink& sink, const Route& r);
-    // RouteSink::remove without the commit: false when the sink held no such route.
-    bool remove(RouteSink& sink, const Route& key);
+    // RouteSink::remove without the commit: false when the sink held no such route (or, with the
+    // reason, could not change).
+    RouteRemoval remove(RouteSink& sink, const Route& key);
     // Commits once when anything changed since the last call; true when it did.
     bool publish(RouteSink& sink);
 

@@ -264,9 +264,10 @@ std::string RouterControl::add_route(const Route& r) {
 
 std::string RouterControl::remove_route(const Route& key) {
     if (r_.route_sink_ == nullptr) return kNoLiveRoutes;
-    if (!route_batch_.remove(*r_.route_sink_, key))
-        return "no route " + prefix_text(key) + " added by dprouterctl (routes from the file change with the file)";
-    return {};
+    const RouteRemoval r = route_batch_.remove(*r_.route_sink_, key);
+    if (r) return {};
+    if (!r.error.empty()) return "route " + prefix_text(key) + ": " + r.error;
+    return "no route " + prefix_text(key) + " added by dprouterctl (routes from the file change with the file)";
 }
 
 void RouterControl::publish_route_changes() {

@@ -55,7 +55,7 @@ public:
         held[key_of(r)] = r;
         return {};
     }
-    bool remove(const Route& key) override {
+    RouteRemoval remove(const Route& key) override {
         calls.push_back("remove " + key_of(key));
         return held.erase(key_of(key)) != 0;
     }

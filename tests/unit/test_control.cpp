@@ -857,7 +857,7 @@ public:
         held[p] = r;
         return {};
     }
-    bool remove(const Route& key) override { return held.erase(format_prefix(key.prefix4)) != 0; }
+    RouteRemoval remove(const Route& key) override { return held.erase(format_prefix(key.prefix4)) != 0; }
     std::string replace_origin(RouteOrigin, const std::vector<Route>&) override { return "not here"; }
     void commit() override {
         char c;

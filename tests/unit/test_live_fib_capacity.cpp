@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -168,6 +169,45 @@ TEST(LiveFibCapacity, HoldsWhatItWasSizedForAndRefusesMore) {
     EXPECT_TRUE(fib.remove(gone));
     EXPECT_EQ(fib.upsert(r), "");
     fib.commit();
+}
+
+// The second copy's FIBs are created after start-up (live_fib.cpp, ensure_writable). When the EAL
+// cannot give that memory any more, a change fails with the reason rather than a wrong answer (a
+// removal used to read as "no such route"), nothing changes, and once memory is back it works.
+TEST(LiveFibCapacity, SecondCopyOutOfMemoryFailsChangesWithTheReason) {
+    const Config cfg = config("");
+    Qsbr qsbr;
+    std::atomic<Tables*> published{nullptr};
+    uint16_t port_of[2] = {0, 1};
+    rte_ether_addr macs[2] = {};
+    LiveFib fib(cfg, LivePorts{port_of, macs, nullptr}, qsbr.q, published, live_fib_limits(cfg));
+    Route r;
+    r.origin = RouteOrigin::cli;
+    r.prefix4 = {0x14000000, 24};  // 20.0.0.0/24
+    r.via.push_back(RouteVia{0x0a020002, {}, -1});
+    ASSERT_EQ(fib.upsert(r), "");
+    fib.commit();  // the next change needs the second copy, which does not exist yet
+    // Take what the EAL has left, in pieces down to 1 MiB.
+    std::vector<void*> hog;
+    for (size_t piece = 64u << 20; piece >= (1u << 20); piece /= 2)
+        while (void* p = rte_malloc("t_hog", piece, 0)) hog.push_back(p);
+    ASSERT_FALSE(hog.empty());
+    const RouteRemoval failed = fib.remove(r);
+    EXPECT_FALSE(failed);
+    EXPECT_NE(failed.error.find("cannot create the live"), std::string::npos) << failed.error;
+    Route other = r;
+    other.prefix4 = {0x15000000, 24};
+    EXPECT_NE(fib.upsert(other), "");
+    EXPECT_TRUE(fib.maintain());  // the background retry: still failing (work left), without throwing
+    // The route is still there for the workers.
+    ASSERT_NE(route_lookup_raw(*published.load(), 0x14000001), nullptr);
+    for (void* p : hog) rte_free(p);
+    const RouteRemoval removed = fib.remove(r);
+    EXPECT_TRUE(removed) << removed.error;
+    EXPECT_FALSE(fib.remove(r));
+    EXPECT_TRUE(fib.remove(r).error.empty());  // absent, not failing
+    fib.commit();
+    EXPECT_EQ(route_lookup_raw(*published.load(), 0x14000001), nullptr);
 }
 
 TEST(LiveFibCapacity, StartRefusedWhenTheEalCannotHoldIt) {

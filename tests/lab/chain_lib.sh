@@ -66,6 +66,8 @@ chain_tel() {
 }
 
 # chain_log_tail: the routers' logs, for a failure report.
+chain_logs() { local f; for f in "$(chain_state)"/r*.log; do echo "---- $f"; tail -n 15 "$f"; done; }
+
 # tracepath_resume_ok OUTPUT DST MTU: tracepath's output shows DST reached and ends "Resume: pmtu MTU
 # hops N" with N at least the number of links (fewer would mean a router that did not count).
 tracepath_resume_ok() {
@@ -74,7 +76,6 @@ tracepath_resume_ok() {
     hops=$(sed -n "s/.*Resume: pmtu $3 hops \([0-9]*\) .*/\1/p" <<<"$1")
     [[ -n $hops ]] && ((hops >= NLINKS))
 }
-chain_logs() { local f; for f in "$(chain_state)"/r*.log; do echo "---- $f"; tail -n 15 "$f"; done; }
 
 tcp_transfer() {
     local name=$1 dst=$2 deadline=$3 bytes=${4:-4194304}

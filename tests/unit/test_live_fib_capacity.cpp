@@ -187,11 +187,19 @@ TEST(LiveFibCapacity, SecondCopyOutOfMemoryFailsChangesWithTheReason) {
     r.via.push_back(RouteVia{0x0a020002, {}, -1});
     ASSERT_EQ(fib.upsert(r), "");
     fib.commit();  // the next change needs the second copy, which does not exist yet
-    // Take what the EAL has left, in pieces down to 1 MiB.
-    std::vector<void*> hog;
+    // Take what the EAL has left, in pieces down to 1 MiB; given back however the test ends, so that
+    // a failure here does not starve the tests after it.
+    struct Hog {
+        std::vector<void*> pieces;
+        void release() {
+            for (void* p : pieces) rte_free(p);
+            pieces.clear();
+        }
+        ~Hog() { release(); }
+    } hog;
     for (size_t piece = 64u << 20; piece >= (1u << 20); piece /= 2)
-        while (void* p = rte_malloc("t_hog", piece, 0)) hog.push_back(p);
-    ASSERT_FALSE(hog.empty());
+        while (void* p = rte_malloc("t_hog", piece, 0)) hog.pieces.push_back(p);
+    ASSERT_FALSE(hog.pieces.empty());
     const RouteRemoval failed = fib.remove(r);
     EXPECT_FALSE(failed);
     EXPECT_NE(failed.error.find("cannot create the live"), std::string::npos) << failed.error;
@@ -201,7 +209,7 @@ TEST(LiveFibCapacity, SecondCopyOutOfMemoryFailsChangesWithTheReason) {
     EXPECT_TRUE(fib.maintain());  // the background retry: still failing (work left), without throwing
     // The route is still there for the workers.
     ASSERT_NE(route_lookup_raw(*published.load(), 0x14000001), nullptr);
-    for (void* p : hog) rte_free(p);
+    hog.release();
     const RouteRemoval removed = fib.remove(r);
     EXPECT_TRUE(removed) << removed.error;
     EXPECT_FALSE(fib.remove(r));

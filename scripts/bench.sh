@@ -94,6 +94,9 @@
 #                         `idle_max_us: BENCH_IDLE_MAX_US` (default 100) into the configuration
 #   BENCH_L3FWD_LCORES=1  l3fwd's EAL -l: "1" (forwarding on its main lcore, CPU 0 left idle as
 #                         with dprouter) or "0,1" (main lcore 0 idles by busy-waiting)
+#   BENCH_L3FWD_LINK=shared   l3fwd linked with DPDK's shared libraries (pkg-config --libs, what
+#                         the example's Makefile builds by default) or "static" (its archives, as
+#                         dprouter links them by default: scripts/dpdk-static-link-args.sh)
 #
 # Exit status: 0 when every run produced a measurement and the output check passed, whatever the
 # figures; 1 when a run failed (program did not start, no telemetry, no traffic, wrong output),
@@ -289,6 +292,10 @@ eal_common+=("${eal_extra[@]}")
 [[ ${#eal_extra[@]} -eq 0 ]] || memory_note+=", EAL ${eal_extra[*]}"
 l3fwd_lcores=${BENCH_L3FWD_LCORES:-1}
 case $l3fwd_lcores in 1|0,1) ;; *) echo "BENCH_L3FWD_LCORES must be 1 or 0,1" >&2; exit 2 ;; esac
+l3fwd_link=${BENCH_L3FWD_LINK:-shared}
+case $l3fwd_link in shared|static) ;; *) echo "BENCH_L3FWD_LINK must be shared or static" >&2; exit 2 ;; esac
+memory_note+="; l3fwd linked with DPDK's $l3fwd_link libraries"
+[[ $l3fwd_link == shared ]] || memory_note+=" (BENCH_L3FWD_LINK=static variant)"
 if [[ $(id -u) == 0 ]]; then
     rundir=/var/run/dpdk
 else
@@ -394,8 +401,10 @@ log "scenario $scenario: ${cases[*]}"
 # ---- tools: l3fwd, TSC calibrator, pcaps ----
 l3fwd=
 if [[ $used_programs == *" l3fwd "* ]]; then
-    log "building l3fwd (build-bench/l3fwd) if needed"
-    l3fwd=$("$bench/build_l3fwd.sh" "$root/build-bench/l3fwd")
+    l3fwd_dir=$root/build-bench/l3fwd
+    [[ $l3fwd_link == shared ]] || l3fwd_dir+=-$l3fwd_link
+    log "building l3fwd (${l3fwd_dir#"$root/"}, DPDK $l3fwd_link) if needed"
+    l3fwd=$("$bench/build_l3fwd.sh" "$l3fwd_dir" "$l3fwd_link")
 fi
 mkdir -p "$root/build-bench"
 testpmd=${TESTPMD:-dpdk-testpmd}

@@ -3,8 +3,11 @@
 # libdpdk (pkg-config), with the same CPU flags DPDK's pkg-config file gives every application
 # (dprouter is built with the same ones through meson's dependency('libdpdk')).
 #
-#   scripts/bench/build_l3fwd.sh [OUTDIR]      default OUTDIR: build-bench/l3fwd
+#   scripts/bench/build_l3fwd.sh [OUTDIR [shared|static]]   default: build-bench/l3fwd shared
 #
+# shared links DPDK's shared libraries (`pkg-config --libs libdpdk`, the example Makefile's default
+# target); static links its archives with the arguments dprouter's meson build uses by default
+# (scripts/dpdk-static-link-args.sh), for a comparison in which both programs are linked alike.
 # Prints the path of the binary on stdout. The sources are copied first so nothing is written
 # under /usr/share. OUTDIR is scratch space: never commit it.
 set -euo pipefail
@@ -12,6 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out=${1:-$root/build-bench/l3fwd}
+link=${2:-shared}
 examples=${DPDK_EXAMPLES:-/usr/share/dpdk/examples}
 cc=${CC:-cc}
 
@@ -24,12 +28,18 @@ if ! pkg-config --exists libdpdk; then
     exit 1
 fi
 
+case $link in
+    shared) read -r -a link_args <<< "$(pkg-config --libs libdpdk)" ;;
+    static) link_args=$("$root/scripts/dpdk-static-link-args.sh"); mapfile -t link_args <<< "$link_args" ;;
+    *) echo "build_l3fwd: link must be shared or static, not '$link'" >&2; exit 2 ;;
+esac
+
 mkdir -p "$out"
 bin=$out/l3fwd
 stamp=$out/.sources-from
 # Rebuild when the binary is missing or the installed sources changed (e.g. a dpdk-doc upgrade).
 srcid=$(cat "$examples"/l3fwd/*.[ch] "$examples"/common/*.h 2>/dev/null | sha256sum | cut -d' ' -f1)
-srcid="$srcid $(pkg-config --modversion libdpdk)"
+srcid="$srcid $(pkg-config --modversion libdpdk) $link"
 if [[ -x $bin && -f $stamp && "$(cat "$stamp")" == "$srcid" ]]; then
     echo "$bin"
     exit 0
@@ -63,7 +73,7 @@ srcs=(main.c l3fwd_acl.c l3fwd_lpm.c l3fwd_fib.c l3fwd_em.c l3fwd_event.c
 # shellcheck disable=SC2046
 (cd "$out/src/l3fwd" &&
     "$cc" -O3 $(pkg-config --cflags libdpdk) -DALLOW_EXPERIMENTAL_API -I../common \
-        "${srcs[@]}" -o "$bin.tmp" $(pkg-config --libs libdpdk)) >&2
+        "${srcs[@]}" -o "$bin.tmp" "${link_args[@]}") >&2
 mv "$bin.tmp" "$bin"
 echo "$srcid" > "$stamp"
 echo "$bin"

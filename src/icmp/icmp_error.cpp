@@ -106,10 +106,17 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
     return std::nullopt;
 }
 
-bool icmp_destination_refusing(const WorkerContext& ctx, const Tables& t, uint32_t dst_be) {
-    IcmpLimiter& lim = const_cast<IcmpLimiter&>(ctx.limiter);  // dest_slot only computes an address
-    return lim.limits_generation == t.generation &&
-           dest_slot(lim, dst_be).bucket.refusing(worker_tsc(ctx), lim.limits.per_destination);
+std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& t, uint32_t dst_be) {
+    IcmpLimiter& lim = ctx.limiter;
+    if (lim.limits_generation != t.generation) [[unlikely]] return std::nullopt;
+    const uint64_t now = worker_tsc(ctx);
+    // icmp_rate_limit's first step, as it makes it. Under a flood from many sources the
+    // destinations keep their tokens (a token goes only with a global one), so most refusals are
+    // the global bucket's: checking only the destination would send them all the long way.
+    if (!dest_slot(lim, dst_be).bucket.ready(now, ctx.tsc_hz, lim.limits.per_destination))
+        return IcmpSuppress::rate_destination;
+    if (lim.global.refusing(now, lim.limits.global)) return IcmpSuppress::rate_global;
+    return std::nullopt;
 }
 
 bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, const IcmpErrorRequest& req) {

@@ -42,12 +42,15 @@ void icmp_refresh_limits(WorkerContext& ctx, const Tables& t);
 // Takes a token from the buckets that govern `kind` towards `dst_be`; on refusal says which.
 std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be);
 
-// Would icmp_rate_limit refuse an error to `dst_be` (not frag needed) on its per-destination budget
-// right now, without changing any limiter state (the destination's bucket is inside the window it
-// last found itself empty for, and the limits are the current tables')? The vector path's cheap
-// refusal of a flood of expired datagrams: when this says yes, icmp_send_error would count
-// rate_destination and do nothing else for an offender it does not otherwise suppress.
-bool icmp_destination_refusing(const WorkerContext& ctx, const Tables& t, uint32_t dst_be);
+// The rate limits' answer for an error to `dst_be` (not frag needed) when it is a refusal that
+// leaves the limiter as icmp_rate_limit would: the destination's bucket refills and has no token
+// (rate_destination, with the same refill icmp_rate_limit makes), or it has one but the global
+// bucket is inside the window it last found itself empty for (rate_global; icmp_rate_limit would
+// find it empty and change nothing, and the destination's token stays). Nothing when an error may
+// go, or when the limits are not yet the current tables' (icmp_rate_limit refreshes them first).
+// The vector path's cheap refusal of a flood of expired datagrams: for an offender icmp_send_error
+// does not suppress for another reason, it would count this reason and do nothing else.
+std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& t, uint32_t dst_be);
 
 // Builds and sends the error about `offender` (a frame whose IP header starts after the Ethernet
 // header, unmodified since it arrived). The offender is not consumed. Returns true if one was sent

@@ -192,20 +192,21 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
 
 // stage::refuse_expired (RFC 1812 5.3.1) for a packet the classify phase found plain, whose route
 // back to its source (`back`) is already looked up; the caller frees the mbuf with the burst's
-// others. A flood of expired datagrams is mostly refused by the per-destination rate limit: when
-// the offender is one icmp_send_error would not suppress for another reason (plain, so neither a
-// broadcast nor a martian source; not a fragment; not ICMP) and the route back forwards, and the
-// destination's bucket is inside its empty window, the outcome is known without building anything:
-// suppressed, rate_destination (RFC 1812 4.3.2.8), counted the same way. Returns true for those:
-// the caller counts them, and every expired packet's ttl_expired drop, once per burst.
-bool refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m, const uint8_t* frame, uint64_t back) {
+// others. A flood of expired datagrams is mostly refused by the rate limits (RFC 1812 4.3.2.8):
+// when the offender is one icmp_send_error would not suppress for another reason (plain, so
+// neither a broadcast nor a martian source; not a fragment; not ICMP) and the route back
+// forwards, icmp_rate_refusal knows a refusal without building anything. Returns its reason for
+// those (the caller counts them, and every expired packet's ttl_expired drop, once per burst);
+// nothing when icmp_send_error took the packet.
+std::optional<IcmpSuppress> refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
+                                                    const uint8_t* frame, uint64_t back) {
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame + RTE_ETHER_HDR_LEN);
     const NextHop* nh = next_hop_at(t, back);
     if (nh != nullptr && nh->action == NextHopAction::forward && ip->next_proto_id != IPPROTO_ICMP &&
-        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 && icmp_destination_refusing(ctx, t, ip->src_addr))
-        return true;
+        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
+        if (auto why = icmp_rate_refusal(ctx, t, ip->src_addr)) return why;
     icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
-    return false;
+    return std::nullopt;
 }
 
 // The phases of one burst of at most fast::Burst::kMax packets (docs/architecture.md): (1) classify
@@ -264,7 +265,8 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     if (expired_mask != 0) [[unlikely]] fast::v4_expired_sources_lookup(t, b, back);
     rte_mbuf* expired[fast::Burst::kMax];
     unsigned n_expired = 0;
-    unsigned n_refused = 0;  // expired packets refused by the destination's rate limit, unbuilt
+    unsigned n_refused_dest = 0;  // expired packets refused by a rate limit, unbuilt
+    unsigned n_refused_global = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (fast_mask & (1u << i)) {
             if (b.one_hop) {  // IPv4 only here: v6_lookup clears it when it adds packets, and sets
@@ -279,7 +281,8 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
                 emit(ctx, b.egress[i], pkts[i]);
             }
         } else if (expired_mask & (1u << i)) {
-            n_refused += refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired]);
+            if (auto why = refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired]))
+                ++(*why == IcmpSuppress::rate_global ? n_refused_global : n_refused_dest);
             expired[n_expired++] = pkts[i];
         } else {
             process_one(ctx, t, pkts[i], rx_port);
@@ -291,8 +294,9 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         // icmp_suppressed_one() would have counted each).
         WorkerCounters& c = *ctx.counters;
         c.drops[static_cast<size_t>(Drop::ttl_expired)] += n_expired;
-        c.icmp_suppressed[static_cast<size_t>(IcmpKind::time_exceeded)] += n_refused;
-        c.icmp_suppressed_why[static_cast<size_t>(IcmpSuppress::rate_destination)] += n_refused;
+        c.icmp_suppressed[static_cast<size_t>(IcmpKind::time_exceeded)] += n_refused_dest + n_refused_global;
+        c.icmp_suppressed_why[static_cast<size_t>(IcmpSuppress::rate_destination)] += n_refused_dest;
+        c.icmp_suppressed_why[static_cast<size_t>(IcmpSuppress::rate_global)] += n_refused_global;
     }
 }
 

@@ -336,6 +336,28 @@ TEST_P(FastPath, ShuffledBurstsKeepArrivalOrderPerPort) {
     EXPECT_GT(vec_->counters().suppressed(dprouter::IcmpSuppress::rate_destination), 20u);
 }
 
+// A flood of expired datagrams from many sources, each with its own per-destination bucket: after
+// the global burst (50 errors) the destinations still hold their tokens and the global bucket
+// refuses. The vector path's cheap refusal must say rate_global there, as the stages' full one
+// does, and leave both limiters alike (the later rounds, after a refill, check that).
+TEST_P(FastPath, ExpiredFloodFromManySourcesRefusedByTheGlobalBudget) {
+    std::vector<Input> in;
+    for (uint32_t host = 3; host < 254; ++host) {
+        const uint32_t src = ipv4(10, 1, 0, static_cast<uint8_t>(host));
+        const Ipv4Fields f = udp_ip(src, ipv4(10, 99, 1, 1), 1);
+        in.push_back({"expired, many sources",
+                      ipv4_frame(kLanMac, kH1Mac, f, udp_segment(src, f.dst, 1024, 9, pattern(18)))});
+    }
+    for (int round = 0; round < 3; ++round) {
+        check_bursts(in, kLanPort);
+        expect_same_outcome();
+        vec_->advance_tsc_ms(20);  // 20 global tokens come back
+        ref_->advance_tsc_ms(20);
+    }
+    EXPECT_GT(vec_->counters().suppressed(dprouter::IcmpSuppress::rate_global), 500u);
+    EXPECT_EQ(vec_->counters().suppressed(dprouter::IcmpSuppress::rate_destination), 0u);
+}
+
 // Traffic arriving on the wan: the redirect case for the 10.99/16 gateway is now every plain
 // packet to it (it would leave by the wan again); traffic to the lan side stays fast.
 TEST_P(FastPath, WanBurstRedirectCasesStaySlow) {

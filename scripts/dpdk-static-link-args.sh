@@ -35,7 +35,6 @@ for a in $(pkg-config --static --libs-only-l "$pc" | tr ' ' '\n' | sed -n 's/^-l
     [[ $a =~ $skip ]] && continue
     archives+=("$a")
 done
-# Libraries: libdpdk-libs.pc names them -lrte_NAME (which would pick the .so).
 # Libraries: libdpdk-libs.pc names them -lrte_NAME (which would pick the .so); libdpdk.pc's
 # Libs.private may name some of them again.
 for l in $(pkg-config --libs-only-l libdpdk-libs | tr ' ' '\n' | sed -n 's/^-lrte_//p'); do

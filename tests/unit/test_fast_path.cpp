@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "fast_path_twins.hpp"
+#include "icmp/icmp_error.hpp"
 #include "packet_builder.hpp"
 #include "pipeline/fast_path_v4.hpp"
 
@@ -351,6 +352,10 @@ TEST_P(FastPath, ExpiredFloodFromManySourcesRefusedByTheGlobalBudget) {
     for (int round = 0; round < 3; ++round) {
         check_bursts(in, kLanPort);
         expect_same_outcome();
+        // The cheap refusal itself, at the same instant: a source whose bucket still has tokens
+        // is refused on the global budget, without the long way through icmp_send_error.
+        EXPECT_EQ(dprouter::icmp_rate_refusal(vec_->ctx(), vec_->tables(), rte_cpu_to_be_32(ipv4(10, 1, 0, 200))),
+                  dprouter::IcmpSuppress::rate_global);
         vec_->advance_tsc_ms(20);  // 20 global tokens come back
         ref_->advance_tsc_ms(20);
     }

@@ -105,15 +105,17 @@ struct TokenBucket {
     BucketLevel level = 0;
     uint64_t last_tsc = 0;
     bool primed = false;
-    // After a refusal: the first TSC at which the level reaches one token again, and the limits
-    // that was worked out for. Until then a refusal is one compare (a flood of offending packets
-    // is refused millions of times a second). Skipping the refill of those refusals changes
-    // nothing: the level stays below one token, so below the cap, and the next full refill adds
-    // the same elapsed time at once.
+    // Once the level is below one token (after a refusal, or after the last whole token went): the
+    // first TSC at which the level reaches one token again, and the limits that was worked out
+    // for. Until then a refusal is one compare (a flood of offending packets is refused millions
+    // of times a second). Skipping the refill of those refusals changes nothing: the level stays
+    // below one token, so below the cap, and the next full refill adds the same elapsed time at once.
     uint64_t empty_until = 0;
     BucketLimits empty_for{};
 
-    // Is take() sure to refuse now without changing anything (inside the empty window)?
+    // Is take() sure to refuse now without changing anything (inside the empty window)? Exact once
+    // the bucket has been asked: the window is set whenever the level drops below one token,
+    // by a refusal or by the taking of the last whole token.
     bool refusing(uint64_t now_tsc, BucketLimits lim) const {
         return now_tsc < empty_until && lim.rate_milli == empty_for.rate_milli && lim.burst_milli == empty_for.burst_milli;
     }
@@ -121,12 +123,16 @@ struct TokenBucket {
     // Refills for the time since the last call, then takes one token if there is one.
     bool take(uint64_t now_tsc, uint64_t tsc_hz, BucketLimits lim) {
         if (!ready(now_tsc, tsc_hz, lim)) return false;
-        consume(tsc_hz);
+        consume(tsc_hz, lim);
         return true;
     }
 
-    // Takes the token ready() found.
-    void consume(uint64_t tsc_hz) { level -= BucketLevel{1000} * tsc_hz; }
+    // Takes the token ready() found (with the same limits, at the instant it was asked).
+    void consume(uint64_t tsc_hz, BucketLimits lim) {
+        const BucketLevel one = BucketLevel{1000} * tsc_hz;
+        level -= one;
+        if (level < one) mark_empty(last_tsc, lim, one, BucketLevel{lim.burst_milli} * tsc_hz);
+    }
 
     // Refills for the time since the last call; is there a whole token? take() without the taking,
     // for a bucket whose token may only go once another bucket has given one too.
@@ -145,18 +151,23 @@ struct TokenBucket {
         last_tsc = now_tsc;
         const BucketLevel one = BucketLevel{1000} * tsc_hz;
         if (level < one) {
-            // The level reaches one token after ceil((one - level) / rate) cycles; never without
-            // a rate, nor when the cap (burst) is below one token (then every call refuses in full).
-            if (lim.rate_milli != 0 && cap >= one) {
-                const BucketLevel wait = (one - level + lim.rate_milli - 1) / lim.rate_milli;
-                empty_until = wait < UINT64_MAX - now_tsc ? now_tsc + static_cast<uint64_t>(wait) : UINT64_MAX;
-            } else {
-                empty_until = lim.rate_milli == 0 ? UINT64_MAX : 0;
-            }
-            empty_for = lim;
+            mark_empty(now_tsc, lim, one, cap);
             return false;
         }
         return true;
+    }
+
+private:
+    // The level (below one token) reaches one token after ceil((one - level) / rate) cycles; never
+    // without a rate, nor when the cap (burst) is below one token (then every call refuses in full).
+    void mark_empty(uint64_t now_tsc, BucketLimits lim, BucketLevel one, BucketLevel cap) {
+        if (lim.rate_milli != 0 && cap >= one) {
+            const BucketLevel wait = (one - level + lim.rate_milli - 1) / lim.rate_milli;
+            empty_until = wait < UINT64_MAX - now_tsc ? now_tsc + static_cast<uint64_t>(wait) : UINT64_MAX;
+        } else {
+            empty_until = lim.rate_milli == 0 ? UINT64_MAX : 0;
+        }
+        empty_for = lim;
     }
 };
 

@@ -109,6 +109,8 @@ std::optional<IcmpSuppress> icmp6_rate_limit(WorkerContext& ctx, const Tables& t
         return lim.packet_too_big6.take(now, hz, lim.limits.frag_needed)
                    ? std::nullopt
                    : std::optional(IcmpSuppress::rate_packet_too_big);
+    // The global bucket's empty window first, as for IPv4 (icmp_rate_limit): it takes nothing.
+    if (lim.global6.refusing(now, lim.limits.global)) return IcmpSuppress::rate_global;
     // rte_hash_crc loads 8 bytes at a time: hash an aligned copy (the address sits at frame
     // offset 22 in the packet).
     alignas(8) uint8_t key[16];
@@ -119,7 +121,7 @@ std::optional<IcmpSuppress> icmp6_rate_limit(WorkerContext& ctx, const Tables& t
     // match stay for later instead of being thrown away, so the global rate is reached.
     if (!slot.bucket.ready(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global6.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
-    slot.bucket.consume(hz);
+    slot.bucket.consume(hz, lim.limits.per_destination);
     return std::nullopt;
 }
 

@@ -95,14 +95,19 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
     if (kind == IcmpKind::frag_needed)
         return lim.frag_needed.take(now, hz, lim.limits.frag_needed) ? std::nullopt
                                                                      : std::optional(IcmpSuppress::rate_frag_needed);
+    // A global bucket inside its empty window refuses whatever the destination's holds: nothing is
+    // taken from either, so the only difference the order makes is the reason counted (docs/icmp.md,
+    // "Rate limits"), and this way a flood from many sources is refused without touching a
+    // destination slot.
+    if (lim.global.refusing(now, lim.limits.global)) return IcmpSuppress::rate_global;
     IcmpLimiter::DestSlot& slot = dest_slot(lim, dst_be);
-    // The destination's budget first: a single noisy host must not drain the global one.
-    // A destination's token goes only with a global one (docs/icmp.md, "Rate limits"): when a
-    // flood from many sources refills their buckets in step, the tokens the global bucket cannot
-    // match stay for later instead of being thrown away, so the global rate is reached.
+    // Then the destination's budget, before a global token is taken: a single noisy host must not
+    // drain the global one. A destination's token goes only with a global one: when a flood from
+    // many sources refills their buckets in step, the tokens the global bucket cannot match stay
+    // for later instead of being thrown away, so the global rate is reached.
     if (!slot.bucket.ready(now, hz, lim.limits.per_destination)) return IcmpSuppress::rate_destination;
     if (!lim.global.take(now, hz, lim.limits.global)) return IcmpSuppress::rate_global;
-    slot.bucket.consume(hz);
+    slot.bucket.consume(hz, lim.limits.per_destination);
     return std::nullopt;
 }
 
@@ -110,13 +115,17 @@ std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& 
     IcmpLimiter& lim = ctx.limiter;
     if (lim.limits_generation != t.generation) [[unlikely]] return std::nullopt;
     const uint64_t now = worker_tsc(ctx);
-    // icmp_rate_limit's first step, as it makes it. Under a flood from many sources the
-    // destinations keep their tokens (a token goes only with a global one), so most refusals are
-    // the global bucket's: checking only the destination would send them all the long way.
+    // icmp_rate_limit's first two steps, as it makes them.
+    if (lim.global.refusing(now, lim.limits.global)) [[likely]] return IcmpSuppress::rate_global;
     if (!dest_slot(lim, dst_be).bucket.ready(now, ctx.tsc_hz, lim.limits.per_destination))
         return IcmpSuppress::rate_destination;
-    if (lim.global.refusing(now, lim.limits.global)) return IcmpSuppress::rate_global;
     return std::nullopt;
+}
+
+bool icmp_global_refusing_for_burst(const WorkerContext& ctx, const Tables& t) {
+    const IcmpLimiter& lim = ctx.limiter;
+    if (ctx.fake_tsc == 0 && ctx.now_tsc == 0) return false;
+    return lim.limits_generation == t.generation && lim.global.refusing(worker_tsc(ctx), lim.limits.global);
 }
 
 bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, const IcmpErrorRequest& req) {

@@ -43,14 +43,20 @@ void icmp_refresh_limits(WorkerContext& ctx, const Tables& t);
 std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t, IcmpKind kind, uint32_t dst_be);
 
 // The rate limits' answer for an error to `dst_be` (not frag needed) when it is a refusal that
-// leaves the limiter as icmp_rate_limit would: the destination's bucket refills and has no token
-// (rate_destination, with the same refill icmp_rate_limit makes), or it has one but the global
-// bucket is inside the window it last found itself empty for (rate_global; icmp_rate_limit would
-// find it empty and change nothing, and the destination's token stays). Nothing when an error may
-// go, or when the limits are not yet the current tables' (icmp_rate_limit refreshes them first).
-// The vector path's cheap refusal of a flood of expired datagrams: for an offender icmp_send_error
-// does not suppress for another reason, it would count this reason and do nothing else.
+// leaves the limiter as icmp_rate_limit would: the global bucket is inside the window it last
+// found itself empty for (rate_global; icmp_rate_limit asks it first and changes nothing), or the
+// destination's bucket refills and has no token (rate_destination, with the same refill
+// icmp_rate_limit makes). Nothing when an error may go, or when the limits are not yet the current
+// tables' (icmp_rate_limit refreshes them first). The vector path's cheap refusal of a flood of
+// expired datagrams: for an offender icmp_send_error does not suppress for another reason, it
+// would count this reason and do nothing else.
 std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& t, uint32_t dst_be);
+
+// icmp_rate_refusal's first answer, for every destination at once: does the global bucket refuse
+// now? Asked once per burst, when the worker's clock stands still for the burst (the worker
+// loop's TSC, or a test's): nothing the burst does can end the refusal before the clock moves
+// (sending takes tokens, never gives them back). False when the clock runs per call.
+bool icmp_global_refusing_for_burst(const WorkerContext& ctx, const Tables& t);
 
 // Builds and sends the error about `offender` (a frame whose IP header starts after the Ethernet
 // header, unmodified since it arrived). The offender is not consumed. Returns true if one was sent

@@ -197,14 +197,18 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
 // neither a broadcast nor a martian source; not a fragment; not ICMP) and the route back
 // forwards, icmp_rate_refusal knows a refusal without building anything. Returns its reason for
 // those (the caller counts them, and every expired packet's ttl_expired drop, once per burst);
-// nothing when icmp_send_error took the packet.
-std::optional<IcmpSuppress> refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
-                                                    const uint8_t* frame, uint64_t back) {
+// nothing when icmp_send_error took the packet. `global_refusing`: icmp_global_refusing_for_burst,
+// asked once for the burst; a flood from many sources is refused there, without the
+// destination's slot.
+inline std::optional<IcmpSuppress> refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
+                                                           const uint8_t* frame, uint64_t back, bool global_refusing) {
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame + RTE_ETHER_HDR_LEN);
     const NextHop* nh = next_hop_at(t, back);
     if (nh != nullptr && nh->action == NextHopAction::forward && ip->next_proto_id != IPPROTO_ICMP &&
-        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
+        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0) {
+        if (global_refusing) [[likely]] return IcmpSuppress::rate_global;
         if (auto why = icmp_rate_refusal(ctx, t, ip->src_addr)) return why;
+    }
     icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
     return std::nullopt;
 }
@@ -262,7 +266,11 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
     // The expired packets' routes back to their sources, one bulk lookup for the burst (the
     // lookup icmp_send_error makes first for each), and the mbufs they leave, freed together.
     alignas(64) uint64_t back[fast::Burst::kMax];
-    if (expired_mask != 0) [[unlikely]] fast::v4_expired_sources_lookup(t, b, back);
+    bool global_refusing = false;
+    if (expired_mask != 0) [[unlikely]] {
+        fast::v4_expired_sources_lookup(t, b, back);
+        global_refusing = icmp_global_refusing_for_burst(ctx, t);
+    }
     rte_mbuf* expired[fast::Burst::kMax];
     unsigned n_expired = 0;
     unsigned n_refused_dest = 0;  // expired packets refused by a rate limit, unbuilt
@@ -281,7 +289,7 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
                 emit(ctx, b.egress[i], pkts[i]);
             }
         } else if (expired_mask & (1u << i)) {
-            if (auto why = refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired]))
+            if (auto why = refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired], global_refusing))
                 ++(*why == IcmpSuppress::rate_global ? n_refused_global : n_refused_dest);
             expired[n_expired++] = pkts[i];
         } else {

@@ -311,6 +311,37 @@ TEST_F(RateLimitLimiter, GlobalBucketCapsAllDestinations) {
     EXPECT_EQ(global_refusals, 10u);
 }
 
+// Both budgets spent: the global bucket is asked first and names the refusal; the destination's
+// bucket is not touched, so it loses nothing and refuses again as soon as the global one refills.
+// The vector path's cheap refusal (icmp_rate_refusal) gives the same answer at every step.
+TEST_F(RateLimitLimiter, BothBudgetsSpentCountsTheGlobalOneAndTakesNothing) {
+    const auto hosts = distinct_slot_hosts(6);
+    for (size_t h = 0; h < 5; ++h)
+        for (int i = 0; i < 10; ++i) ASSERT_EQ(limit(IcmpKind::time_exceeded, hosts[h]), std::nullopt) << h << " " << i;
+    const uint32_t spent = hosts[0];  // its 10 tokens went, with the global 50
+    const uint32_t fresh = hosts[5];  // never asked: a full bucket
+    auto refusal = [&](uint32_t h) { return dprouter::icmp_rate_refusal(*ctx_, *tables_, dprtest::to_be(h)); };
+    for (uint32_t h : {spent, fresh}) {
+        EXPECT_EQ(refusal(h), IcmpSuppress::rate_global) << h;
+        EXPECT_EQ(limit(IcmpKind::time_exceeded, h), IcmpSuppress::rate_global) << h;
+    }
+    // 1 ms later the global bucket holds one token; `spent` has 0.01 of one, `fresh` all ten.
+    ctx_->fake_tsc += kMs;
+    EXPECT_EQ(refusal(spent), IcmpSuppress::rate_destination);
+    EXPECT_EQ(limit(IcmpKind::time_exceeded, spent), IcmpSuppress::rate_destination);
+    EXPECT_EQ(refusal(fresh), std::nullopt) << "both have a token: only the full check may say";
+    EXPECT_EQ(limit(IcmpKind::time_exceeded, fresh), std::nullopt);
+    EXPECT_EQ(limit(IcmpKind::time_exceeded, fresh), IcmpSuppress::rate_global);
+    EXPECT_EQ(refusal(fresh), IcmpSuppress::rate_global);
+    // `fresh` gave one token in all: nine are left for the next nine global tokens.
+    for (int i = 0; i < 9; ++i) {
+        ctx_->fake_tsc += kMs;
+        EXPECT_EQ(limit(IcmpKind::time_exceeded, fresh), std::nullopt) << i;
+    }
+    ctx_->fake_tsc += kMs;
+    EXPECT_EQ(limit(IcmpKind::time_exceeded, fresh), IcmpSuppress::rate_destination);
+}
+
 TEST_F(RateLimitLimiter, FragNeededHasItsOwnBucketAndSkipsPerDestination) {
     const uint32_t h = dprtest::ipv4(10, 1, 0, 2);
     for (int i = 0; i < 10; ++i) ASSERT_EQ(limit(IcmpKind::time_exceeded, h), std::nullopt);

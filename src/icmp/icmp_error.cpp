@@ -122,6 +122,12 @@ std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& 
     return std::nullopt;
 }
 
+bool icmp_global_refuses(WorkerContext& ctx, const Tables& t, IcmpKind kind) {
+    if (kind == IcmpKind::frag_needed) return false;  // its own bucket, and no global token
+    icmp_refresh_limits(ctx, t);
+    return ctx.limiter.global.refusing(worker_tsc(ctx), ctx.limiter.limits.global);
+}
+
 bool icmp_global_refusing_for_burst(const WorkerContext& ctx, const Tables& t) {
     const IcmpLimiter& lim = ctx.limiter;
     if (ctx.fake_tsc == 0 && ctx.now_tsc == 0) return false;
@@ -133,6 +139,10 @@ bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
     const uint32_t available = rte_pktmbuf_pkt_len(offender) - RTE_ETHER_HDR_LEN;
     if (auto why = icmp_suppressed(oip, rte_pktmbuf_data_len(offender) - RTE_ETHER_HDR_LEN, req.link_broadcast)) {
         ctx.counters->icmp_suppressed_one(req.kind, *why);
+        return false;
+    }
+    if (icmp_global_refuses(ctx, t, req.kind)) {  // before the route back, as Linux does
+        ctx.counters->icmp_suppressed_one(req.kind, IcmpSuppress::rate_global);
         return false;
     }
     const NextHop* nh = route_back(t, oip->src_addr);
@@ -211,6 +221,10 @@ bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offende
     constexpr IcmpKind kind = IcmpKind::tcp_reset;
     if (auto why = icmp_suppressed(oip, rte_pktmbuf_data_len(offender) - RTE_ETHER_HDR_LEN, false)) {
         ctx.counters->icmp_suppressed_one(kind, *why);
+        return false;
+    }
+    if (icmp_global_refuses(ctx, t, kind)) {
+        ctx.counters->icmp_suppressed_one(kind, IcmpSuppress::rate_global);
         return false;
     }
     const NextHop* nh = route_back(t, oip->src_addr);

@@ -190,24 +190,26 @@ void process_one(WorkerContext& ctx, const Tables& t, rte_mbuf* m, uint16_t rx_p
     }
 }
 
-// stage::refuse_expired (RFC 1812 5.3.1) for a packet the classify phase found plain, whose route
-// back to its source (`back`) is already looked up; the caller frees the mbuf with the burst's
-// others. A flood of expired datagrams is mostly refused by the rate limits (RFC 1812 4.3.2.8):
-// when the offender is one icmp_send_error would not suppress for another reason (plain, so
-// neither a broadcast nor a martian source; not a fragment; not ICMP) and the route back
-// forwards, icmp_rate_refusal knows a refusal without building anything. Returns its reason for
-// those (the caller counts them, and every expired packet's ttl_expired drop, once per burst);
-// nothing when icmp_send_error took the packet. `global_refusing`: icmp_global_refusing_for_burst,
-// asked once for the burst; a flood from many sources is refused there, without the
-// destination's slot.
+// stage::refuse_expired (RFC 1812 5.3.1) for a packet the classify phase found plain; the caller
+// frees the mbuf with the burst's others. A flood of expired datagrams is mostly refused by the
+// rate limits (RFC 1812 4.3.2.8): when the offender is one icmp_send_error would not suppress for
+// another reason (plain, so neither a broadcast nor a martian source; not a fragment; not ICMP),
+// the refusal is known without building anything. `global_refusing` (icmp_global_refusing_for_burst,
+// asked once for the burst) is icmp_send_error's first rate question, asked before the route
+// back: a flood from many sources is refused there. Otherwise `back`, the route back to the source
+// (one bulk lookup for the burst's expired packets), must forward before icmp_rate_refusal may
+// answer for the destination's bucket. Returns the reason for those refusals (the caller counts
+// them, and every expired packet's ttl_expired drop, once per burst); nothing when
+// icmp_send_error took the packet.
 inline std::optional<IcmpSuppress> refuse_expired_in_burst(WorkerContext& ctx, const Tables& t, rte_mbuf* m,
-                                                           const uint8_t* frame, uint64_t back, bool global_refusing) {
+                                                           const uint8_t* frame, bool global_refusing,
+                                                           const uint64_t* back) {
     const auto* ip = reinterpret_cast<const rte_ipv4_hdr*>(frame + RTE_ETHER_HDR_LEN);
-    const NextHop* nh = next_hop_at(t, back);
-    if (nh != nullptr && nh->action == NextHopAction::forward && ip->next_proto_id != IPPROTO_ICMP &&
-        (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0) {
+    if (ip->next_proto_id != IPPROTO_ICMP && (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0) {
         if (global_refusing) [[likely]] return IcmpSuppress::rate_global;
-        if (auto why = icmp_rate_refusal(ctx, t, ip->src_addr)) return why;
+        const NextHop* nh = next_hop_at(t, *back);
+        if (nh != nullptr && nh->action == NextHopAction::forward)
+            if (auto why = icmp_rate_refusal(ctx, t, ip->src_addr)) return why;
     }
     icmp_send_error(ctx, t, m, {IcmpKind::time_exceeded});
     return std::nullopt;
@@ -263,13 +265,14 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
         }
     }
     const uint32_t expired_mask = b.expired;
-    // The expired packets' routes back to their sources, one bulk lookup for the burst (the
-    // lookup icmp_send_error makes first for each), and the mbufs they leave, freed together.
+    // For the expired packets: does the global budget refuse them all? If not, their routes back
+    // to their sources, one bulk lookup for the burst (the lookup icmp_send_error makes for each
+    // next). The mbufs they leave are freed together.
     alignas(64) uint64_t back[fast::Burst::kMax];
     bool global_refusing = false;
     if (expired_mask != 0) [[unlikely]] {
-        fast::v4_expired_sources_lookup(t, b, back);
         global_refusing = icmp_global_refusing_for_burst(ctx, t);
+        if (!global_refusing) fast::v4_expired_sources_lookup(t, b, back);
     }
     rte_mbuf* expired[fast::Burst::kMax];
     unsigned n_expired = 0;
@@ -289,7 +292,7 @@ void run_vector(WorkerContext& ctx, const Tables& t, rte_mbuf** pkts, uint16_t n
                 emit(ctx, b.egress[i], pkts[i]);
             }
         } else if (expired_mask & (1u << i)) {
-            if (auto why = refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], back[n_expired], global_refusing))
+            if (auto why = refuse_expired_in_burst(ctx, t, pkts[i], b.data[i], global_refusing, &back[n_expired]))
                 ++(*why == IcmpSuppress::rate_global ? n_refused_global : n_refused_dest);
             expired[n_expired++] = pkts[i];
         } else {

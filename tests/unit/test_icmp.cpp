@@ -1191,6 +1191,43 @@ TEST_F(IcmpRateLimit, GlobalBudgetAcrossManySources) {
     EXPECT_EQ(suppressed(IcmpSuppress::rate_global), 10u);
 }
 
+// With the global budget spent the error is refused before the route back is looked up (as Linux
+// asks its global limit before its route lookup): a source with no route back is counted rate_global
+// then, and no_route_back once the global bucket has a token again.
+TEST_F(IcmpRateLimit, SpentGlobalBudgetIsAskedBeforeTheRouteBack) {
+    Config cfg = icmp_config();
+    for (uint8_t i = 10; i < 16; ++i)  // 10.1.0.15 sends nothing until the end
+        cfg.neighbors.push_back(neighbor(ipv4(10, 1, 0, i), Mac{0x02, 0, 0, 0, 1, i}, "lan"));
+    use(cfg);
+    std::vector<Bytes> frames;
+    for (uint8_t i = 10; i < 15; ++i)
+        for (int k = 0; k < 10; ++k)
+            frames.push_back(frame_to(lab::kLanMac, Mac{0x02, 0, 0, 0, 1, i},
+                                      udp_datagram(ip_fields(ipv4(10, 1, 0, i), lab::kH2Addr, 1))));
+    h().receive_burst(lab::kLanPort, frames);
+    ASSERT_EQ(h().take_emitted().size(), 50u) << "the global burst";
+    // A UDP datagram takes the vector path's shortcut (icmp_global_refusing_for_burst); an echo
+    // request goes through icmp_send_error: both must ask the global bucket first.
+    const Bytes udp_stray = from_h1(udp_datagram(ip_fields(ipv4(192, 0, 2, 77), lab::kH2Addr, 1)));
+    Ipv4Fields echo = ip_fields(ipv4(192, 0, 2, 78), lab::kH2Addr, 1);
+    echo.protocol = kProtoIcmp;
+    const Bytes echo_stray = from_h1(ipv4_datagram(echo, icmp_echo(8, 7, 1, pattern(8))));
+    expect_nothing(lab::kLanPort, udp_stray);
+    expect_nothing(lab::kLanPort, echo_stray);
+    EXPECT_EQ(suppressed(IcmpSuppress::rate_global), 2u);
+    EXPECT_EQ(suppressed(IcmpSuppress::no_route_back), 0u);
+    h().advance_tsc_ms(1);  // one global token (1000/s)
+    expect_nothing(lab::kLanPort, udp_stray);
+    expect_nothing(lab::kLanPort, echo_stray);
+    EXPECT_EQ(suppressed(IcmpSuppress::no_route_back), 2u);
+    EXPECT_EQ(suppressed(IcmpSuppress::rate_global), 2u);
+    // The token is still there for a source that has a route and a budget of its own.
+    h().receive_burst(lab::kLanPort, {frame_to(lab::kLanMac, Mac{0x02, 0, 0, 0, 1, 15},
+                                               udp_datagram(ip_fields(ipv4(10, 1, 0, 15), lab::kH2Addr, 1)))});
+    EXPECT_EQ(h().take_emitted().size(), 1u);
+    EXPECT_EQ(h().icmp_sent(IcmpKind::time_exceeded), 51u);
+}
+
 // =============================================================================================
 // TCP to the router: RFC 793 resets
 

@@ -140,6 +140,28 @@ TEST_F(Icmp6RateLimit, PerDestinationThenRefill) {
     EXPECT_EQ(h().take_emitted().size(), 2u);
 }
 
+// As for IPv4: with the global budget spent the error is refused before the route back is looked
+// up, so a source with no route back counts rate_global, and no_route_back once a token is back.
+TEST_F(Icmp6RateLimit, SpentGlobalBudgetIsAskedBeforeTheRouteBack) {
+    std::vector<Bytes> flood;
+    for (int host = 0; host < 5; ++host) {
+        const Addr6 src = ip6(("2001:db8:1::" + std::to_string(20 + host)).c_str());
+        set_neighbor6(h(), src, lab::kLanPort, Mac{0x02, 0, 0, 0, 6, static_cast<uint8_t>(host)});
+        for (int k = 0; k < 10; ++k) flood.push_back(from_h1(udp6_packet(fields6(src, lab6::kH2, 1))));
+    }
+    h().receive_burst(lab::kLanPort, flood);
+    ASSERT_EQ(h().take_emitted().size(), 50u);
+    ASSERT_EQ(h().icmp_sent(IcmpKind::icmp6_time_exceeded), 50u) << "the global burst";
+    const Bytes stray = from_h1(udp6_packet(fields6(ip6("2001:db8:dead::5"), lab6::kH2, 1)));
+    expect_nothing(lab::kLanPort, stray);
+    EXPECT_EQ(suppressed(IcmpSuppress::rate_global), 1u);
+    EXPECT_EQ(suppressed(IcmpSuppress::no_route_back), 0u);
+    h().advance_tsc_ms(1);  // one global token (1000/s)
+    expect_nothing(lab::kLanPort, stray);
+    EXPECT_EQ(suppressed(IcmpSuppress::no_route_back), 1u);
+    EXPECT_EQ(suppressed(IcmpSuppress::rate_global), 1u);
+}
+
 TEST_F(Icmp6RateLimit, PacketTooBigHasItsOwnBudgetAndNoPerDestinationLimit) {
     dprouter::Config cfg = lab6_config();
     interface_named(cfg, "wan").mtu = 1400;

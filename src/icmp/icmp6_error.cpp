@@ -51,8 +51,8 @@ void fill_ipv6(rte_ipv6_hdr* ip, uint16_t payload_len, uint8_t proto, const uint
     std::memcpy(ip->dst_addr, dst, 16);
 }
 
-// Global budget, route back, rate limit and an mbuf for a message of `kind` to the offender's source, counting
-// the reason when one of them says no.
+// Global budget, route back, rate limit and an mbuf for a message of `kind` to the offender's
+// source, counting the reason when one of them says no.
 rte_mbuf* prepare_answer(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, IcmpKind kind,
                          NextHop6& scratch, const NextHop6** nh) {
     const rte_ipv6_hdr* oip = offender_header(offender);

@@ -1100,18 +1100,21 @@ TEST(IcmpSuppressionRules, IcmpErrorsAndQueries) {
 
 class IcmpRateLimit : public IcmpTest {
 protected:
-    // Hosts 10.1.0.10 .. 10.1.0.15 on the lan, resolved; returns `per_host` expired datagrams from
-    // each of the first `senders` of them.
+    // Rebuilds the router with hosts 10.1.0.10 .. 10.1.0.15 on the lan, resolved (so call it
+    // before h(), not in its arguments); returns `per_host` expired datagrams from each of the
+    // first `senders` of them.
     std::vector<Bytes> lan_hosts_with_expired_datagrams(int senders, int per_host) {
         Config cfg = icmp_config();
         for (uint8_t i = 10; i < 16; ++i)
             cfg.neighbors.push_back(neighbor(ipv4(10, 1, 0, i), Mac{0x02, 0, 0, 0, 1, i}, "lan"));
         use(cfg);
         std::vector<Bytes> frames;
-        for (int i = 10; i < 10 + senders; ++i)
+        for (int i = 10; i < 10 + senders; ++i) {
+            const auto host = static_cast<uint8_t>(i);
             for (int k = 0; k < per_host; ++k)
-                frames.push_back(frame_to(lab::kLanMac, Mac{0x02, 0, 0, 0, 1, static_cast<uint8_t>(i)},
-                                          udp_datagram(ip_fields(ipv4(10, 1, 0, static_cast<uint8_t>(i)), lab::kH2Addr, 1))));
+                frames.push_back(frame_to(lab::kLanMac, Mac{0x02, 0, 0, 0, 1, host},
+                                          udp_datagram(ip_fields(ipv4(10, 1, 0, host), lab::kH2Addr, 1))));
+        }
         return frames;
     }
 };
@@ -1193,7 +1196,8 @@ TEST_F(IcmpRateLimit, ForwardingContinuesDuringAFlood) {
 
 TEST_F(IcmpRateLimit, GlobalBudgetAcrossManySources) {
     // 6 hosts on the lan, 10 errors each allowed per destination, 50 router-wide.
-    h().receive_burst(lab::kLanPort, lan_hosts_with_expired_datagrams(6, 10));
+    const std::vector<Bytes> frames = lan_hosts_with_expired_datagrams(6, 10);  // rebuilds h()
+    h().receive_burst(lab::kLanPort, frames);
     EXPECT_EQ(h().take_emitted().size(), 50u);
     EXPECT_EQ(suppressed(IcmpSuppress::rate_global), 10u);
 }
@@ -1203,7 +1207,8 @@ TEST_F(IcmpRateLimit, GlobalBudgetAcrossManySources) {
 // then, and no_route_back once the global bucket has a token again.
 TEST_F(IcmpRateLimit, SpentGlobalBudgetIsAskedBeforeTheRouteBack) {
     // 10.1.0.15 sends nothing until the end.
-    h().receive_burst(lab::kLanPort, lan_hosts_with_expired_datagrams(5, 10));
+    const std::vector<Bytes> frames = lan_hosts_with_expired_datagrams(5, 10);  // rebuilds h()
+    h().receive_burst(lab::kLanPort, frames);
     ASSERT_EQ(h().take_emitted().size(), 50u) << "the global burst";
     // A UDP datagram takes the vector path's shortcut (icmp_global_refusing_for_burst); an echo
     // request goes through icmp_send_error: both must ask the global bucket first.

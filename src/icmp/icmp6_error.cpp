@@ -56,13 +56,10 @@ void fill_ipv6(rte_ipv6_hdr* ip, uint16_t payload_len, uint8_t proto, const uint
 rte_mbuf* prepare_answer(WorkerContext& ctx, const Tables& t, const rte_mbuf* offender, IcmpKind kind,
                          NextHop6& scratch, const NextHop6** nh) {
     const rte_ipv6_hdr* oip = offender_header(offender);
-    // The global bucket's empty window before the route back, as for IPv4 (icmp_global_refuses).
-    if (kind != IcmpKind::icmp6_packet_too_big) {
-        icmp_refresh_limits(ctx, t);
-        if (ctx.limiter.global6.refusing(worker_tsc(ctx), ctx.limiter.limits.global)) {
-            ctx.counters->icmp_suppressed_one(kind, IcmpSuppress::rate_global);
-            return nullptr;
-        }
+    // The global bucket's empty window before the route back, as for IPv4.
+    if (kind != IcmpKind::icmp6_packet_too_big && icmp_global_refuses(ctx, t, ctx.limiter.global6)) {
+        ctx.counters->icmp_suppressed_one(kind, IcmpSuppress::rate_global);
+        return nullptr;
     }
     *nh = stage::next_hop6_towards(t, oip->src_addr, offender->port, scratch);
     if (*nh == nullptr) {

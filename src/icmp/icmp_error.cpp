@@ -122,10 +122,9 @@ std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& 
     return std::nullopt;
 }
 
-bool icmp_global_refuses(WorkerContext& ctx, const Tables& t, IcmpKind kind) {
-    if (kind == IcmpKind::frag_needed) return false;  // its own bucket, and no global token
+bool icmp_global_refuses(WorkerContext& ctx, const Tables& t, const TokenBucket& global) {
     icmp_refresh_limits(ctx, t);
-    return ctx.limiter.global.refusing(worker_tsc(ctx), ctx.limiter.limits.global);
+    return global.refusing(worker_tsc(ctx), ctx.limiter.limits.global);
 }
 
 bool icmp_global_refusing_for_burst(const WorkerContext& ctx, const Tables& t) {
@@ -141,7 +140,8 @@ bool icmp_send_error(WorkerContext& ctx, const Tables& t, const rte_mbuf* offend
         ctx.counters->icmp_suppressed_one(req.kind, *why);
         return false;
     }
-    if (icmp_global_refuses(ctx, t, req.kind)) {  // before the route back, as Linux does
+    // Before the route back, as Linux does; frag needed has its own bucket and takes no global token.
+    if (req.kind != IcmpKind::frag_needed && icmp_global_refuses(ctx, t, ctx.limiter.global)) {
         ctx.counters->icmp_suppressed_one(req.kind, IcmpSuppress::rate_global);
         return false;
     }
@@ -223,7 +223,7 @@ bool tcp_send_reset(WorkerContext& ctx, const Tables& t, const rte_mbuf* offende
         ctx.counters->icmp_suppressed_one(kind, *why);
         return false;
     }
-    if (icmp_global_refuses(ctx, t, kind)) {
+    if (icmp_global_refuses(ctx, t, ctx.limiter.global)) {
         ctx.counters->icmp_suppressed_one(kind, IcmpSuppress::rate_global);
         return false;
     }

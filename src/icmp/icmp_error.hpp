@@ -52,11 +52,12 @@ std::optional<IcmpSuppress> icmp_rate_limit(WorkerContext& ctx, const Tables& t,
 // would count this reason and do nothing else.
 std::optional<IcmpSuppress> icmp_rate_refusal(WorkerContext& ctx, const Tables& t, uint32_t dst_be);
 
-// Is the global bucket (the one every error but frag needed draws on) inside its empty window, so
-// that an error of `kind` is refused whatever else is true? icmp_send_error and tcp_send_reset ask
-// it before they look up the route back, as Linux asks its global limit before its route lookup:
-// it takes nothing, and under a flood from many sources it saves a lookup per offender.
-bool icmp_global_refuses(WorkerContext& ctx, const Tables& t, IcmpKind kind);
+// Is `global` (ctx.limiter.global, or global6 for ICMPv6), under the current tables' limits, inside
+// its empty window, so that an error drawing on it is refused whatever else is true? The senders
+// of errors and resets ask it before they look up the route back, as Linux asks its global limit
+// before its route lookup: it takes nothing, and under a flood from many sources it saves a lookup
+// per offender. Frag needed and Packet Too Big have buckets of their own and do not ask.
+bool icmp_global_refuses(WorkerContext& ctx, const Tables& t, const TokenBucket& global);
 
 // icmp_rate_refusal's first answer, for every destination at once: does the global bucket refuse
 // now? Asked once per burst, when the worker's clock stands still for the burst (the worker
